@@ -1,0 +1,16 @@
+/** The command table: each command id maps to a factory that gets the context. */
+import * as vscode from "vscode";
+import type { Ctx } from "./ctx.js";
+
+type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
+
+export const COMMANDS: Record<string, CommandFactory> = {
+  "bora.restartHost": (ctx) => () => ctx.restart(),
+  "bora.showLogs": (ctx) => () => ctx.log.show(),
+};
+
+export function registerCommands(ctx: Ctx): void {
+  for (const [id, factory] of Object.entries(COMMANDS)) {
+    ctx.pushExtension(vscode.commands.registerCommand(id, factory(ctx)));
+  }
+}

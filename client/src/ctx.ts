@@ -1,0 +1,108 @@
+/**
+ * One owner of lifetimes. Extension-lifetime disposables (commands, the log channel, the status
+ * bar) live until deactivation; client-lifetime ones (the language client and its handlers) are
+ * cleared on every host restart.
+ */
+import { PROTOCOL_VERSION, Status, Version } from "@bora/protocol";
+import * as vscode from "vscode";
+import { createHostClient, type HostClient } from "./hostClient.js";
+import { StatusBar } from "./statusBar.js";
+
+export class Ctx implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly statusBar: StatusBar;
+  private readonly extensionBag: vscode.Disposable[] = [];
+  private clientBag: vscode.Disposable[] = [];
+  private client: HostClient | undefined;
+  /** Serialises start/stop so a restart clicked twice does not start two hosts. */
+  private lifecycle: Promise<void> = Promise.resolve();
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel("Bora", { log: true });
+    this.statusBar = new StatusBar();
+    this.extensionBag.push(this.log, this.statusBar);
+  }
+
+  pushExtension(disposable: vscode.Disposable): void {
+    this.extensionBag.push(disposable);
+  }
+
+  get running(): boolean {
+    return this.client?.isRunning() ?? false;
+  }
+
+  start(): Promise<void> {
+    return this.queue(() => this.doStart());
+  }
+
+  restart(): Promise<void> {
+    return this.queue(async () => {
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.queue(() => this.doStop());
+  }
+
+  dispose(): void {
+    for (const d of this.extensionBag.splice(0).reverse()) d.dispose();
+  }
+
+  private queue(step: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(step, step);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(): Promise<void> {
+    this.statusBar.setPhase("starting");
+    // Only the current client's death counts: a client we are stopping on purpose is no crash.
+    const client: HostClient = createHostClient(this.extension, this.log, () => {
+      if (this.client === client) this.onCrash();
+    });
+    this.client = client;
+    this.clientBag.push(client.onNotification(Status.type, (status) => this.statusBar.setStatus(status)));
+    try {
+      await client.start();
+    } catch (error) {
+      this.log.error(`The Bora agent host did not start: ${error instanceof Error ? error.message : String(error)}`);
+      this.onCrash();
+      return;
+    }
+    this.statusBar.setPhase("running");
+    const version = await client.sendRequest(Version.type, { clientProtocolVersion: PROTOCOL_VERSION });
+    this.log.info(`agent host ${version.hostVersion}, protocol ${version.protocolVersion}`);
+    if (!version.compatible) {
+      void vscode.window.showWarningMessage(
+        `The Bora agent host speaks protocol ${version.protocolVersion}, this extension ${PROTOCOL_VERSION}. Update one of them.`,
+      );
+    }
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    for (const d of this.clientBag.splice(0).reverse()) d.dispose();
+    if (client?.isRunning()) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.log.warn(`stopping the agent host: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.statusBar.setPhase("stopped");
+  }
+
+  /** The host died: show it, offer the logs, and do not restart on our own (no restart loop). */
+  private onCrash(): void {
+    this.statusBar.setPhase("crashed");
+    void vscode.window
+      .showErrorMessage("The Bora agent host stopped unexpectedly.", "Open Logs", "Restart")
+      .then((choice) => {
+        if (choice === "Open Logs") this.log.show();
+        if (choice === "Restart") void this.restart();
+      });
+  }
+}

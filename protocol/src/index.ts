@@ -1,0 +1,3 @@
+export * from "./methods.js";
+export * from "./settings.js";
+export { protocolCompatible } from "./compat.js";

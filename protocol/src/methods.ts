@@ -1,0 +1,77 @@
+/**
+ * Every custom LSP method between the Bora extension (client) and the agent host (server).
+ *
+ * Each method is a namespace holding its method string and its typed `RequestType` or
+ * `NotificationType`. No method string is written anywhere else in the code base: both sides
+ * import the namespace. `PROTOCOL.md` lists the same methods; a unit test keeps the two in step.
+ */
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+
+/**
+ * The version of this protocol. Bumped on any change that an older peer would misread.
+ * The host reports it in `bora/version`; the client warns when the major parts differ.
+ */
+export const PROTOCOL_VERSION = "0.1.0";
+
+/** What the agent host is doing as a whole. */
+export type HostState = "starting" | "ready" | "degraded" | "stopping";
+
+/** What the inference engine is doing. `none` means no engine is configured yet. */
+export type EngineState = "none" | "loading" | "ready" | "error";
+
+export interface EngineStatus {
+  state: EngineState;
+  /** `local` for the in-process engine, `remote` for an OpenAI-compatible server. */
+  kind?: "local" | "remote";
+  /** Display name of the loaded model, when one is loaded. */
+  model?: string;
+  /** Decode speed of the most recent generation, in tokens per second. */
+  lastTokensPerSecond?: number;
+  /** Human-readable reason when `state` is `error`. */
+  error?: string;
+}
+
+export interface StatusParams {
+  host: HostState;
+  engine: EngineStatus;
+  /** Short text for the status bar tooltip, e.g. why the host is degraded. */
+  message?: string;
+}
+
+/**
+ * `bora/status` — host → client notification.
+ *
+ * Sent once after `initialized` and again whenever the host or engine state changes, so the
+ * extension's status-bar item always shows what the host is doing without polling.
+ */
+export namespace Status {
+  export const method = "bora/status" as const;
+  export const type = new NotificationType<StatusParams>(method);
+}
+
+export interface VersionParams {
+  /** The protocol version the client was built against. */
+  clientProtocolVersion: string;
+}
+
+export interface VersionResult {
+  /** The agent host's own package version. */
+  hostVersion: string;
+  /** The protocol version the host speaks (`PROTOCOL_VERSION`). */
+  protocolVersion: string;
+  /** Whether the host considers the client's protocol version compatible (same major part). */
+  compatible: boolean;
+  /** Names of the optional features this host offers, e.g. `engine.local`. */
+  capabilities: string[];
+}
+
+/**
+ * `bora/version` — client → host request.
+ *
+ * Asked once after the connection is up, so the client can tell the user when the extension and
+ * the host disagree about the protocol (e.g. a remote host of another release).
+ */
+export namespace Version {
+  export const method = "bora/version" as const;
+  export const type = new RequestType<VersionParams, VersionResult, void>(method);
+}

@@ -1,0 +1,5 @@
+/** The table of `bora` subcommands. A new command is a module in `commands/` and one line here. */
+import type { CliCommand } from "./command.js";
+import { serveCommand } from "./commands/serve.js";
+
+export const COMMANDS: readonly CliCommand[] = [serveCommand];

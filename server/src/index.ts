@@ -1,0 +1,5 @@
+export { AgentHost } from "./host/agentHost.js";
+export { createLogger, type Logger } from "./host/logger.js";
+export { runCli } from "./cli/run.js";
+export { serve } from "./main.js";
+export { HOST_VERSION } from "./version.js";

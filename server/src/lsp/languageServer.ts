@@ -1,0 +1,126 @@
+/**
+ * The LSP face of the agent host: thin handlers that translate LSP into calls on `AgentHost`.
+ */
+import {
+  PROTOCOL_VERSION,
+  Status,
+  Version,
+  protocolCompatible,
+  settingsFrom,
+  type VersionResult,
+} from "@bora/protocol";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import {
+  DidChangeConfigurationNotification,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+  type Connection,
+  type InitializeResult,
+} from "vscode-languageserver/node";
+import type { AgentHost } from "../host/agentHost.js";
+import { stderrSink } from "../host/logger.js";
+import { HOST_VERSION } from "../version.js";
+import { describeTransport, openTransport, type Transport } from "./transport.js";
+
+export interface RunningServer {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+}
+
+export async function startLanguageServer(host: AgentHost, transport: Transport): Promise<RunningServer> {
+  const { logger } = host;
+  const streams = await openTransport(transport, (reason) => logger.warn(`LSP input: ${reason}`));
+  const connection = createConnection(streams.reader, streams.writer);
+  const documents = new TextDocuments(TextDocument);
+  let canPullConfiguration = false;
+
+  connection.onInitialize((params): InitializeResult => {
+    canPullConfiguration = params.capabilities.workspace?.configuration === true;
+    logger.info(
+      `initialize from ${params.clientInfo?.name ?? "an unnamed client"} ${params.clientInfo?.version ?? ""} over ${describeTransport(transport)}`.trimEnd(),
+    );
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+        experimental: { bora: { protocolVersion: PROTOCOL_VERSION, capabilities: host.capabilities } },
+      },
+      serverInfo: { name: "bora-agent-host", version: HOST_VERSION },
+    };
+  });
+
+  const pullSettings = async (): Promise<void> => {
+    if (!canPullConfiguration) return;
+    const raw: unknown = await connection.workspace.getConfiguration("bora");
+    const { settings, warnings } = settingsFrom(raw);
+    for (const warning of warnings) logger.warn(`settings: ${warning}`);
+    logger.setLevel(settings.host.logLevel);
+  };
+
+  connection.onInitialized(() => {
+    // From here on the client's console is the log: stdout is the wire on stdio.
+    logger.setSink({
+      write: (level, line) => {
+        try {
+          const console = connection.console;
+          if (level === "error") console.error(line);
+          else if (level === "warn") console.warn(line);
+          else if (level === "info") console.info(line);
+          else console.log(line);
+        } catch {
+          // The connection is closing; the line still deserves a place.
+          stderrSink.write(level, line);
+        }
+      },
+    });
+    if (canPullConfiguration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: "bora" });
+    }
+    pullSettings().catch((error: unknown) => logger.warn(`could not read settings: ${String(error)}`));
+    host.setState("ready");
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    pullSettings().catch((error: unknown) => logger.warn(`could not read settings: ${String(error)}`));
+  });
+
+  host.onStatus((status) => {
+    void connection.sendNotification(Status.type, status);
+  });
+
+  connection.onRequest(Version.type, (params): VersionResult => {
+    const compatible = protocolCompatible(params.clientProtocolVersion, PROTOCOL_VERSION);
+    if (!compatible) {
+      logger.warn(`client speaks protocol ${params.clientProtocolVersion}, this host ${PROTOCOL_VERSION}`);
+    }
+    return {
+      hostVersion: HOST_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      compatible,
+      capabilities: host.capabilities,
+    };
+  });
+
+  connection.onShutdown(async () => {
+    logger.info("shutdown requested");
+    await host.stop();
+  });
+
+  connection.onExit(() => {
+    streams.close();
+  });
+
+  // When the client goes away without shutdown/exit (its process died, the pipe broke), stop what
+  // the host started and leave with a failure code, as the LSP spec asks for an exit without shutdown.
+  streams.reader.onClose(() => {
+    logger.setSink(stderrSink);
+    if (host.status().host === "stopping") return;
+    logger.warn("the client closed the connection without shutdown; stopping");
+    void host.stop().finally(() => process.exit(1));
+  });
+
+  documents.listen(connection);
+  connection.listen();
+  return { connection, documents };
+}

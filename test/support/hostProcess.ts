@@ -1,0 +1,96 @@
+/**
+ * Starts the built agent host (`server/dist/bora.mjs`) as a child process and talks LSP to it over
+ * a real connection, as an editor would. The child loads the network guard too, and a test fails
+ * if the guard reports anything on the child's stderr.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  StreamMessageReader,
+  StreamMessageWriter,
+  createProtocolConnection,
+  type ProtocolConnection,
+} from "vscode-languageserver-protocol/node";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const HOST_BUNDLE = path.join(REPO_ROOT, "server/dist/bora.mjs");
+const GUARD = path.join(REPO_ROOT, "test/setup/networkGuardChild.ts");
+
+export function assertBuilt(): void {
+  if (!existsSync(HOST_BUNDLE)) throw new Error(`${HOST_BUNDLE} is missing: run 'npm run build' first`);
+}
+
+/** Node arguments that load the network guard into a child process. */
+export const GUARDED_NODE_ARGS = ["--import", "tsx", "--import", GUARD];
+
+export interface HostProcess {
+  child: ChildProcessWithoutNullStreams;
+  connection: ProtocolConnection;
+  /** Everything the host wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Kills the process if a test left it running. */
+  dispose(): Promise<void>;
+}
+
+export function spawnCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ChildProcessWithoutNullStreams {
+  assertBuilt();
+  return spawn(process.execPath, [...GUARDED_NODE_ARGS, HOST_BUNDLE, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
+export function exitOf(
+  child: ChildProcessWithoutNullStreams,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+}
+
+export function startHostOverStdio(extraArgs: string[] = []): HostProcess {
+  const child = spawnCli(["serve", "--stdio", ...extraArgs]);
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const connection = createProtocolConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
+  connection.listen();
+  const exited = exitOf(child);
+  return {
+    child,
+    connection,
+    stderr: () => stderr,
+    exited,
+    async dispose() {
+      connection.dispose();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      if (/network guard: blocked/.test(stderr)) throw new Error(`the host tried to leave loopback:\n${stderr}`);
+    },
+  };
+}
+
+/** Waits until `predicate` holds, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
