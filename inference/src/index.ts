@@ -1,3 +1,5 @@
 export * from "./engine.js";
 export * from "./errors.js";
 export * from "./scriptedEngine.js";
+export * from "./gguf/index.js";
+export * from "./testModels/index.js";

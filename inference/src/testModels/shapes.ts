@@ -1,0 +1,102 @@
+/**
+ * The shapes of the models the project generates. Decode and prefill speed depend on these shapes
+ * and the quantization, not on the weight values, so the big shapes stand in for real models in
+ * benchmarks.
+ */
+import type { GgmlTypeName } from "../gguf/types.js";
+
+export type TestModelShape = "tiny" | "0.5b" | "1b" | "copy";
+
+export const TEST_MODEL_SHAPES: readonly TestModelShape[] = ["tiny", "0.5b", "1b", "copy"];
+
+export interface ModelShape {
+  shape: TestModelShape;
+  /** What it is for, shown by `bora models generate --help`. */
+  description: string;
+  vocabularySize: number;
+  /** Whether the vocabulary has multi-character pieces; the copy model needs one token per character. */
+  merges: boolean;
+  embeddingLength: number;
+  blockCount: number;
+  headCount: number;
+  headCountKv: number;
+  feedForwardLength: number;
+  contextLength: number;
+  /** Type of the attention and feed-forward matrices. */
+  matrixType: GgmlTypeName;
+  /** Type of `token_embd` and `output`. */
+  embeddingType: GgmlTypeName;
+  /** llama.cpp's `general.file_type` (LLAMA_FTYPE_*) for this mix of types. */
+  fileType: number;
+  weights: "randomFloat" | "randomQuant" | "copy";
+}
+
+export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
+  tiny: {
+    shape: "tiny",
+    description: "0.6M parameters, F16, about 1 MiB: loads and generates in milliseconds, for tests",
+    vocabularySize: 768,
+    merges: true,
+    embeddingLength: 128,
+    blockCount: 2,
+    headCount: 4,
+    headCountKv: 2,
+    feedForwardLength: 384,
+    contextLength: 4096,
+    matrixType: "F16",
+    embeddingType: "F16",
+    fileType: 1,
+    weights: "randomFloat",
+  },
+  "0.5b": {
+    shape: "0.5b",
+    description: "0.43B parameters in Qwen2.5-0.5B-like shapes, Q4_0, about 230 MiB: benchmarks",
+    vocabularySize: 32000,
+    merges: true,
+    embeddingLength: 1024,
+    blockCount: 24,
+    headCount: 16,
+    headCountKv: 4,
+    feedForwardLength: 4096,
+    contextLength: 4096,
+    matrixType: "Q4_0",
+    embeddingType: "Q4_0",
+    fileType: 2,
+    weights: "randomQuant",
+  },
+  "1b": {
+    shape: "1b",
+    description: "1.1B parameters in TinyLlama shapes, Q4_0, about 590 MiB: benchmarks",
+    vocabularySize: 32000,
+    merges: true,
+    embeddingLength: 2048,
+    blockCount: 22,
+    headCount: 32,
+    headCountKv: 4,
+    feedForwardLength: 5632,
+    contextLength: 4096,
+    matrixType: "Q4_0",
+    embeddingType: "Q4_0",
+    fileType: 2,
+    weights: "randomQuant",
+  },
+  copy: {
+    shape: "copy",
+    description:
+      "0.12B parameters, Q8_0, about 120 MiB, constructed so that its greedy next token is a fixed function of the " +
+      "current one: speculative-decoding benchmarks at a known acceptance rate",
+    vocabularySize: 9 + 256 + 97,
+    merges: false,
+    // A power of two, so that the token directions can be exactly orthogonal Hadamard rows.
+    embeddingLength: 1024,
+    blockCount: 8,
+    headCount: 16,
+    headCountKv: 4,
+    feedForwardLength: 4096,
+    contextLength: 4096,
+    matrixType: "Q8_0",
+    embeddingType: "F16",
+    fileType: 7,
+    weights: "copy",
+  },
+};
