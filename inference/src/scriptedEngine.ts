@@ -136,9 +136,9 @@ export class ScriptedEngine implements Engine {
     return this.replay(request, this.promptText(request.messages.map((m) => m.content)));
   }
 
-  countTokens(text: string): Promise<number> {
+  async countTokens(text: string): Promise<number> {
     this.assertUsable();
-    return Promise.resolve(roughTokenCount(text));
+    return roughTokenCount(text);
   }
 
   dispose(): Promise<void> {

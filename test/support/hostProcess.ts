@@ -6,7 +6,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   StreamMessageReader,
   StreamMessageWriter,
@@ -14,7 +13,9 @@ import {
   type ProtocolConnection,
 } from "vscode-languageserver-protocol/node";
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { REPO_ROOT } from "./paths.js";
+
+export { REPO_ROOT };
 export const HOST_BUNDLE = path.join(REPO_ROOT, "server/dist/bora.mjs");
 const GUARD = path.join(REPO_ROOT, "test/setup/networkGuardChild.ts");
 

@@ -34,12 +34,15 @@ export async function startLanguageServer(host: AgentHost, transport: Transport)
   const connection = createConnection(streams.reader, streams.writer);
   const documents = new TextDocuments(TextDocument);
   let canPullConfiguration = false;
+  let greeting = "";
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
-    logger.info(
-      `initialize from ${params.clientInfo?.name ?? "an unnamed client"} ${params.clientInfo?.version ?? ""} over ${describeTransport(transport)}`.trimEnd(),
-    );
+    const client = [params.clientInfo?.name ?? "an unnamed client", params.clientInfo?.version]
+      .filter(Boolean)
+      .join(" ");
+    // Logged once the client's console is the sink: stderr lines show up as errors in VS Code.
+    greeting = `initialize from ${client} over ${describeTransport(transport)}`;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -74,6 +77,7 @@ export async function startLanguageServer(host: AgentHost, transport: Transport)
         }
       },
     });
+    logger.info(greeting);
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: "bora" });
     }
