@@ -1,0 +1,69 @@
+/**
+ * Follows generated output along a predicted text (the original selection of an inline edit) and
+ * proposes the next predicted tokens for speculative decoding. The model verifies every proposal,
+ * so a wrong guess costs speed, never correctness.
+ *
+ * While the output matches the prediction the cursor simply advances. After a mismatch (the edit
+ * changed something) it looks for the last few generated tokens further along the prediction and
+ * resumes proposing from there, which is how an edit that rewrites one line gets the rest of the
+ * file verified in batches again.
+ */
+
+export interface PredictionCursorOptions {
+  /** Most tokens proposed at once. Defaults to 16. */
+  maxProposal?: number;
+  /** Generated tokens that must match a place in the prediction to resume after a mismatch. Defaults to 3. */
+  resyncTokens?: number;
+}
+
+export class PredictionCursor {
+  private readonly maxProposal: number;
+  private readonly resyncTokens: number;
+  /** Index in the prediction of the token expected next, or undefined when out of step. */
+  private position: number | undefined = 0;
+  private readonly generated: number[] = [];
+
+  constructor(
+    private readonly prediction: readonly number[],
+    options: PredictionCursorOptions = {},
+  ) {
+    this.maxProposal = Math.max(1, options.maxProposal ?? 16);
+    this.resyncTokens = Math.max(1, options.resyncTokens ?? 3);
+  }
+
+  /** Records tokens the model produced (in order). */
+  push(tokens: readonly number[]): void {
+    for (const token of tokens) {
+      this.generated.push(token);
+      if (this.position !== undefined && this.prediction[this.position] === token) {
+        this.position++;
+        continue;
+      }
+      this.position = this.resync();
+    }
+  }
+
+  /** The next predicted tokens, or none while out of step. */
+  propose(): number[] {
+    if (this.position === undefined) return [];
+    return this.prediction.slice(this.position, this.position + this.maxProposal);
+  }
+
+  /** Finds where the tail of the output occurs in the prediction; the nearest match wins. */
+  private resync(): number | undefined {
+    const n = this.resyncTokens;
+    if (this.generated.length < n) return undefined;
+    const tail = this.generated.slice(-n);
+    for (let start = 0; start + n <= this.prediction.length; start++) {
+      let match = true;
+      for (let i = 0; i < n; i++) {
+        if (this.prediction[start + i] !== tail[i]) {
+          match = false;
+          break;
+        }
+      }
+      if (match && start + n < this.prediction.length) return start + n;
+    }
+    return undefined;
+  }
+}

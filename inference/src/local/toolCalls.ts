@@ -1,0 +1,131 @@
+/**
+ * How local models see tools and how their calls are read back. The format is the Hermes/Qwen one
+ * most open models are trained on: tool signatures in the system prompt inside `<tools>`, a call as
+ * `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, a result as a user turn inside
+ * `<tool_response>`. The call itself is written under a grammar (see `jsonSchemaGrammar.ts`), so it
+ * always parses and always matches the tool's schema.
+ */
+import type { ChatMessage, ToolCall, ToolDefinition } from "../engine.js";
+import { GbnfBuilder, gbnfLiteral, type GrammarLimits } from "./jsonSchemaGrammar.js";
+
+export const TOOL_CALL_OPEN = "<tool_call>";
+export const TOOL_CALL_CLOSE = "</tool_call>";
+
+/** The system-prompt section that lists the tools and says how to call them. */
+export function toolsSystemText(tools: readonly ToolDefinition[]): string {
+  const signatures = tools
+    .map((t) =>
+      JSON.stringify({
+        type: "function",
+        function: { name: t.name, description: t.description, parameters: t.parameters },
+      }),
+    )
+    .join("\n");
+  return [
+    "# Tools",
+    "",
+    "You may call one of these tools to help with the request.",
+    "<tools>",
+    signatures,
+    "</tools>",
+    "",
+    "To call a tool, reply with only a JSON object with the tool's name and arguments inside tags:",
+    `${TOOL_CALL_OPEN}{"name": <tool name>, "arguments": <arguments object>}${TOOL_CALL_CLOSE}`,
+  ].join("\n");
+}
+
+export function renderToolCall(call: Pick<ToolCall, "name" | "arguments">): string {
+  return `${TOOL_CALL_OPEN}${JSON.stringify({ name: call.name, arguments: call.arguments })}${TOOL_CALL_CLOSE}`;
+}
+
+/** A conversation in the three roles every chat template knows: system, user, model. */
+export type PlainTurn = { role: "system" | "user" | "model"; text: string };
+
+/**
+ * Flattens Bora's messages to system/user/model turns: tool results become a user turn of
+ * `<tool_response>` blocks (consecutive results share one turn) and tool calls are written into
+ * the assistant text, as the model itself would have written them.
+ */
+export function toPlainTurns(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] = []): PlainTurn[] {
+  const turns: PlainTurn[] = [];
+  const push = (role: PlainTurn["role"], text: string): void => {
+    const last = turns.at(-1);
+    if (last !== undefined && last.role === role && role !== "model") last.text += `\n${text}`;
+    else turns.push({ role, text });
+  };
+  for (const message of messages) {
+    switch (message.role) {
+      case "system":
+        push("system", message.content);
+        break;
+      case "user":
+        push("user", message.content);
+        break;
+      case "assistant": {
+        const calls = (message.toolCalls ?? []).map(renderToolCall).join("\n");
+        push("model", [message.content, calls].filter((p) => p !== "").join("\n"));
+        break;
+      }
+      case "tool":
+        push("user", `<tool_response name=${JSON.stringify(message.name)}>\n${message.content}\n</tool_response>`);
+        break;
+    }
+  }
+  if (tools.length > 0) {
+    const section = toolsSystemText(tools);
+    const first = turns[0];
+    if (first !== undefined && first.role === "system") first.text = `${first.text}\n\n${section}`;
+    else turns.unshift({ role: "system", text: section });
+  }
+  return turns;
+}
+
+/**
+ * GBNF for one tool call. With `withOpenTag` the grammar starts at `<tool_call>` (the call is
+ * required); without it the model has already written `<tool_call>` on its own and the grammar
+ * writes the rest. Throws `UnsupportedSchemaError` for a tool whose schema cannot be enforced.
+ */
+export function toolCallGrammar(
+  tools: readonly ToolDefinition[],
+  options: { withOpenTag: boolean; limits?: GrammarLimits },
+): string {
+  if (tools.length === 0) throw new RangeError("a tool-call grammar needs at least one tool");
+  const builder = new GbnfBuilder(options.limits);
+  const calls = tools.map((tool) => {
+    const args = builder.value(tool.parameters, `tool "${tool.name}" parameters`);
+    return `${gbnfLiteral(`{"name":${JSON.stringify(tool.name)},"arguments":`)} ${args} "}"`;
+  });
+  builder.define("call", calls.join(" | "));
+  const open = options.withOpenTag ? `${gbnfLiteral(TOOL_CALL_OPEN)} ` : "";
+  builder.define("root", `${open}call ${gbnfLiteral(TOOL_CALL_CLOSE)}`);
+  return builder.toString();
+}
+
+export type ParsedToolCall =
+  | { ok: true; name: string; arguments: Record<string, unknown> }
+  | { ok: false; name: string; raw: string; message: string };
+
+/** Reads a call written as `<tool_call>{...}</tool_call>` (the tags are optional). */
+export function parseToolCall(text: string, tools: readonly ToolDefinition[]): ParsedToolCall {
+  let raw = text.trim();
+  if (raw.startsWith(TOOL_CALL_OPEN)) raw = raw.slice(TOOL_CALL_OPEN.length);
+  if (raw.endsWith(TOOL_CALL_CLOSE)) raw = raw.slice(0, -TOOL_CALL_CLOSE.length);
+  raw = raw.trim();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    return { ok: false, name: "", raw, message: `the tool call is not JSON: ${(error as Error).message}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, name: "", raw, message: "the tool call is not a JSON object" };
+  }
+  const { name, arguments: args } = parsed as { name?: unknown; arguments?: unknown };
+  if (typeof name !== "string" || !tools.some((t) => t.name === name)) {
+    return { ok: false, name: typeof name === "string" ? name : "", raw, message: `no tool named ${String(name)}` };
+  }
+  if (typeof args !== "object" || args === null || Array.isArray(args)) {
+    return { ok: false, name, raw, message: "the tool call's arguments are not a JSON object" };
+  }
+  return { ok: true, name, arguments: args as Record<string, unknown> };
+}
