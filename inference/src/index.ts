@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./scriptedEngine.js";
 export * from "./gguf/index.js";
 export * from "./testModels/index.js";
+export * from "./local/index.js";
