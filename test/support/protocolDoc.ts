@@ -43,7 +43,8 @@ export function protocolDrift(code: MethodEntry[], doc: MethodEntry[]): string[]
     }
   }
   for (const entry of doc) {
-    if (!codeByName.has(entry.method)) problems.push(`${entry.method} is in PROTOCOL.md but not defined in protocol/src`);
+    if (!codeByName.has(entry.method))
+      problems.push(`${entry.method} is in PROTOCOL.md but not defined in protocol/src`);
   }
   return problems;
 }

@@ -23,10 +23,13 @@ describe("ScriptedEngine", () => {
       ["Let ", "me ", "look."],
     );
     const call = first.find((e) => e.type === "toolCall");
-    assert.deepEqual(call && call.type === "toolCall" ? { name: call.call.name, args: call.call.arguments } : undefined, {
-      name: "read_file",
-      args: { path: "a.ts" },
-    });
+    assert.deepEqual(
+      call && call.type === "toolCall" ? { name: call.call.name, args: call.call.arguments } : undefined,
+      {
+        name: "read_file",
+        args: { path: "a.ts" },
+      },
+    );
     const done = first.at(-1);
     assert.equal(done?.type, "done");
     assert.equal(done?.type === "done" && done.finishReason, "toolCalls");
@@ -43,7 +46,14 @@ describe("ScriptedEngine", () => {
 
   it("gives tool calls unique ids", async () => {
     const engine = new ScriptedEngine({
-      turns: [{ tool_calls: [{ name: "a", arguments: {} }, { name: "b", arguments: {} }] }],
+      turns: [
+        {
+          tool_calls: [
+            { name: "a", arguments: {} },
+            { name: "b", arguments: {} },
+          ],
+        },
+      ],
     });
     const result = await collect(engine.chat({ messages: [] }));
     assert.equal(new Set(result.toolCalls.map((c) => c.id)).size, 2);
@@ -98,10 +108,16 @@ describe("parseScript", () => {
       [{ turns: [{ tool_calls: [{ name: "x", arguments: [1] }] }] }, /tool_calls\[0\]\.arguments: expected an object/],
     ];
     for (const [input, message] of bad) {
-      assert.throws(() => parseScript(input), (e: unknown) => e instanceof EngineError && e.code === "invalidScript" && message.test(e.message));
+      assert.throws(
+        () => parseScript(input),
+        (e: unknown) => e instanceof EngineError && e.code === "invalidScript" && message.test(e.message),
+      );
     }
   });
   it("defaults missing arguments to an empty object", () => {
-    assert.deepEqual(parseScript({ turns: [{ tool_calls: [{ name: "list_dir" }] }] }).turns[0]?.tool_calls?.[0]?.arguments, {});
+    assert.deepEqual(
+      parseScript({ turns: [{ tool_calls: [{ name: "list_dir" }] }] }).turns[0]?.tool_calls?.[0]?.arguments,
+      {},
+    );
   });
 });

@@ -15,7 +15,10 @@ describe("PROTOCOL.md and protocol/src stay in step", () => {
   });
 
   it("reports a method defined in code but missing from the doc", () => {
-    const code = [...methodsInCode(protocol as Record<string, unknown>), { method: "bora/newThing", kind: "request" as const }];
+    const code = [
+      ...methodsInCode(protocol as Record<string, unknown>),
+      { method: "bora/newThing", kind: "request" as const },
+    ];
     assert.deepEqual(protocolDrift(code, methodsInDoc(doc)), [
       "bora/newThing is defined in protocol/src but missing from PROTOCOL.md",
     ]);

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { FrameParser, type ParsedFrame } from "../../../server/src/lsp/frameParser.js";
 
-const frame = (body: string): Buffer => Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, "utf8");
-const messages = (frames: ParsedFrame[]): unknown[] => frames.filter((f) => f.kind === "message").map((f) => (f as { message: unknown }).message);
-const errors = (frames: ParsedFrame[]): string[] => frames.filter((f) => f.kind === "error").map((f) => (f as { reason: string }).reason);
+const frame = (body: string): Buffer =>
+  Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, "utf8");
+const messages = (frames: ParsedFrame[]): unknown[] =>
+  frames.filter((f) => f.kind === "message").map((f) => (f as { message: unknown }).message);
+const errors = (frames: ParsedFrame[]): string[] =>
+  frames.filter((f) => f.kind === "error").map((f) => (f as { reason: string }).reason);
 
 describe("LSP frame parser", () => {
   it("parses back-to-back frames in one chunk", () => {
@@ -24,7 +27,11 @@ describe("LSP frame parser", () => {
   it("accepts extra headers such as Content-Type, in any case", () => {
     const parser = new FrameParser();
     const body = '{"x":true}';
-    const out = parser.push(Buffer.from(`content-type: application/vscode-jsonrpc; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`));
+    const out = parser.push(
+      Buffer.from(
+        `content-type: application/vscode-jsonrpc; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      ),
+    );
     assert.deepEqual(messages(out), [{ x: true }]);
   });
 
@@ -46,7 +53,9 @@ describe("LSP frame parser", () => {
   it("refuses a non-numeric or absurd Content-Length without waiting for the body", () => {
     for (const value of ["twelve", "-5", String(2 ** 40)]) {
       const parser = new FrameParser();
-      const out = parser.push(Buffer.concat([Buffer.from(`Content-Length: ${value}\r\n\r\n`), frame('{"after":true}')]));
+      const out = parser.push(
+        Buffer.concat([Buffer.from(`Content-Length: ${value}\r\n\r\n`), frame('{"after":true}')]),
+      );
       assert.deepEqual(messages(out), [{ after: true }], value);
       assert.equal(errors(out).length, 1, value);
     }
