@@ -287,6 +287,8 @@ export class GbnfBuilder {
 
   /** A rule for `body`, reusing an existing rule with the same body. */
   private named(body: string, hint = "v"): string {
+    // A body that is just another rule's name needs no rule of its own.
+    if (this.rules.has(body)) return body;
     const existing = this.byBody.get(body);
     if (existing !== undefined) return existing;
     const name = `${hint}-${this.byBody.size}`;

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { PredictionCursor } from "../../../inference/src/local/predictionCursor.js";
+import { StopStringFilter, TokenTextDecoder } from "../../../inference/src/local/textOutput.js";
+
+describe("local engine text output", () => {
+  it("holds a stop string back, even when it arrives in pieces, and drops everything after it", () => {
+    const f = new StopStringFilter(["<|im_end|>", "STOP"]);
+    const out = ["Hello <|im", "_e", "nd|> never"].map((t) => f.push(t));
+    assert.deepEqual(out, ["Hello ", "", ""]);
+    assert.equal(f.stopped, true);
+    assert.equal(f.push("more"), "");
+    assert.equal(f.flush(), "");
+  });
+
+  it("releases held text that turned out not to be a stop string", () => {
+    const f = new StopStringFilter(["STOP"]);
+    assert.equal(f.push("ST"), "");
+    assert.equal(f.push("AY"), "STAY");
+    assert.equal(f.push("S"), "");
+    assert.equal(f.flush(), "S");
+  });
+
+  it("never splits a UTF-8 character across text events", () => {
+    // Bytes of "😀" come as four tokens; the decoder returns U+FFFD until the character is whole.
+    const bytes = [...Buffer.from("a😀", "utf8")];
+    const decoder = new TokenTextDecoder((tokens) => Buffer.from(tokens as number[]).toString("utf8"));
+    const pieces = bytes.map((b) => decoder.push(b));
+    assert.deepEqual(pieces, ["a", "", "", "", "😀"]);
+    assert.equal(decoder.flush(), "");
+  });
+
+  it("gives up waiting on bytes that never form a character", () => {
+    const decoder = new TokenTextDecoder((tokens) => Buffer.from(tokens as number[]).toString("utf8"));
+    const pieces = [0xf0, 0xf0, 0xf0, 0xf0].map((b) => decoder.push(b));
+    assert.equal(pieces.slice(0, 3).join(""), "");
+    assert.ok(pieces[3]?.includes("\uFFFD"));
+  });
+});
+
+describe("local engine prediction cursor", () => {
+  it("proposes the prediction while the output follows it", () => {
+    const c = new PredictionCursor([1, 2, 3, 4, 5], { maxProposal: 2 });
+    assert.deepEqual(c.propose(), [1, 2]);
+    c.push([1, 2]);
+    assert.deepEqual(c.propose(), [3, 4]);
+    c.push([3, 4, 5]);
+    assert.deepEqual(c.propose(), []);
+  });
+
+  it("after an edit, resumes where the last generated tokens occur in the prediction", () => {
+    const prediction = [10, 11, 12, 13, 14, 15, 16, 17];
+    const c = new PredictionCursor(prediction, { maxProposal: 3, resyncTokens: 2 });
+    c.push([10, 11, 99]);
+    assert.deepEqual(c.propose(), [], "out of step right after a change");
+    c.push([13, 14]);
+    assert.deepEqual(c.propose(), [15, 16, 17], "back in step after two matching tokens");
+  });
+
+  it("stays out of step while the output is unlike the prediction", () => {
+    const c = new PredictionCursor([1, 2, 3], { resyncTokens: 2 });
+    c.push([7, 8, 9]);
+    assert.deepEqual(c.propose(), []);
+  });
+});
