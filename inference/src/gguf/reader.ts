@@ -222,6 +222,10 @@ async function parse(path: string, handle: FileHandle, fileSize: number, options
   return { path, version, architecture: arch.value, metadata, tensors, alignment, dataOffset, fileSize };
 }
 
+function notAFile(path: string): EngineError {
+  return new EngineError("notGguf", `${path} is a folder, not a GGUF model file. Point the setting at the .gguf file.`);
+}
+
 /**
  * Reads the header of the GGUF file at `path` and checks that the whole file is there.
  * Throws an `EngineError`: `modelNotFound` when there is no such file, `notGguf` for anything that
@@ -238,15 +242,13 @@ export async function readGgufHeader(path: string, options: ReadGgufHeaderOption
       throw new EngineError("modelNotFound", `There is no model file at ${path}. Check the path in the settings.`, {
         cause: error,
       });
-    if (code === "EISDIR")
-      throw new EngineError(
-        "notGguf",
-        `${path} is a folder, not a GGUF model file. Point the setting at the .gguf file.`,
-      );
+    if (code === "EISDIR") throw notAFile(path);
     throw error;
   }
   try {
-    const { size } = await handle.stat();
+    const info = await handle.stat();
+    if (info.isDirectory()) throw notAFile(path);
+    const { size } = info;
     return await parse(path, handle, size, options);
   } catch (error) {
     if (error instanceof Truncated)

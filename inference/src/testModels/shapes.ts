@@ -34,7 +34,7 @@ export interface ModelShape {
 export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
   tiny: {
     shape: "tiny",
-    description: "0.6M parameters, F16, about 1 MiB: loads and generates in milliseconds, for tests",
+    description: "0.6M parameters, F16, 1.1 MiB: loads and generates in milliseconds, for tests",
     vocabularySize: 768,
     merges: true,
     embeddingLength: 128,
@@ -50,7 +50,7 @@ export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
   },
   "0.5b": {
     shape: "0.5b",
-    description: "0.43B parameters in Qwen2.5-0.5B-like shapes, Q4_0, about 230 MiB: benchmarks",
+    description: "0.43B parameters, 24 layers of 1024, Q4_0, 232 MiB: benchmarks",
     vocabularySize: 32000,
     merges: true,
     embeddingLength: 1024,
@@ -66,7 +66,7 @@ export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
   },
   "1b": {
     shape: "1b",
-    description: "1.1B parameters in TinyLlama shapes, Q4_0, about 590 MiB: benchmarks",
+    description: "1.1B parameters in TinyLlama shapes, Q4_0, 591 MiB: benchmarks",
     vocabularySize: 32000,
     merges: true,
     embeddingLength: 2048,
@@ -83,8 +83,7 @@ export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
   copy: {
     shape: "copy",
     description:
-      "0.12B parameters, Q8_0, about 120 MiB, constructed so that its greedy next token is a fixed function of the " +
-      "current one: speculative-decoding benchmarks at a known acceptance rate",
+      "0.12B parameters, Q8_0, 125 MiB; greedy output follows a fixed chain: speculative-decoding benchmarks",
     vocabularySize: 9 + 256 + 97,
     merges: false,
     // A power of two, so that the token directions can be exactly orthogonal Hadamard rows.

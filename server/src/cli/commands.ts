@@ -1,5 +1,6 @@
 /** The table of `bora` subcommands. A new command is a module in `commands/` and one line here. */
 import type { CliCommand } from "./command.js";
+import { modelsCommand } from "./commands/models.js";
 import { serveCommand } from "./commands/serve.js";
 
-export const COMMANDS: readonly CliCommand[] = [serveCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, modelsCommand];

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFile, readdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  COPY_ALPHABET,
+  SPECIAL_TOKENS,
+  TEST_MODEL_GENERATOR_VERSION,
+  copyChain,
+  corruptChain,
+  corruptionPositions,
+  generateModel,
+  metadataValue,
+  readGgufHeader,
+} from "@bora/inference";
+// Internal helpers, imported from the package's built files: they are not part of its API.
+import { toFloat16Bits } from "../../../inference/dist/testModels/random.js";
+import { buildVocabulary, CHAR_PIECES } from "../../../inference/dist/testModels/tokenizer.js";
+
+async function sha256(file: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
+}
+
+describe("generated test models", () => {
+  let dir: string;
+  before(async () => (dir = await mkdtemp(path.join(tmpdir(), "bora-testmodels-"))));
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  describe("fp16 conversion", () => {
+    it("matches IEEE half precision, rounding to nearest even", () => {
+      const cases: [number, number][] = [
+        [0, 0x0000],
+        [-0, 0x8000],
+        [1, 0x3c00],
+        [-2, 0xc000],
+        [0.5, 0x3800],
+        [65504, 0x7bff],
+        [1e6, 0x7c00],
+        [-Infinity, 0xfc00],
+        [2 ** -24, 0x0001],
+        [2 ** -26, 0x0000],
+        [1 + 2 ** -11, 0x3c00], // a tie: rounds to the even mantissa
+        [1 + 3 * 2 ** -11, 0x3c02],
+      ];
+      for (const [value, bits] of cases) assert.equal(toFloat16Bits(value), bits, `${value}`);
+      assert.equal(toFloat16Bits(NaN) & 0x7c00, 0x7c00);
+      assert.notEqual(toFloat16Bits(NaN) & 0x3ff, 0);
+    });
+  });
+
+  describe("vocabularies", () => {
+    for (const size of [768, 32000]) {
+      it(`a merged vocabulary of ${size} is exact, unique and prefix-closed (SPM can reach every piece)`, () => {
+        const { tokens, types, scores } = buildVocabulary({ size, merges: true });
+        assert.equal(tokens.length, size);
+        assert.equal(scores.length, size);
+        assert.equal(new Set(tokens).size, size);
+        const known = new Set(tokens);
+        for (const [id, piece] of tokens.entries()) {
+          if (types[id] !== 1) continue;
+          const chars = [...piece];
+          for (let n = 1; n < chars.length; n++)
+            assert.ok(known.has(chars.slice(0, n).join("")), `prefix of ${JSON.stringify(piece)}`);
+        }
+        for (const special of Object.values(SPECIAL_TOKENS)) assert.equal(tokens[special.id], special.text);
+        assert.equal(types.filter((t) => t === 6).length, 256, "byte fallback tokens");
+        assert.equal(tokens[9 + 0x0a], "<0x0A>");
+      });
+    }
+
+    it("the copy vocabulary has one token per character and nothing longer", () => {
+      const { tokens, types } = buildVocabulary({ size: 9 + 256 + CHAR_PIECES.length, merges: false });
+      const normal = tokens.filter((_, id) => types[id] === 1);
+      assert.deepEqual(normal, [...CHAR_PIECES]);
+      for (const c of COPY_ALPHABET) assert.ok(normal.includes(c));
+    });
+  });
+
+  describe("the copy chain", () => {
+    it("is one cycle through the whole alphabet, fixed by the seed", () => {
+      const chain = copyChain(1);
+      assert.equal([...chain.order].sort().join(""), [...COPY_ALPHABET].sort().join(""));
+      const seen = new Set<string>();
+      let c = chain.start;
+      for (let i = 0; i < COPY_ALPHABET.length; i++) {
+        seen.add(c);
+        c = chain.next(c);
+      }
+      assert.equal(seen.size, COPY_ALPHABET.length);
+      assert.equal(c, chain.start);
+      assert.equal(copyChain(1).order, chain.order);
+      assert.notEqual(copyChain(2).order, chain.order);
+      assert.equal(chain.next("\n"), chain.start);
+      assert.equal(chain.next(" "), chain.start);
+    });
+
+    it("text() follows next(), and corruptChain() differs from it at exactly the chosen positions", () => {
+      const chain = copyChain(7);
+      const text = chain.text(200, "q");
+      assert.equal(text[0], "q");
+      for (let i = 1; i < text.length; i++) assert.equal(text[i], chain.next(text[i - 1]!));
+      const positions = corruptionPositions(200, 0.8);
+      assert.equal(positions.length, 40);
+      assert.ok(!positions.includes(0));
+      const corrupted = corruptChain(chain, text, positions);
+      assert.equal(corrupted.length, text.length);
+      const differing = [...text].flatMap((c, i) => (corrupted[i] !== c ? [i] : []));
+      assert.deepEqual(differing, positions);
+      for (const c of corrupted) assert.ok(COPY_ALPHABET.includes(c));
+      assert.deepEqual(corruptionPositions(50, 1), []);
+      assert.throws(() => corruptChain(chain, "ab", [5]), /outside the text/);
+      assert.throws(() => corruptionPositions(10, 0), /acceptance must be in \(0, 1\]/);
+    });
+  });
+
+  describe("generateModel", () => {
+    it("is deterministic given the seed, and the seed changes the weights", async () => {
+      const a = await generateModel({ shape: "tiny", out: path.join(dir, "a.gguf"), seed: 5 });
+      const b = await generateModel({ shape: "tiny", out: path.join(dir, "b.gguf"), seed: 5 });
+      const c = await generateModel({ shape: "tiny", out: path.join(dir, "c.gguf"), seed: 6 });
+      assert.equal(await sha256(a.path), await sha256(b.path));
+      assert.notEqual(await sha256(a.path), await sha256(c.path));
+      assert.equal(a.parameters, 590464);
+    });
+
+    it("writes a tiny Llama model with FIM tokens, a ChatML template and its generator version", async () => {
+      const model = await generateModel({ shape: "tiny", out: path.join(dir, "tiny.gguf") });
+      const header = await readGgufHeader(model.path);
+      assert.equal(header.architecture, "llama");
+      assert.equal(header.fileSize, model.bytes);
+      const tokens = metadataValue(header, "tokenizer.ggml.tokens") as string[];
+      const textOf = (key: string): string | undefined => tokens[metadataValue(header, key) as number];
+      assert.equal(textOf("tokenizer.ggml.fim_pre_token_id"), "<|fim_prefix|>");
+      assert.equal(textOf("tokenizer.ggml.fim_suf_token_id"), "<|fim_suffix|>");
+      assert.equal(textOf("tokenizer.ggml.fim_mid_token_id"), "<|fim_middle|>");
+      assert.equal(textOf("tokenizer.ggml.eot_token_id"), "<|im_end|>");
+      assert.match(metadataValue(header, "tokenizer.chat_template") as string, /<\|im_start\|>.*add_generation_prompt/);
+      assert.equal(metadataValue(header, "bora.generator.version"), TEST_MODEL_GENERATOR_VERSION);
+      // Per block: 2 norms + 7 matrices; plus the embedding, the output norm and the output.
+      assert.equal(header.tensors.length, 2 * 9 + 3);
+      const byName = new Map(header.tensors.map((t) => [t.name, t]));
+      assert.deepEqual(byName.get("token_embd.weight")?.dims, [128, 768]);
+      assert.deepEqual(byName.get("blk.1.attn_k.weight")?.dims, [128, 64]);
+      assert.deepEqual(byName.get("blk.0.ffn_down.weight")?.dims, [384, 128]);
+    });
+
+    it("records the copy model's chain in its metadata", async () => {
+      const model = await generateModel({ shape: "copy", out: path.join(dir, "copy.gguf"), seed: 3 });
+      const header = await readGgufHeader(model.path);
+      assert.equal(metadataValue(header, "bora.copy.order"), copyChain(3).order);
+      assert.equal(metadataValue(header, "bora.copy.start"), copyChain(3).start);
+      await rm(model.path);
+    });
+
+    it("leaves nothing behind when aborted, and refuses a bad seed", async () => {
+      const controller = new AbortController();
+      const out = path.join(dir, "sub", "aborted.gguf");
+      const run = generateModel({
+        shape: "copy",
+        out,
+        signal: controller.signal,
+        onProgress: () => controller.abort(new Error("enough")),
+      });
+      await assert.rejects(run, /enough/);
+      assert.deepEqual(await readdir(path.dirname(out)), []);
+      await assert.rejects(generateModel({ shape: "tiny", out, seed: -1 }), /seed must be an integer/);
+    });
+  });
+});
