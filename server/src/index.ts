@@ -3,3 +3,4 @@ export { createLogger, type Logger } from "./host/logger.js";
 export { runCli } from "./cli/run.js";
 export { serve } from "./main.js";
 export { HOST_VERSION } from "./version.js";
+export * from "./agent/index.js";

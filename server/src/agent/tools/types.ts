@@ -1,0 +1,105 @@
+/**
+ * The shape every agent tool has. Tool names, argument schemas, results and error codes are a
+ * stable interface (docs/agent-tools.md): recorded scripts and users' policies refer to them.
+ */
+import type { ToolDefinition } from "@bora/inference";
+import type { CommandRunner } from "../../workspace/sandbox.js";
+import type { EditorHost } from "../editorHost.js";
+
+/** Stable error codes a tool result can carry. */
+export type ToolErrorCode =
+  | "invalid_arguments"
+  | "unknown_tool"
+  | "outside_root"
+  | "invalid_path"
+  | "not_found"
+  | "not_a_file"
+  | "not_a_directory"
+  | "binary_file"
+  | "invalid_utf8"
+  | "too_large"
+  | "no_edits_applied"
+  | "bad_pattern"
+  | "sandbox_unavailable"
+  | "denied"
+  | "no_answer"
+  | "io_error";
+
+export class ToolError extends Error {
+  override readonly name = "ToolError";
+  constructor(
+    readonly code: ToolErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type ToolOutput = { ok: true; content: string } | { ok: false; code: ToolErrorCode; message: string };
+
+export interface ToolLimits {
+  /** Most bytes of a file `read_file` returns in one call. Defaults to 256 KiB. */
+  maxReadBytes: number;
+  /** Files larger than this are never loaded whole (only line ranges are streamed). Defaults to 8 MiB. */
+  maxFileBytes: number;
+  /** Most bytes `write_file` and `edit_file` write. Defaults to 4 MiB. */
+  maxWriteBytes: number;
+  /** Most entries `list_dir` returns. Defaults to 500. */
+  maxDirEntries: number;
+  /** Most matches `search` returns. Defaults to 200. */
+  maxSearchMatches: number;
+  /** Default `timeout_s` of `run_command`. Defaults to 120. */
+  defaultCommandTimeoutS: number;
+  /** Largest `timeout_s` a call may ask for. Defaults to 600. */
+  maxCommandTimeoutS: number;
+}
+
+export const DEFAULT_TOOL_LIMITS: ToolLimits = {
+  maxReadBytes: 256 * 1024,
+  maxFileBytes: 8 * 1024 * 1024,
+  maxWriteBytes: 4 * 1024 * 1024,
+  maxDirEntries: 500,
+  maxSearchMatches: 200,
+  defaultCommandTimeoutS: 120,
+  maxCommandTimeoutS: 600,
+};
+
+export interface CommandRecord {
+  command: string;
+  exitCode: number | null;
+  timedOut: boolean;
+  ms: number;
+}
+
+export interface ToolContext {
+  /** The run's root, a real path. */
+  root: string;
+  signal: AbortSignal;
+  host: EditorHost;
+  limits: ToolLimits;
+  /** The command runner, or why there is none (bubblewrap missing and unsandboxed runs not allowed). */
+  commands(): Promise<CommandRunner>;
+  /** Called before anything changes the root: takes the run's checkpoint the first time. */
+  beforeWrite(): Promise<void>;
+  /** Milliseconds left of the run's wall-time budget. */
+  remainingMs(): number;
+  /** Records a file the run changed, for the summary. */
+  noteWrite(relativePath: string): void;
+  noteCommand(record: CommandRecord): void;
+}
+
+/** What a call touches, for the approval policy and for progress lines. */
+export interface CallSubject {
+  summary: string;
+  command?: string;
+  /** Relative to the root, as written (lexically normalized). */
+  paths?: string[];
+}
+
+export interface Tool {
+  definition: ToolDefinition;
+  /** Whether the tool can change the root (then a checkpoint is taken first). */
+  mutates: boolean;
+  subject(args: Record<string, unknown>): CallSubject;
+  run(args: Record<string, unknown>, context: ToolContext): Promise<string>;
+}

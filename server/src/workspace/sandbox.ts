@@ -1,0 +1,327 @@
+/**
+ * Runs a shell command for the agent. The default runner is bubblewrap (`bwrap`): the run's root is
+ * the only writable place, the rest of the file system is read-only, /tmp is private, the user's home
+ * is replaced by an empty directory, the environment is rebuilt from an allow-list, the command gets
+ * its own PID namespace (so `/proc/*\/environ` of the host is not there to read) and, unless the policy
+ * allows it, its own empty network namespace. Every command has a time limit, a process limit where
+ * the system offers a pids cgroup, and an output cap that keeps the head and the tail; when it ends or
+ * is stopped the whole process tree is killed.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { HeadTailBuffer } from "./outputCap.js";
+import { createPidsLimit, type PidsLimit } from "./processLimits.js";
+
+export interface CommandRequest {
+  /** A shell command line, run by `/bin/sh -c`. */
+  command: string;
+  /** Milliseconds before the whole process tree is killed. */
+  timeoutMs: number;
+  /** Stops the command early (the run was cancelled or ran out of time). */
+  signal?: AbortSignal;
+}
+
+export interface CommandResult {
+  /** Null when the command was killed by a signal. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** stdout and stderr interleaved as they arrived, capped (head and tail kept). */
+  output: string;
+  outputBytes: number;
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** The seam tools use; tests and the CLI pick an implementation. */
+export interface CommandRunner {
+  /** `bubblewrap` or `unsandboxed`, shown to the user and in transcripts. */
+  readonly kind: "bubblewrap" | "unsandboxed";
+  run(request: CommandRequest): Promise<CommandResult>;
+}
+
+export class SandboxUnavailableError extends Error {
+  override readonly name = "SandboxUnavailableError";
+}
+
+/** Environment variables a command sees by default; nothing else of the host's environment passes. */
+export const DEFAULT_ENV_ALLOW_LIST: readonly string[] = [
+  "PATH",
+  "LANG",
+  "LANGUAGE",
+  "LC_ALL",
+  "LC_CTYPE",
+  "LC_MESSAGES",
+  "TERM",
+  "TZ",
+  "USER",
+  "LOGNAME",
+  "NO_COLOR",
+  "COLORTERM",
+];
+
+export interface SandboxOptions {
+  /** The run's root: the one writable directory, and the commands' working directory. */
+  root: string;
+  /** Lets commands reach the network. Defaults to false (an empty network namespace). */
+  allowNetwork?: boolean;
+  /** Names of host environment variables passed through. Defaults to `DEFAULT_ENV_ALLOW_LIST`. */
+  envAllowList?: readonly string[];
+  /** Extra variables set for every command (e.g. `CI=1`). Defaults to none. */
+  extraEnv?: Record<string, string>;
+  /** The host environment the allow-list picks from. Defaults to `process.env`. */
+  hostEnv?: NodeJS.ProcessEnv;
+  /** Bytes of output kept per command (head and tail). Defaults to 64 KiB. */
+  maxOutputBytes?: number;
+  /** Most processes a command may have at once, where a pids cgroup is available. Defaults to 256. */
+  maxProcesses?: number;
+  /** Extra host paths made visible read-only (for toolchains under the hidden home). Defaults to none. */
+  exposePaths?: readonly string[];
+}
+
+function findOnPath(binary: string, envPath = process.env["PATH"] ?? ""): string | undefined {
+  for (const dir of envPath.split(path.delimiter)) {
+    if (dir === "") continue;
+    const candidate = path.join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function buildEnv(options: SandboxOptions, home: string): Record<string, string> {
+  const host = options.hostEnv ?? process.env;
+  const env: Record<string, string> = {};
+  for (const name of options.envAllowList ?? DEFAULT_ENV_ALLOW_LIST) {
+    const value = host[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env["PATH"] ??= "/usr/local/bin:/usr/bin:/bin";
+  Object.assign(env, options.extraEnv, { HOME: home, TMPDIR: "/tmp" });
+  return env;
+}
+
+/** Runs `child` to completion, enforcing the time limit and cap; `kill` takes down the whole tree. */
+function supervise(
+  child: ChildProcess,
+  request: CommandRequest,
+  maxOutputBytes: number,
+  kill: () => void,
+  started: number,
+): Promise<CommandResult> {
+  const output = new HeadTailBuffer(maxOutputBytes);
+  let timedOut = false;
+  let aborted = false;
+  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, request.timeoutMs);
+  const onAbort = (): void => {
+    aborted = true;
+    kill();
+  };
+  if (request.signal?.aborted) onAbort();
+  else request.signal?.addEventListener("abort", onAbort, { once: true });
+  return new Promise((resolve, reject) => {
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+      reject(error);
+    });
+    child.once("close", (exitCode, signal) => {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+      // Whatever the command left behind in its group goes too.
+      kill();
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        aborted,
+        output: output.text(),
+        outputBytes: output.totalBytes,
+        truncated: output.truncated,
+        durationMs: Math.round(performance.now() - started),
+      });
+    });
+  });
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/** Commands under bubblewrap. Create it with `createCommandRunner`, which checks that bwrap works. */
+export class BubblewrapRunner implements CommandRunner {
+  readonly kind = "bubblewrap";
+
+  constructor(
+    private readonly bwrap: string,
+    private readonly options: SandboxOptions,
+  ) {}
+
+  /** The bwrap argument list for one command; exposed for tests and for `bora run --explain`. */
+  bwrapArgs(command: string): string[] {
+    const root = this.options.root;
+    const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"];
+    // Places where keys, tokens and agent sockets live: replaced by empty directories.
+    const hidden = new Set<string>(["/home", "/root", "/run", os.homedir()]);
+    const hostHome = (this.options.hostEnv ?? process.env)["HOME"];
+    if (hostHome) hidden.add(hostHome);
+    for (const dir of hidden) if (dir !== "/" && isDir(dir)) args.push("--tmpfs", dir);
+    // Toolchains installed under the home (cargo, pyenv, nvm bins) stay usable, read-only.
+    const envPath = (this.options.hostEnv ?? process.env)["PATH"] ?? "";
+    const under = (p: string): boolean =>
+      [...hidden].some((h) => p === h || p.startsWith(h.endsWith("/") ? h : `${h}/`));
+    const exposed = [...envPath.split(path.delimiter).filter((p) => path.isAbsolute(p) && under(p) && isDir(p))];
+    for (const p of [...new Set([...exposed, ...(this.options.exposePaths ?? [])])]) {
+      if (isDir(p) || statSafe(p)) args.push("--ro-bind", p, p);
+    }
+    args.push("--bind", root, root, "--dir", "/tmp/home", "--chdir", root);
+    args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
+    if (!this.options.allowNetwork) args.push("--unshare-net");
+    args.push("--die-with-parent", "--new-session", "--", "/bin/sh", "-c", command);
+    return args;
+  }
+
+  async run(request: CommandRequest): Promise<CommandResult> {
+    const started = performance.now();
+    const env = buildEnv(this.options, "/tmp/home");
+    const limit: PidsLimit | undefined = await createPidsLimit(this.options.maxProcesses ?? 256);
+    const bwrapArgs = this.bwrapArgs(request.command);
+    // With a cgroup, a tiny shell joins it first and then becomes bwrap, so every descendant is counted.
+    const [file, args] = limit
+      ? ["/bin/sh", ["-c", 'echo $$ > "$0" && exec "$@"', limit.procsFile, this.bwrap, ...bwrapArgs]]
+      : [this.bwrap, bwrapArgs];
+    const child = spawn(file, args, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      return await supervise(child, request, this.options.maxOutputBytes ?? 64 * 1024, () => killGroup(child), started);
+    } finally {
+      await limit?.dispose();
+    }
+  }
+}
+
+function statSafe(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Commands without a sandbox: same limits and environment allow-list, but full file system and
+ * network access. Only used when the user explicitly allowed unsandboxed runs.
+ */
+export class UnsandboxedRunner implements CommandRunner {
+  readonly kind = "unsandboxed";
+
+  constructor(private readonly options: SandboxOptions) {}
+
+  async run(request: CommandRequest): Promise<CommandResult> {
+    const started = performance.now();
+    const limit = await createPidsLimit(this.options.maxProcesses ?? 256);
+    const env = buildEnv(this.options, this.options.root);
+    const [file, args] = limit
+      ? ["/bin/sh", ["-c", 'echo $$ > "$0" && exec /bin/sh -c "$1"', limit.procsFile, request.command]]
+      : ["/bin/sh", ["-c", request.command]];
+    const child = spawn(file, args, {
+      cwd: this.options.root,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      return await supervise(child, request, this.options.maxOutputBytes ?? 64 * 1024, () => killGroup(child), started);
+    } finally {
+      await limit?.dispose();
+    }
+  }
+}
+
+export const BWRAP_INSTALL_HINT =
+  "install bubblewrap (Debian/Ubuntu: 'sudo apt-get install bubblewrap'; Fedora: 'sudo dnf install bubblewrap'), " +
+  "or allow unsandboxed commands explicitly (bora run --allow-unsandboxed)";
+
+const probes = new Map<string, Promise<string | undefined>>();
+
+/** Runs bwrap once with the namespaces we use; returns its error text when it cannot work here. */
+function probe(bwrap: string): Promise<string | undefined> {
+  let pending = probes.get(bwrap);
+  if (pending === undefined) {
+    pending = new Promise((resolve) => {
+      const child = spawn(
+        bwrap,
+        [
+          "--ro-bind",
+          "/",
+          "/",
+          "--dev",
+          "/dev",
+          "--proc",
+          "/proc",
+          "--unshare-pid",
+          "--unshare-net",
+          "--",
+          "/bin/true",
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("error", (error) => resolve(error.message));
+      child.once("close", (code) => resolve(code === 0 ? undefined : stderr.trim() || `exit ${code}`));
+    });
+    probes.set(bwrap, pending);
+  }
+  return pending;
+}
+
+export interface RunnerChoice extends SandboxOptions {
+  /** Runs commands without a sandbox when bubblewrap is missing or broken. Defaults to false. */
+  allowUnsandboxed?: boolean;
+  /** Path of the bwrap binary. Defaults to the first `bwrap` on PATH. */
+  bwrapPath?: string;
+}
+
+/**
+ * Picks the runner: bubblewrap when it is installed and works; otherwise an error with the install
+ * hint, unless unsandboxed runs were explicitly allowed.
+ */
+export async function createCommandRunner(choice: RunnerChoice): Promise<CommandRunner> {
+  const bwrap = choice.bwrapPath ?? findOnPath("bwrap");
+  let problem: string;
+  if (bwrap === undefined) {
+    problem = "bubblewrap (bwrap) is not installed";
+  } else {
+    const failure = await probe(bwrap);
+    if (failure === undefined) return new BubblewrapRunner(bwrap, choice);
+    problem = `bubblewrap cannot create its namespaces here (${failure}); on Ubuntu 24.04 and later, unprivileged user namespaces may need an AppArmor profile for bwrap`;
+  }
+  if (choice.allowUnsandboxed) return new UnsandboxedRunner(choice);
+  throw new SandboxUnavailableError(`${problem}: commands are refused. To fix it, ${BWRAP_INSTALL_HINT}`);
+}
