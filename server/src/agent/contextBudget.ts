@@ -100,6 +100,26 @@ export class ContextBudget {
     return total;
   }
 
+  /** The summary may use a quarter of the budget; past that its oldest lines go, replaced by a count. */
+  private async capSummary(summary: string, maxTokens: number): Promise<string> {
+    if ((await this.count(summary)) <= maxTokens) return summary;
+    const lines = summary.split("\n").slice(1);
+    let omitted = 0;
+    const marker = /^- \((\d+) older steps omitted\)$/.exec(lines[0] ?? "");
+    if (marker) {
+      omitted = Number(marker[1]);
+      lines.shift();
+    }
+    let text = summary;
+    while (lines.length > 1) {
+      lines.shift();
+      omitted++;
+      text = `${SUMMARY_HEADER}\n- (${omitted} older steps omitted)\n${lines.join("\n")}`;
+      if ((await this.count(text)) <= maxTokens) break;
+    }
+    return text;
+  }
+
   /**
    * Returns messages that fit. `fixed` is how many leading messages are never changed (system
    * prompt and task).
@@ -144,7 +164,7 @@ export class ContextBudget {
       // Anything between the summary and the first turn (e.g. a user reply) goes with that turn.
       const folded = messages.slice(bodyStart, end);
       void start;
-      summary = `${summary ?? SUMMARY_HEADER}\n${summarizeTurn(folded)}`;
+      summary = await this.capSummary(`${summary ?? SUMMARY_HEADER}\n${summarizeTurn(folded)}`, Math.floor(max / 4));
       const summaryMessage: ChatMessage = { role: "user", content: summary };
       messages = [...messages.slice(0, fixed), summaryMessage, ...messages.slice(end)];
       bodyStart = fixed + 1;
