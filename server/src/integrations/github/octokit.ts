@@ -11,8 +11,9 @@ import type { HttpPolicy } from "../http/policy.js";
 /** The REST API version every request asks for. */
 export const GITHUB_API_VERSION = "2022-11-28";
 
-export const BoraOctokit = Octokit.plugin(throttling, retry);
-export type BoraOctokit = InstanceType<typeof BoraOctokit>;
+const PluggedOctokit = Octokit.plugin(throttling, retry);
+/** The plugins add nothing Bora calls, so callers see a plain Octokit. */
+export type BoraOctokit = Octokit;
 
 export interface GitHubConnection {
   /** A personal access token or app installation token. */
@@ -57,7 +58,7 @@ let instances = 0;
 
 export function createOctokit(connection: GitHubConnection, policy: HttpPolicy): BoraOctokit {
   const scale = policy.timeScale;
-  const octokit = new BoraOctokit({
+  const octokit = new PluggedOctokit({
     auth: connection.token,
     baseUrl: (connection.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
     userAgent: connection.userAgent ?? "bora",
@@ -76,7 +77,7 @@ export function createOctokit(connection: GitHubConnection, policy: HttpPolicy):
         policy.allowRateLimitWait("github", retryAfter * 1000, retryCount, "primary"),
       onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
         policy.allowRateLimitWait("github", retryAfter * 1000, retryCount ?? 0, "secondary"),
-    } as ConstructorParameters<typeof BoraOctokit>[0] extends infer O
+    } as ConstructorParameters<typeof PluggedOctokit>[0] extends infer O
       ? O extends { throttle?: infer T }
         ? T
         : never
