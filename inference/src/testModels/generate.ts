@@ -17,7 +17,7 @@ import { CHAR_PIECES, CHATML_TEMPLATE, FIRST_CHAR_ID, SPECIAL_TOKENS, buildVocab
  * Bumped whenever a generated file would change (shapes, tokenizer, weights, metadata), so that
  * caches keyed by it regenerate instead of serving a stale model.
  */
-export const TEST_MODEL_GENERATOR_VERSION = 2;
+export const TEST_MODEL_GENERATOR_VERSION = 3;
 
 export interface GenerateModelOptions {
   shape: TestModelShape;

@@ -85,7 +85,7 @@ Options:
         onProgress: ({ bytesWritten, totalBytes }) => {
           // Every 10 %: enough to show it is moving, few enough lines for a log file.
           const tenth = Math.floor((bytesWritten / totalBytes) * 10);
-          if (totalBytes < 16 * 2 ** 20 || tenth === reported) return;
+          if (totalBytes < 8 * 2 ** 20 || tenth === reported) return;
           reported = tenth;
           io.stderr.write(
             `generating ${shape}: ${tenth * 10}% (${mebibytes(bytesWritten)} of ${mebibytes(totalBytes)})\n`,

@@ -1,0 +1,233 @@
+/**
+ * The generated models, loaded by the real llama.cpp (node-llama-cpp's prebuilt CPU binary): the
+ * tokenizer, the FIM tokens and the chat template of the tiny model, the copy model's chain, and
+ * `bora models generate` through the built CLI.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SPECIAL_TOKENS, copyChain } from "@bora/inference";
+import {
+  ChatMLChatWrapper,
+  LlamaChatSession,
+  LlamaCompletion,
+  getLlama,
+  resolveChatWrapper,
+  type Llama,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { exitOf, spawnCli } from "../../support/hostProcess.js";
+import { ensureTestModel } from "../../support/testModels.js";
+
+async function sha256(file: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
+}
+
+describe("generated models in llama.cpp", function () {
+  let llama: Llama;
+  let tiny: LlamaModel;
+  let copy: LlamaModel;
+
+  before(async function () {
+    this.timeout(120_000);
+    const [tinyPath, copyPath] = await Promise.all([ensureTestModel("tiny"), ensureTestModel("copy")]);
+    llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false });
+    tiny = await llama.loadModel({ modelPath: tinyPath, gpuLayers: 0 });
+    copy = await llama.loadModel({ modelPath: copyPath, gpuLayers: 0 });
+  });
+  after(async () => {
+    await tiny?.dispose();
+    await copy?.dispose();
+    await llama?.dispose();
+  });
+
+  describe("the tiny model", () => {
+    it("tokenizes any text, emoji and other scripts included, and detokenizes it back exactly", () => {
+      const texts = [
+        "function add(a, b) {\n\treturn a + b;\n}\n",
+        "héllo 😀 ünïcode ✓",
+        "日本語のテキスト 🧑‍💻👍🏽",
+        "  leading spaces, trailing space ",
+        "\u0000\u007f\u00ff",
+      ];
+      for (const text of texts) {
+        const tokens = tiny.tokenize(text);
+        assert.equal(tiny.detokenize(tokens), text, JSON.stringify(text));
+      }
+      // Merged pieces make code shorter than one token per character.
+      const code = "const result = await fetchData(); return result;";
+      assert.ok(tiny.tokenize(code).length <= code.length * 0.6, `${tiny.tokenize(code).length} tokens`);
+    });
+
+    it("recognises the control tokens as single tokens", () => {
+      const text = "<|im_start|>user\nhi<|im_end|>";
+      const tokens = tiny.tokenize(text, true);
+      assert.equal(tokens[0], SPECIAL_TOKENS.imStart.id);
+      assert.equal(tokens.at(-1), SPECIAL_TOKENS.imEnd.id);
+      assert.equal(tiny.detokenize(tokens, true), text);
+      assert.equal(tiny.tokens.bos, SPECIAL_TOKENS.bos.id);
+      assert.equal(tiny.tokens.eos, SPECIAL_TOKENS.eos.id);
+      assert.equal(tiny.tokens.eot, SPECIAL_TOKENS.imEnd.id);
+    });
+
+    it("has FIM prefix, suffix and middle tokens, so infill is supported", async () => {
+      assert.equal(tiny.tokens.infill.prefix, SPECIAL_TOKENS.fimPrefix.id);
+      assert.equal(tiny.tokens.infill.suffix, SPECIAL_TOKENS.fimSuffix.id);
+      assert.equal(tiny.tokens.infill.middle, SPECIAL_TOKENS.fimMiddle.id);
+      const context = await tiny.createContext({ contextSize: 256, threads: 1 });
+      try {
+        const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+        assert.equal(completion.infillSupported, true);
+        const result = await completion.generateInfillCompletionWithMeta("function add(a, b) {\n  return ", ";\n}", {
+          maxTokens: 8,
+          temperature: 0,
+        });
+        assert.ok(["maxTokens", "eogToken", "stopGenerationTrigger"].includes(result.metadata.stopReason));
+        completion.dispose();
+      } finally {
+        await context.dispose();
+      }
+    });
+
+    it("carries a ChatML chat template that node-llama-cpp resolves and chats with", async () => {
+      assert.match(tiny.fileInfo.metadata.tokenizer.chat_template ?? "", /<\|im_start\|>/);
+      assert.ok(resolveChatWrapper(tiny) instanceof ChatMLChatWrapper);
+      const context = await tiny.createContext({ contextSize: 512, threads: 1 });
+      try {
+        const session = new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: "Be brief." });
+        await session.prompt("Hello", { maxTokens: 8, temperature: 0 });
+        await session.prompt("Again", { maxTokens: 8, temperature: 0 });
+        const history = session.getChatHistory();
+        assert.deepEqual(
+          history.map((item) => item.type),
+          ["system", "user", "model", "user", "model"],
+        );
+        session.dispose();
+      } finally {
+        await context.dispose();
+      }
+    });
+  });
+
+  describe("the copy model", () => {
+    const chain = copyChain();
+
+    async function greedy(prompt: Token[], count: number): Promise<string> {
+      const context = await copy.createContext({ contextSize: 512, threads: 1 });
+      try {
+        const out: Token[] = [];
+        for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+          out.push(token);
+          if (out.length === count) break;
+        }
+        return copy.detokenize(out);
+      } finally {
+        await context.dispose();
+      }
+    }
+
+    it("tokenizes chain text one token per character", () => {
+      const text = chain.text(100);
+      assert.equal(copy.tokenize(text).length, 100);
+      assert.equal(copy.detokenize(copy.tokenize(text)), text);
+    });
+
+    it("continues from a token outside the alphabet with the chain's start, exactly, for two full cycles", async () => {
+      const prompt = [copy.tokens.bos!, ...copy.tokenize("Edit this:\n")];
+      assert.equal(await greedy(prompt, 124), chain.text(124));
+    });
+
+    it("continues from any alphabet character with its successor", async () => {
+      for (const last of ["q", "7", chain.start]) {
+        const prompt = [copy.tokens.bos!, ...copy.tokenize(`x ${last}`)];
+        assert.equal(await greedy(prompt, 20), chain.text(20, chain.next(last)), `after '${last}'`);
+      }
+    });
+
+    it("follows the chain under the chat template, which is how edit() prompts it", async () => {
+      const context = await copy.createContext({ contextSize: 512, threads: 1 });
+      try {
+        const session = new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: "Rewrite." });
+        assert.equal(await session.prompt("abc", { maxTokens: 40, temperature: 0 }), chain.text(40));
+        session.dispose();
+      } finally {
+        await context.dispose();
+      }
+    });
+  });
+});
+
+describe("bora models generate (built CLI)", () => {
+  let dir: string;
+  before(async () => (dir = await mkdtemp(path.join(tmpdir(), "bora-models-cli-"))));
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  async function bora(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawnCli(args);
+    child.stdin.end();
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const { code } = await exitOf(child);
+    return { code, stdout, stderr };
+  }
+
+  it("writes the same copy model as the test cache, with progress on stderr", async () => {
+    const result = await bora(["models", "generate", "--shape", "copy", "--out", path.join(dir, "out/copy.gguf")]);
+    assert.equal(result.code, 0, result.stderr);
+    const file = path.join(dir, "out/copy.gguf");
+    assert.equal(result.stdout.split("\n")[0], file);
+    assert.match(result.stdout, /shape copy, seed 1, 12,958,208 parameters, 13\.5 MiB/);
+    assert.match(result.stderr, /generating copy: [1-9]0% \(\d+\.\d MiB of 13\.5 MiB\)/);
+    assert.match(result.stderr, /generating copy: 100% \(13\.5 MiB of 13\.5 MiB\)/);
+    assert.equal(await sha256(file), await sha256(await ensureTestModel("copy")));
+  });
+
+  it("refuses to overwrite without --force, and replaces with it", async () => {
+    const file = path.join(dir, "tiny.gguf");
+    assert.equal((await bora(["models", "generate", "--shape", "tiny", "--out", file, "--seed", "4"])).code, 0);
+    const before = await sha256(file);
+    const again = await bora(["models", "generate", "--shape", "tiny", "--out", file]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already exists; pass --force to replace it/);
+    assert.equal(await sha256(file), before);
+    assert.equal((await bora(["models", "generate", "--shape", "tiny", "--out", file, "--force"])).code, 0);
+    assert.notEqual(await sha256(file), before, "seed 1 replaced the seed-4 model");
+  });
+
+  it("explains bad input and writes nothing", async () => {
+    const shape = await bora(["models", "generate", "--shape", "7b", "--out", path.join(dir, "x.gguf")]);
+    assert.equal(shape.code, 2);
+    assert.match(shape.stderr, /unknown shape '7b': choose one of tiny, 0\.5b, 1b, copy/);
+    const noOut = await bora(["models", "generate", "--shape", "tiny"]);
+    assert.match(noOut.stderr, /--out FILE\.gguf is required/);
+    const seed = await bora([
+      "models",
+      "generate",
+      "--shape",
+      "tiny",
+      "--out",
+      path.join(dir, "x.gguf"),
+      "--seed",
+      "-3",
+    ]);
+    assert.equal(seed.code, 2);
+    const sub = await bora(["models", "fetch"]);
+    assert.match(sub.stderr, /unknown subcommand 'fetch': choose one of generate/);
+    assert.equal(existsSync(path.join(dir, "x.gguf")), false);
+  });
+
+  it("lists the subcommands and the shapes in its help", async () => {
+    const help = await bora(["models", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /generate\s+Write a generated test model/);
+    assert.match(help.stdout, /copy\s+13M parameters/);
+  });
+});
