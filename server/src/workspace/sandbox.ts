@@ -96,6 +96,15 @@ function findOnPath(binary: string, envPath = process.env["PATH"] ?? ""): string
   return undefined;
 }
 
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -313,7 +322,12 @@ export interface RunnerChoice extends SandboxOptions {
  * hint, unless unsandboxed runs were explicitly allowed.
  */
 export async function createCommandRunner(choice: RunnerChoice): Promise<CommandRunner> {
-  const bwrap = choice.bwrapPath ?? findOnPath("bwrap");
+  const bwrap =
+    choice.bwrapPath !== undefined
+      ? isExecutable(choice.bwrapPath)
+        ? choice.bwrapPath
+        : undefined
+      : findOnPath("bwrap");
   let problem: string;
   if (bwrap === undefined) {
     problem = "bubblewrap (bwrap) is not installed";

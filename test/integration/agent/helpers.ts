@@ -1,0 +1,74 @@
+/** Temporary git repositories and a tool context for the agent runtime's integration tests. */
+import { execFileSync } from "node:child_process";
+import { cp, mkdtemp, realpath, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { headlessHost, type EditorHost } from "../../../server/src/agent/editorHost.js";
+import {
+  DEFAULT_TOOL_LIMITS,
+  type CommandRecord,
+  type ToolContext,
+  type ToolLimits,
+} from "../../../server/src/agent/tools/types.js";
+import { createCommandRunner, type CommandRunner } from "../../../server/src/workspace/sandbox.js";
+import { REPO_ROOT } from "../../support/hostProcess.js";
+
+export const FIXTURE_REPO = path.join(REPO_ROOT, "test/fixtures/agentRepo");
+export const FIXTURE_SCRIPTS = path.join(REPO_ROOT, "test/fixtures/agentScripts");
+
+export function gitIn(dir: string, ...args: string[]): string {
+  return execFileSync(
+    "git",
+    ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "core.hooksPath=/dev/null", ...args],
+    {
+      cwd: dir,
+      encoding: "utf8",
+    },
+  );
+}
+
+/** A fresh directory under the system temp dir (a real path); removed by `dispose`. */
+export async function tempDir(prefix: string): Promise<{ dir: string; dispose(): Promise<void> }> {
+  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)));
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A git repository holding a copy of the fixture project, with one commit. */
+export async function fixtureRepo(): Promise<{ dir: string; dispose(): Promise<void> }> {
+  const temp = await tempDir("bora-agent-repo-");
+  await cp(FIXTURE_REPO, temp.dir, { recursive: true });
+  gitIn(temp.dir, "init", "-q", "-b", "main");
+  gitIn(temp.dir, "add", "-A");
+  gitIn(temp.dir, "commit", "-q", "-m", "fixture");
+  return temp;
+}
+
+export interface TestContext extends ToolContext {
+  writes: string[];
+  commandsRun: CommandRecord[];
+  checkpoints: number;
+}
+
+export function toolContext(
+  root: string,
+  options: { runner?: CommandRunner; host?: EditorHost; limits?: Partial<ToolLimits> } = {},
+): TestContext {
+  const context: TestContext = {
+    root,
+    signal: new AbortController().signal,
+    host: options.host ?? headlessHost,
+    limits: { ...DEFAULT_TOOL_LIMITS, ...options.limits },
+    commands: () => (options.runner ? Promise.resolve(options.runner) : createCommandRunner({ root })),
+    beforeWrite: () => {
+      context.checkpoints++;
+      return Promise.resolve();
+    },
+    remainingMs: () => 60000,
+    noteWrite: (p) => context.writes.push(p),
+    noteCommand: (r) => context.commandsRun.push(r),
+    writes: [],
+    commandsRun: [],
+    checkpoints: 0,
+  };
+  return context;
+}
