@@ -6,10 +6,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SPECIAL_TOKENS, copyChain } from "@bora/inference";
+import { SPECIAL_TOKENS, TEST_MODEL_GENERATOR_VERSION, copyChain, generateModel } from "@bora/inference";
 import {
   ChatMLChatWrapper,
   LlamaChatSession,
@@ -20,7 +21,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import { exitOf, spawnCli } from "../../support/hostProcess.js";
+import { GUARDED_NODE_ARGS, REPO_ROOT, exitOf, spawnCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 
 async function sha256(file: string): Promise<string> {
@@ -229,5 +230,50 @@ describe("bora models generate (built CLI)", () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /generate\s+Write a generated test model/);
     assert.match(help.stdout, /copy\s+13M parameters/);
+  });
+});
+
+describe("ensureTestModel across processes", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(path.join(tmpdir(), "bora-model-cache-"))));
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  /** Runs `ensureTestModel("copy")` in a fresh Node process whose cache is `dir`; resolves with what it printed. */
+  function ensureInChild(): Promise<string> {
+    const support = path.join(REPO_ROOT, "test/support/testModels.ts");
+    const code = `const { ensureTestModel } = await import(${JSON.stringify(support)}); console.log(await ensureTestModel("copy"));`;
+    const child = spawn(process.execPath, [...GUARDED_NODE_ARGS, "--input-type=module", "-e", code], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, BORA_TEST_MODEL_DIR: dir },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    return new Promise((resolve, reject) =>
+      child.once("exit", (exitCode) => (exitCode === 0 ? resolve(stdout.trim()) : reject(new Error(stderr)))),
+    );
+  }
+
+  it("two processes generating at once both get the complete model, and no temporary file is left", async () => {
+    const [a, b] = await Promise.all([ensureInChild(), ensureInChild()]);
+    const expected = path.join(dir, `copy-s1-g${TEST_MODEL_GENERATOR_VERSION}.gguf`);
+    assert.equal(a, expected);
+    assert.equal(b, expected);
+    const reference = await generateModel({ shape: "copy", out: path.join(dir, "reference.gguf") });
+    assert.equal(await sha256(expected), await sha256(reference.path));
+    assert.deepEqual((await readdir(dir)).sort(), [path.basename(expected), "reference.gguf"].sort());
+  });
+
+  it("regenerates a damaged file and removes the files of older generator versions", async () => {
+    const current = path.join(dir, `copy-s1-g${TEST_MODEL_GENERATOR_VERSION}.gguf`);
+    const old = path.join(dir, "copy-s1-g0.gguf");
+    await generateModel({ shape: "copy", out: current });
+    const intact = await sha256(current);
+    await truncate(current, 5000);
+    await writeFile(old, "an old model");
+    assert.equal(await ensureInChild(), current);
+    assert.equal(await sha256(current), intact);
+    assert.deepEqual(await readdir(dir), [path.basename(current)]);
   });
 });
