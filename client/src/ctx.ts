@@ -3,7 +3,7 @@
  * bar) live until deactivation; client-lifetime ones (the language client and its handlers) are
  * cleared on every host restart.
  */
-import { PROTOCOL_VERSION, Status, Version } from "@bora/protocol";
+import { PROTOCOL_VERSION, Status, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
 import { createHostClient, type HostClient } from "./hostClient.js";
 import { StatusBar } from "./statusBar.js";
@@ -14,6 +14,7 @@ export class Ctx implements vscode.Disposable {
   private readonly extensionBag: vscode.Disposable[] = [];
   private clientBag: vscode.Disposable[] = [];
   private client: HostClient | undefined;
+  private lastEngineError: string | undefined;
   /** Serialises start/stop so a restart clicked twice does not start two hosts. */
   private lifecycle: Promise<void> = Promise.resolve();
 
@@ -63,7 +64,12 @@ export class Ctx implements vscode.Disposable {
       if (this.client === client) this.onCrash();
     });
     this.client = client;
-    this.clientBag.push(client.onNotification(Status.type, (status) => this.statusBar.setStatus(status)));
+    this.clientBag.push(
+      client.onNotification(Status.type, (status) => {
+        this.statusBar.setStatus(status);
+        this.tellEngineError(status);
+      }),
+    );
     try {
       await client.start();
     } catch (error) {
@@ -93,6 +99,21 @@ export class Ctx implements vscode.Disposable {
       }
     }
     this.statusBar.setPhase("stopped");
+  }
+
+  /** Shows each new engine error once, with the buttons that fix it (the status bar keeps showing it). */
+  private tellEngineError(status: StatusParams): void {
+    const error = status.engine.state === "error" ? status.engine.error : undefined;
+    if (error === undefined || error === this.lastEngineError) {
+      this.lastEngineError = error;
+      return;
+    }
+    this.lastEngineError = error;
+    void vscode.window.showWarningMessage(`Bora: ${error}`, "Open Settings", "Open Logs").then((choice) => {
+      if (choice === "Open Settings")
+        void vscode.commands.executeCommand("workbench.action.openSettings", "bora.models");
+      if (choice === "Open Logs") this.log.show();
+    });
   }
 
   /** The host died: show it, offer the logs, and do not restart on our own (no restart loop). */

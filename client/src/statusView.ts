@@ -46,7 +46,12 @@ export function statusView(phase: ClientPhase, status: StatusParams | undefined)
   const tooltip = [`Agent host: ${status.host}`, engineLine, status.message].filter(Boolean).join("\n");
   switch (status.host) {
     case "ready":
-      return { text: "$(check) Bora: ready", tooltip, command: "bora.showLogs", error: engine.state === "error" };
+      return {
+        text: `${engine.state === "error" ? "$(warning)" : "$(check)"} Bora: ready · ${engineLabel(status.engine)}`,
+        tooltip,
+        command: "bora.showLogs",
+        error: engine.state === "error",
+      };
     case "degraded":
       return { text: "$(warning) Bora: degraded", tooltip, command: "bora.showLogs", error: true };
     case "stopping":
@@ -54,4 +59,24 @@ export function statusView(phase: ClientPhase, status: StatusParams | undefined)
     case "starting":
       return { text: "$(sync~spin) Bora: starting", tooltip, command: "bora.showLogs", error: false };
   }
+}
+
+/** A few words for the status bar about the engine; details go in the tooltip. */
+function engineLabel(engine: StatusParams["engine"]): string {
+  switch (engine.state) {
+    case "none":
+      return "no model";
+    case "loading":
+      return "loading model";
+    case "error":
+      return "model error";
+    case "ready":
+      return shortModelName(engine.model ?? "model");
+  }
+}
+
+/** The file or model name without folders and the .gguf suffix, so paths do not flood the status bar. */
+export function shortModelName(model: string): string {
+  const base = model.split(/[\\/]/).pop() ?? model;
+  return base.replace(/\.gguf$/i, "");
 }

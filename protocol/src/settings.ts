@@ -7,17 +7,60 @@
 export type LogLevel = "error" | "warn" | "info" | "debug";
 const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 
+export type EngineKind = "local" | "remote";
+const ENGINE_KINDS: readonly EngineKind[] = ["local", "remote"];
+
+/** Kinds of OpenAI-compatible servers the remote engine knows the quirks of. */
+export type RemotePreset = "openai" | "vllm" | "llamacpp" | "ollama" | "mistral" | "bora";
+const REMOTE_PRESETS: readonly RemotePreset[] = ["openai", "vllm", "llamacpp", "ollama", "mistral", "bora"];
+
 export interface HostSettings {
   /** How much the host logs. Defaults to `info`. */
   logLevel: LogLevel;
 }
 
+export interface ModelSettings {
+  /** Model for chat and agents: a GGUF path, an HTTPS URL, an `hf:` reference or a store name (local), or the server's model name (remote). Defaults to none. */
+  chat: string;
+  /** Model for inline edits. Defaults to the chat model. */
+  edit: string;
+  /** Model for fill-in-the-middle completions. Defaults to none. */
+  fim: string;
+}
+
+export interface LocalEngineSettings {
+  /** Tokens of context per sequence. Defaults to 4096. */
+  contextSize: number;
+  /** Requests served at the same time. Defaults to 4. */
+  sequences: number;
+  /** CPU threads; 0 picks a sensible number for the model and the machine. Defaults to 0. */
+  threads: number;
+  /** Layers on the GPU: a number, or `auto` (as many as fit). Defaults to `auto`. */
+  gpuLayers: number | "auto";
+}
+
+export interface RemoteEngineSettings {
+  /** Which kind of server. Defaults to `openai`. */
+  preset: RemotePreset;
+  /** Base URL including `/v1`; empty means the preset's default. Defaults to empty. */
+  baseUrl: string;
+}
+
 export interface BoraSettings {
   host: HostSettings;
+  /** Which engine runs the models. Defaults to `local`. */
+  engine: EngineKind;
+  models: ModelSettings;
+  local: LocalEngineSettings;
+  remote: RemoteEngineSettings;
 }
 
 export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
   host: Object.freeze({ logLevel: "info" as LogLevel }),
+  engine: "local" as EngineKind,
+  models: Object.freeze({ chat: "", edit: "", fim: "" }),
+  local: Object.freeze({ contextSize: 4096, sequences: 4, threads: 0, gpuLayers: "auto" as const }),
+  remote: Object.freeze({ preset: "openai" as RemotePreset, baseUrl: "" }),
 });
 
 export interface SanitisedSettings {
@@ -30,19 +73,79 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function settingsFrom(raw: unknown): SanitisedSettings {
-  const warnings: string[] = [];
-  const host = isRecord(raw) && isRecord(raw["host"]) ? raw["host"] : {};
-  let logLevel = DEFAULT_SETTINGS.host.logLevel;
-  const rawLevel = host["logLevel"];
-  if (rawLevel !== undefined) {
-    if (typeof rawLevel === "string" && (LOG_LEVELS as readonly string[]).includes(rawLevel)) {
-      logLevel = rawLevel as LogLevel;
-    } else {
-      warnings.push(
-        `bora.host.logLevel: ${JSON.stringify(rawLevel)} is not one of ${LOG_LEVELS.join(", ")}; using "${logLevel}"`,
-      );
-    }
+/** Reads one section of the raw settings with typed pickers that record what they had to replace. */
+class Reader {
+  readonly warnings: string[] = [];
+
+  constructor(private readonly raw: unknown) {}
+
+  private value(section: string, key: string): unknown {
+    if (!isRecord(this.raw)) return undefined;
+    const part = section === "" ? this.raw : this.raw[section];
+    return isRecord(part) ? part[key] : undefined;
   }
-  return { settings: { host: { logLevel } }, warnings };
+
+  private reject<T>(name: string, value: unknown, expected: string, fallback: T): T {
+    this.warnings.push(`bora.${name}: ${JSON.stringify(value)} is not ${expected}; using ${JSON.stringify(fallback)}`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(section: string, key: string, allowed: readonly T[], fallback: T): T {
+    const value = this.value(section, key);
+    if (value === undefined) return fallback;
+    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+    return this.reject(section ? `${section}.${key}` : key, value, `one of ${allowed.join(", ")}`, fallback);
+  }
+
+  text(section: string, key: string, fallback: string): string {
+    const value = this.value(section, key);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === "string") return value.trim();
+    return this.reject(`${section}.${key}`, value, "a string", fallback);
+  }
+
+  integer(section: string, key: string, min: number, max: number, fallback: number): number {
+    const value = this.value(section, key);
+    if (value === undefined) return fallback;
+    if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
+    return this.reject(`${section}.${key}`, value, `a whole number from ${min} to ${max}`, fallback);
+  }
+
+  integerOrAuto(section: string, key: string, fallback: number | "auto"): number | "auto" {
+    const value = this.value(section, key);
+    if (value === undefined || value === "auto") return value === "auto" ? "auto" : fallback;
+    if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+    return this.reject(`${section}.${key}`, value, `"auto" or a whole number of at least 0`, fallback);
+  }
+}
+
+export function settingsFrom(raw: unknown): SanitisedSettings {
+  const r = new Reader(raw);
+  const d = DEFAULT_SETTINGS;
+  const settings: BoraSettings = {
+    host: { logLevel: r.oneOf("host", "logLevel", LOG_LEVELS, d.host.logLevel) },
+    engine: r.oneOf("", "engine", ENGINE_KINDS, d.engine),
+    models: {
+      chat: r.text("models", "chat", d.models.chat),
+      edit: r.text("models", "edit", d.models.edit),
+      fim: r.text("models", "fim", d.models.fim),
+    },
+    local: {
+      contextSize: r.integer("local", "contextSize", 256, 1 << 20, d.local.contextSize),
+      sequences: r.integer("local", "sequences", 1, 64, d.local.sequences),
+      threads: r.integer("local", "threads", 0, 1024, d.local.threads),
+      gpuLayers: r.integerOrAuto("local", "gpuLayers", d.local.gpuLayers),
+    },
+    remote: {
+      preset: r.oneOf("remote", "preset", REMOTE_PRESETS, d.remote.preset),
+      baseUrl: r.text("remote", "baseUrl", d.remote.baseUrl),
+    },
+  };
+  return { settings, warnings: r.warnings };
+}
+
+/** Whether two settings would run a different engine (the host reloads it only then). */
+export function engineSettingsDiffer(a: BoraSettings, b: BoraSettings): boolean {
+  const pick = (s: BoraSettings): string => JSON.stringify([s.engine, s.models, s.local, s.remote]);
+  return pick(a) !== pick(b);
 }

@@ -2,6 +2,7 @@
  * Wiring only: builds the host and puts it on a transport. Logic lives in `host/` and `lsp/`.
  */
 import { AgentHost } from "./host/agentHost.js";
+import { EngineManager } from "./host/engineManager.js";
 import { createLogger, type Logger } from "./host/logger.js";
 import { startLanguageServer } from "./lsp/languageServer.js";
 import type { Transport } from "./lsp/transport.js";
@@ -11,5 +12,5 @@ export async function serve(transport: Transport, logger: Logger = createLogger(
   // One bad request must not take every open editor's agent down with it.
   process.on("uncaughtException", (error) => logger.error("uncaught exception (host stays up)", error));
   process.on("unhandledRejection", (reason) => logger.error("unhandled rejection (host stays up)", reason));
-  await startLanguageServer(host, transport);
+  await startLanguageServer(host, new EngineManager(host), transport);
 }

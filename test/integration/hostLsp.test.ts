@@ -68,7 +68,7 @@ describe("agent host over stdio (a real LSP connection to the built host)", func
     });
     assert.deepEqual((result.capabilities.experimental as { bora: unknown }).bora, {
       protocolVersion: PROTOCOL_VERSION,
-      capabilities: ["status"],
+      capabilities: ["status", "engine.local", "engine.remote"],
     });
   });
 

@@ -59,8 +59,8 @@ export function exitOf(
   });
 }
 
-export function startHostOverStdio(extraArgs: string[] = []): HostProcess {
-  const child = spawnCli(["serve", "--stdio", ...extraArgs]);
+export function startHostOverStdio(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): HostProcess {
+  const child = spawnCli(["serve", "--stdio", ...extraArgs], { env });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const connection = createProtocolConnection(

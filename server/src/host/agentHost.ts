@@ -19,7 +19,7 @@ export class AgentHost {
 
   /** Names of the optional features this host offers, reported by `bora/version`. */
   get capabilities(): string[] {
-    return ["status"];
+    return ["status", "engine.local", "engine.remote"];
   }
 
   status(): StatusParams {

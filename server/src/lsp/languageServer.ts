@@ -19,6 +19,7 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import type { AgentHost } from "../host/agentHost.js";
+import type { EngineManager } from "../host/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
 import { describeTransport, openTransport, type Transport } from "./transport.js";
@@ -28,16 +29,23 @@ export interface RunningServer {
   documents: TextDocuments<TextDocument>;
 }
 
-export async function startLanguageServer(host: AgentHost, transport: Transport): Promise<RunningServer> {
+export async function startLanguageServer(
+  host: AgentHost,
+  engines: EngineManager,
+  transport: Transport,
+): Promise<RunningServer> {
   const { logger } = host;
   const streams = await openTransport(transport, (reason) => logger.warn(`LSP input: ${reason}`));
   const connection = createConnection(streams.reader, streams.writer);
   const documents = new TextDocuments(TextDocument);
   let canPullConfiguration = false;
   let greeting = "";
+  /** Settings given in `initializationOptions.settings`, for LSP clients that cannot answer workspace/configuration. */
+  let initialSettings: unknown;
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
+    initialSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
     const client = [params.clientInfo?.name ?? "an unnamed client", params.clientInfo?.version]
       .filter(Boolean)
       .join(" ");
@@ -54,11 +62,11 @@ export async function startLanguageServer(host: AgentHost, transport: Transport)
   });
 
   const pullSettings = async (): Promise<void> => {
-    if (!canPullConfiguration) return;
-    const raw: unknown = await connection.workspace.getConfiguration("bora");
+    const raw: unknown = canPullConfiguration ? await connection.workspace.getConfiguration("bora") : initialSettings;
     const { settings, warnings } = settingsFrom(raw);
     for (const warning of warnings) logger.warn(`settings: ${warning}`);
     logger.setLevel(settings.host.logLevel);
+    await engines.apply(settings);
   };
 
   connection.onInitialized(() => {
@@ -108,6 +116,7 @@ export async function startLanguageServer(host: AgentHost, transport: Transport)
 
   connection.onShutdown(async () => {
     logger.info("shutdown requested");
+    await engines.dispose();
     await host.stop();
   });
 
@@ -121,7 +130,10 @@ export async function startLanguageServer(host: AgentHost, transport: Transport)
     logger.setSink(stderrSink);
     if (host.status().host === "stopping") return;
     logger.warn("the client closed the connection without shutdown; stopping");
-    void host.stop().finally(() => process.exit(1));
+    void engines
+      .dispose()
+      .then(() => host.stop())
+      .finally(() => process.exit(1));
   });
 
   documents.listen(connection);

@@ -1,0 +1,162 @@
+/**
+ * Owns the host's engine: turns the engine settings into a running engine (the bundled local
+ * engine or a remote OpenAI-compatible one), keeps `bora/status` informed (loading, ready with the
+ * model and its recent speed, or an error that says what to do), and swaps engines when the
+ * settings change. Agents get the engine from here and never construct one themselves.
+ */
+import {
+  LocalEngine,
+  ModelStore,
+  RemoteEngine,
+  chooseEngine,
+  type Engine,
+  type EngineChoice,
+  type LocalEngineOptions,
+  type RemoteEngineOptions,
+} from "@bora/inference";
+import type { BoraSettings, EngineStatus } from "@bora/protocol";
+import { engineSettingsDiffer } from "@bora/protocol";
+import { AjvToolValidator } from "../engineServer/toolSchemaValidator.js";
+import type { AgentHost } from "./agentHost.js";
+import { measuredEngine } from "./measuredEngine.js";
+
+/** How engines are made; tests and other hosts swap these. */
+export interface EngineOpeners {
+  /** Finds a model reference on disk (path, store name, downloaded URL). */
+  lookup(uri: string): Promise<string | undefined>;
+  openLocal(options: LocalEngineOptions): Promise<Engine>;
+  openRemote(options: RemoteEngineOptions): Promise<Engine>;
+}
+
+export function defaultOpeners(): EngineOpeners {
+  const store = new ModelStore();
+  return {
+    lookup: (uri) => store.resolve(uri),
+    openLocal: (options) => LocalEngine.open(options),
+    openRemote: (options) => RemoteEngine.connect(options),
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class EngineManager {
+  private engine: Engine | undefined;
+  private applied: BoraSettings | undefined;
+  /** Settings changes are applied one at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
+  private status: EngineStatus = { state: "none" };
+
+  constructor(
+    private readonly host: AgentHost,
+    private readonly openers: EngineOpeners = defaultOpeners(),
+  ) {}
+
+  /** The running engine, or undefined while none is configured, loading or after an error. */
+  get current(): Engine | undefined {
+    return this.engine;
+  }
+
+  /** Starts, swaps or stops the engine for these settings; resolves once the change is done. */
+  apply(settings: BoraSettings): Promise<void> {
+    const step = async (): Promise<void> => {
+      if (this.applied !== undefined && !engineSettingsDiffer(this.applied, settings)) return;
+      this.applied = settings;
+      await this.stopEngine();
+      await this.startEngine(settings);
+    };
+    const next = this.queue.then(step, step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue;
+    await this.stopEngine();
+  }
+
+  private setStatus(status: EngineStatus): void {
+    this.status = status;
+    this.host.setEngine(status);
+  }
+
+  private async stopEngine(): Promise<void> {
+    const engine = this.engine;
+    this.engine = undefined;
+    if (engine) {
+      await engine
+        .dispose()
+        .catch((error: unknown) => this.host.logger.warn(`disposing the engine: ${describeError(error)}`));
+    }
+  }
+
+  private async startEngine(settings: BoraSettings): Promise<void> {
+    const { logger } = this.host;
+    let choice: EngineChoice;
+    try {
+      choice = await chooseEngine(
+        {
+          engine: settings.engine,
+          models: {
+            chat: settings.models.chat || undefined,
+            edit: settings.models.edit || undefined,
+            fim: settings.models.fim || undefined,
+          },
+          remote: {
+            preset: settings.remote.preset,
+            ...(settings.remote.baseUrl ? { baseUrl: settings.remote.baseUrl } : {}),
+          },
+        },
+        (uri) => this.openers.lookup(uri),
+      );
+    } catch (error) {
+      this.setStatus({ state: "error", error: `Could not look up the model: ${describeError(error)}` });
+      return;
+    }
+    if (choice.kind === "unavailable") {
+      logger.info(choice.message);
+      this.setStatus(choice.reason === "unconfigured" ? { state: "none" } : { state: "error", error: choice.message });
+      return;
+    }
+    const kind = choice.kind;
+    const model = kind === "local" ? choice.chat.uri : choice.models.chat;
+    this.setStatus({ state: "loading", kind, model });
+    try {
+      const engine =
+        choice.kind === "local"
+          ? await this.openers.openLocal({
+              modelPath: choice.chat.path,
+              contextSize: settings.local.contextSize,
+              sequences: settings.local.sequences,
+              ...(settings.local.threads > 0 ? { threads: settings.local.threads } : {}),
+              gpuLayers: settings.local.gpuLayers,
+              log: (level, message) =>
+                level === "error" ? logger.error(`llama.cpp: ${message}`) : logger.debug(`llama.cpp: ${message}`),
+            })
+          : await this.openers.openRemote({
+              preset: choice.preset,
+              ...(choice.baseUrl !== undefined ? { baseUrl: choice.baseUrl } : {}),
+              model: choice.models.chat,
+              ...(choice.models.fim !== undefined ? { fimModel: choice.models.fim } : {}),
+              validator: new AjvToolValidator(),
+              onRetry: ({ attempt, delayMs, reason }) =>
+                logger.warn(`remote engine: retry ${attempt} in ${delayMs} ms (${reason})`),
+            });
+      if (this.applied !== settings) {
+        // The settings changed again while this engine loaded; the next step replaces it.
+        await engine.dispose();
+        return;
+      }
+      this.engine = measuredEngine(engine, ({ timing }) => {
+        this.setStatus({ ...this.status, lastTokensPerSecond: Math.round(timing.tokensPerSecond * 10) / 10 });
+      });
+      const shown = engine.info.model || model;
+      logger.info(`engine ready: ${kind} ${shown}`);
+      this.setStatus({ state: "ready", kind, model: shown });
+    } catch (error) {
+      logger.error(`the ${kind} engine did not start`, error);
+      this.setStatus({ state: "error", kind, model, error: describeError(error) });
+    }
+  }
+}

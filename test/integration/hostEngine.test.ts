@@ -1,0 +1,133 @@
+/**
+ * The host runs the engine its settings name and reports it in `bora/status`: the local engine on a
+ * generated model, a remote engine against `bora engine serve`, and a missing model as an error
+ * that names the command that fixes it.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Status, type StatusParams } from "@bora/protocol";
+import {
+  ConfigurationRequest,
+  DidChangeConfigurationNotification,
+  ExitNotification,
+  InitializeRequest,
+  InitializedNotification,
+  ShutdownRequest,
+} from "vscode-languageserver-protocol/node";
+import { exitOf, spawnCli, startHostOverStdio, waitFor, type HostProcess } from "../support/hostProcess.js";
+import { ensureTestModel } from "../support/testModels.js";
+
+interface Started {
+  host: HostProcess;
+  statuses: StatusParams[];
+}
+
+/** Starts a host whose client answers workspace/configuration with `settings()` (so a test can change them). */
+async function startWithSettings(settings: () => unknown, env: NodeJS.ProcessEnv = {}): Promise<Started> {
+  const host = startHostOverStdio([], env);
+  const statuses: StatusParams[] = [];
+  host.connection.onNotification(Status.type, (s) => {
+    statuses.push(s);
+  });
+  host.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => settings()));
+  await host.connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
+  });
+  await host.connection.sendNotification(InitializedNotification.type, {});
+  return { host, statuses };
+}
+
+async function stop({ host }: Started): Promise<number | null> {
+  await host.connection.sendRequest(ShutdownRequest.type);
+  await host.connection.sendNotification(ExitNotification.type);
+  const { code } = await host.exited;
+  await host.dispose();
+  return code;
+}
+
+describe("host engine from settings", function () {
+  this.timeout(120_000);
+  const modelsDir = mkdtempSync(path.join(os.tmpdir(), "bora-host-models-"));
+  const env = { BORA_MODELS_DIR: modelsDir };
+
+  it("reports no engine when no model is configured", async () => {
+    const started = await startWithSettings(() => ({}), env);
+    const ready = await waitFor("host ready", () => started.statuses.find((s) => s.host === "ready"));
+    assert.equal(ready.engine.state, "none");
+    assert.equal(await stop(started), 0);
+  });
+
+  it("loads the local engine on a generated model, shows it ready, and shuts down cleanly", async () => {
+    const model = await ensureTestModel("tiny");
+    const started = await startWithSettings(() => ({ engine: "local", models: { chat: model } }), env);
+    const loading = await waitFor("engine loading", () => started.statuses.find((s) => s.engine.state === "loading"));
+    assert.equal(loading.engine.kind, "local");
+    const ready = await waitFor("engine ready", () => started.statuses.find((s) => s.engine.state === "ready"), 60_000);
+    assert.equal(ready.engine.kind, "local");
+    assert.ok(ready.engine.model, "a model name is shown");
+    assert.equal(await stop(started), 0);
+  });
+
+  it("reports a missing model with the command that downloads it", async () => {
+    const started = await startWithSettings(() => ({ models: { chat: "hf:bora-test/none/missing.gguf" } }), env);
+    const failed = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
+    assert.match(failed.engine.error ?? "", /bora models pull hf:bora-test\/none\/missing\.gguf/);
+    assert.equal(started.host.child.exitCode, null, "the host stays up");
+    assert.equal(await stop(started), 0);
+  });
+
+  it("reports an engine that fails to load (not a GGUF) as an error and stays up", async () => {
+    const bogus = path.join(modelsDir, "bogus.gguf");
+    writeFileSync(bogus, "this is not a model");
+    const started = await startWithSettings(() => ({ models: { chat: bogus } }), env);
+    const failed = await waitFor(
+      "engine error",
+      () => started.statuses.find((s) => s.engine.state === "error"),
+      30_000,
+    );
+    assert.match(failed.engine.error ?? "", /GGUF/i);
+    assert.equal(await stop(started), 0);
+  });
+
+  it("switches to a remote engine served by `bora engine serve` when the settings change", async () => {
+    const script = path.join(modelsDir, "script.json");
+    writeFileSync(script, JSON.stringify({ turns: [{ content: "hello" }] }));
+    const server = spawnCli([
+      "engine",
+      "serve",
+      "--engine",
+      `script:${script}`,
+      "--model-name",
+      "scripted-model",
+      "--listen",
+      "127.0.0.1:0",
+    ]);
+    let serverOut = "";
+    server.stdout.on("data", (d: Buffer) => (serverOut += d.toString()));
+    server.stderr.on("data", (d: Buffer) => (serverOut += d.toString()));
+    try {
+      const url = await waitFor(
+        "engine server URL",
+        () => /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(serverOut)?.[1],
+        30_000,
+      );
+      let settings: unknown = {};
+      const started = await startWithSettings(() => settings, env);
+      await waitFor("host ready", () => started.statuses.find((s) => s.host === "ready"));
+      settings = { engine: "remote", models: { chat: "scripted-model" }, remote: { preset: "bora", baseUrl: url } };
+      await started.host.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      const ready = await waitFor("remote engine ready", () =>
+        started.statuses.find((s) => s.engine.state === "ready" && s.engine.kind === "remote"),
+      );
+      assert.equal(ready.engine.model, "scripted-model");
+      assert.equal(await stop(started), 0);
+    } finally {
+      server.kill("SIGTERM");
+      await exitOf(server);
+    }
+  });
+});
