@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_SETTINGS, protocolCompatible, settingsFrom } from "@bora/protocol";
+import { DEFAULT_SETTINGS, engineSettingsDiffer, protocolCompatible, settingsFrom } from "@bora/protocol";
 
 describe("settingsFrom", () => {
   it("gives the defaults for nothing at all", () => {
@@ -31,5 +31,60 @@ describe("protocolCompatible", () => {
   });
   it("refuses versions it cannot read", () => {
     assert.equal(protocolCompatible("garbage", "0.1.0"), false);
+  });
+});
+
+describe("engine settings", () => {
+  it("reads the engine, the models per role and the engine options", () => {
+    const { settings, warnings } = settingsFrom({
+      engine: "remote",
+      models: { chat: " qwen-coder ", edit: "", fim: "codestral" },
+      local: { contextSize: 8192, sequences: 2, threads: 4, gpuLayers: 20 },
+      remote: { preset: "mistral", baseUrl: "http://gpu-box.invalid:8000/v1" },
+    });
+    assert.deepEqual(warnings, []);
+    assert.equal(settings.engine, "remote");
+    assert.deepEqual(settings.models, { chat: "qwen-coder", edit: "", fim: "codestral" });
+    assert.deepEqual(settings.local, { contextSize: 8192, sequences: 2, threads: 4, gpuLayers: 20 });
+    assert.deepEqual(settings.remote, { preset: "mistral", baseUrl: "http://gpu-box.invalid:8000/v1" });
+  });
+
+  it("falls back per value and names each bad one", () => {
+    const { settings, warnings } = settingsFrom({
+      engine: "cloud",
+      models: { chat: 42 },
+      local: { contextSize: 10, sequences: 2.5, gpuLayers: "lots" },
+      remote: { preset: "openai-ish" },
+    });
+    assert.equal(settings.engine, "local");
+    assert.equal(settings.models.chat, "");
+    assert.equal(settings.local.contextSize, 4096);
+    assert.equal(settings.local.sequences, 4);
+    assert.equal(settings.local.gpuLayers, "auto");
+    assert.equal(settings.remote.preset, "openai");
+    assert.deepEqual(
+      warnings.map((w) => w.split(":")[0]),
+      [
+        "bora.engine",
+        "bora.models.chat",
+        "bora.local.contextSize",
+        "bora.local.sequences",
+        "bora.local.gpuLayers",
+        "bora.remote.preset",
+      ],
+    );
+  });
+
+  it("tells engine changes from other changes", () => {
+    const base = settingsFrom({ models: { chat: "a.gguf" } }).settings;
+    assert.equal(
+      engineSettingsDiffer(base, settingsFrom({ models: { chat: "a.gguf" }, host: { logLevel: "debug" } }).settings),
+      false,
+    );
+    assert.equal(engineSettingsDiffer(base, settingsFrom({ models: { chat: "b.gguf" } }).settings), true);
+    assert.equal(
+      engineSettingsDiffer(base, settingsFrom({ models: { chat: "a.gguf" }, local: { threads: 2 } }).settings),
+      true,
+    );
   });
 });
