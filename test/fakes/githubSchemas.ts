@@ -3,18 +3,11 @@
  * (scripts/extract-github-schemas.mjs writes it from the pinned @octokit/openapi).
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import addFormatsModule from "ajv-formats";
+import { createAjv, describeErrors, type Ajv, type ValidateFunction } from "./ajv.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-// The root node_modules/ajv is eslint's Ajv 6; the server package pins Ajv 8, so load that one.
-type Ajv8 = typeof import("../../server/node_modules/ajv/dist/ajv.js");
-const { Ajv } = createRequire(path.join(here, "../../server/package.json"))("ajv") as Ajv8;
-type Ajv = InstanceType<typeof Ajv>;
-type ValidateFunction = ReturnType<Ajv["compile"]>;
-const addFormats = addFormatsModule.default as unknown as (ajv: Ajv) => Ajv;
 
 export const GITHUB_SUBSET_PATH = path.join(here, "schemas/github.subset.json");
 
@@ -31,8 +24,7 @@ const compiled = new Map<string, ValidateFunction | null>();
 function load(): { subset: Subset; ajv: Ajv } {
   if (!subset || !ajv) {
     subset = JSON.parse(readFileSync(GITHUB_SUBSET_PATH, "utf8")) as Subset;
-    ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
+    ajv = createAjv();
     for (const f of ["uri-template", "repo.nwo", "timestamp", "int32", "int64", "binary"]) ajv.addFormat(f, true);
     ajv.addSchema({ $id: "gh", components: subset.components });
   }
@@ -67,5 +59,5 @@ export function validateGitHubResponse(operation: string, status: number, body: 
     return [`${key}: the description lists no ${status} response for this operation`];
   }
   if (validate(body)) return [];
-  return (validate.errors ?? []).slice(0, 10).map((e) => `${key}: ${e.instancePath || "/"} ${e.message ?? ""}`);
+  return describeErrors(validate, key);
 }
