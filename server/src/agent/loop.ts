@@ -274,7 +274,8 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       let turnUsage = { promptTokens: 0, completionTokens: 0 };
       try {
         const stream = options.engine.chat({
-          messages,
+          // A copy: the engine must not see messages added after this call.
+          messages: [...messages],
           tools: tools.definitions,
           signal: controller.signal,
           priority: "background",
@@ -327,7 +328,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       messages.push({
         role: "assistant",
         content: redactor.redact(text),
-        ...(allCalls.length > 0 && { toolCalls: allCalls }),
+        ...(allCalls.length > 0 && { toolCalls: redactor.redactValue(allCalls) }),
       });
       if (allCalls.length === 0) break;
 
