@@ -45,124 +45,130 @@ const TYPE_BY_ID = new Map<number, GgufScalarType | "array">(
 
 /** Stops a corrupt count from making the reader allocate gigabytes before it hits the end of the file. */
 const MAX_COUNT = 1 << 26;
+const MAX_HEADER_BYTES = 256 << 20;
 
 class Truncated extends Error {}
 class Corrupt extends Error {}
+/** The parse ran past the part of the file read so far; the caller reads more and parses again. */
+class NeedMore extends Error {}
 
-/** Sequential little-endian reads over a file handle, fetching more of the file as needed. */
-class FileCursor {
-  private buffer = Buffer.alloc(0);
-  private start = 0; // file position of buffer[0]
-  private at = 0; // index into buffer
+/**
+ * Synchronous little-endian reads over the first bytes of a file. Parsing a 32k-token vocabulary
+ * value by value with an `await` each took half a second; parsing a prefix that is in memory and
+ * starting again with a larger prefix on the rare header that does not fit takes milliseconds.
+ */
+class Cursor {
+  position = 0;
   constructor(
-    private readonly handle: FileHandle,
+    private readonly bytes: Buffer,
     readonly fileSize: number,
   ) {}
 
-  get position(): number {
-    return this.start + this.at;
-  }
-
-  private async need(n: number): Promise<void> {
-    if (this.at + n <= this.buffer.length) return;
+  private need(n: number): void {
+    if (this.position + n <= this.bytes.length) return;
     if (this.position + n > this.fileSize) throw new Truncated(`needs ${n} bytes at offset ${this.position}`);
-    const keep = this.buffer.subarray(this.at);
-    const want = Math.min(Math.max(n, 1 << 20), this.fileSize - this.position);
-    const next = Buffer.alloc(want);
-    keep.copy(next);
-    let filled = keep.length;
-    while (filled < want) {
-      const { bytesRead } = await this.handle.read(next, filled, want - filled, this.position + filled);
-      if (bytesRead === 0) throw new Truncated(`file ended at offset ${this.position + filled}`);
-      filled += bytesRead;
-    }
-    this.start = this.position;
-    this.buffer = next;
-    this.at = 0;
+    throw new NeedMore();
   }
-
-  async u8(): Promise<number> {
-    await this.need(1);
-    return this.buffer.readUInt8(this.at++);
-  }
-  async read<T>(n: number, get: (b: Buffer, at: number) => T): Promise<T> {
-    await this.need(n);
-    const value = get(this.buffer, this.at);
-    this.at += n;
+  private take<T>(n: number, get: (b: Buffer, at: number) => T): T {
+    this.need(n);
+    const value = get(this.bytes, this.position);
+    this.position += n;
     return value;
   }
-  u32 = (): Promise<number> => this.read(4, (b, at) => b.readUInt32LE(at));
-  u64 = (): Promise<bigint> => this.read(8, (b, at) => b.readBigUInt64LE(at));
-  /** A u64 that must fit a JavaScript number (counts, lengths, offsets). */
-  async size(what: string): Promise<number> {
-    const value = await this.u64();
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new Corrupt(`${what} is ${value}`);
-    return Number(value);
+
+  u8 = (): number => this.take(1, (b, at) => b.readUInt8(at));
+  u32 = (): number => this.take(4, (b, at) => b.readUInt32LE(at));
+  u64 = (): bigint => this.take(8, (b, at) => b.readBigUInt64LE(at));
+  /** A u64 that must fit a JavaScript number (counts, lengths, offsets); read without a BigInt, it is hot. */
+  size(what: string): number {
+    this.need(8);
+    const low = this.bytes.readUInt32LE(this.position);
+    const high = this.bytes.readUInt32LE(this.position + 4);
+    this.position += 8;
+    if (high > 0x1fffff) throw new Corrupt(`${what} is ${(BigInt(high) << 32n) | BigInt(low)}`);
+    return high * 0x100000000 + low;
   }
-  async string(what: string): Promise<string> {
-    const length = await this.size(`the length of ${what}`);
+  string(what: string): string {
+    const length = this.size(`the length of ${what}`);
     if (this.position + length > this.fileSize) throw new Truncated(`${what} runs past the end of the file`);
-    await this.need(length);
-    const text = this.buffer.toString("utf8", this.at, this.at + length);
-    this.at += length;
+    this.need(length);
+    const text = this.bytes.toString("utf8", this.position, this.position + length);
+    this.position += length;
     return text;
   }
-  async scalar(type: GgufScalarType, what: string): Promise<GgufValue["value"]> {
+  f32(): number {
+    this.need(4);
+    const value = this.bytes.readFloatLE(this.position);
+    this.position += 4;
+    return value;
+  }
+  i32(): number {
+    this.need(4);
+    const value = this.bytes.readInt32LE(this.position);
+    this.position += 4;
+    return value;
+  }
+  scalar(type: GgufScalarType, what: string): GgufValue["value"] {
     switch (type) {
       case "u8":
         return this.u8();
       case "i8":
-        return this.read(1, (b, at) => b.readInt8(at));
+        return this.take(1, (b, at) => b.readInt8(at));
       case "u16":
-        return this.read(2, (b, at) => b.readUInt16LE(at));
+        return this.take(2, (b, at) => b.readUInt16LE(at));
       case "i16":
-        return this.read(2, (b, at) => b.readInt16LE(at));
+        return this.take(2, (b, at) => b.readInt16LE(at));
       case "u32":
         return this.u32();
       case "i32":
-        return this.read(4, (b, at) => b.readInt32LE(at));
+        return this.i32();
       case "f32":
-        return this.read(4, (b, at) => b.readFloatLE(at));
+        return this.f32();
       case "f64":
-        return this.read(8, (b, at) => b.readDoubleLE(at));
+        return this.take(8, (b, at) => b.readDoubleLE(at));
       case "bool":
-        return (await this.u8()) !== 0;
+        return this.u8() !== 0;
       case "u64":
         return this.u64();
       case "i64":
-        return this.read(8, (b, at) => b.readBigInt64LE(at));
+        return this.take(8, (b, at) => b.readBigInt64LE(at));
       case "string":
         return this.string(what);
     }
   }
 }
 
-async function readValue(cursor: FileCursor, key: string): Promise<GgufValue> {
-  const typeId = await cursor.u32();
+function readValue(cursor: Cursor, key: string): GgufValue {
+  const typeId = cursor.u32();
   const type = TYPE_BY_ID.get(typeId);
   if (type === undefined) throw new Corrupt(`metadata '${key}' has unknown value type ${typeId}`);
-  if (type !== "array") return { type, value: await cursor.scalar(type, `metadata '${key}'`) } as GgufValue;
-  const itemTypeId = await cursor.u32();
+  if (type !== "array") return { type, value: cursor.scalar(type, `metadata '${key}'`) } as GgufValue;
+  const itemTypeId = cursor.u32();
   const itemType = TYPE_BY_ID.get(itemTypeId);
   if (itemType === undefined || itemType === "array")
     throw new Corrupt(`metadata '${key}' is an array of unsupported type ${itemTypeId}`);
-  const count = await cursor.size(`the length of metadata '${key}'`);
+  const count = cursor.size(`the length of metadata '${key}'`);
   if (count > MAX_COUNT) throw new Corrupt(`metadata '${key}' claims ${count} items`);
   const value: unknown[] = [];
-  for (let i = 0; i < count; i++) value.push(await cursor.scalar(itemType, `metadata '${key}'[${i}]`));
+  // Vocabularies are arrays of 32k-256k items; the common item types skip the generic switch.
+  const what = `an item of metadata '${key}'`;
+  if (itemType === "string") for (let i = 0; i < count; i++) value.push(cursor.string(what));
+  else if (itemType === "f32") for (let i = 0; i < count; i++) value.push(cursor.f32());
+  else if (itemType === "i32") for (let i = 0; i < count; i++) value.push(cursor.i32());
+  else for (let i = 0; i < count; i++) value.push(cursor.scalar(itemType, what));
   return { type: "array", itemType, value } as GgufValue;
 }
 
-async function parse(path: string, handle: FileHandle, fileSize: number, options: ReadGgufHeaderOptions) {
-  const cursor = new FileCursor(handle, fileSize);
-  const magic = fileSize >= 4 ? await cursor.u32() : undefined;
+function parse(path: string, bytes: Buffer, fileSize: number, options: ReadGgufHeaderOptions): GgufHeader {
+  const cursor = new Cursor(bytes, fileSize);
+  const magic = fileSize >= 4 ? cursor.u32() : undefined;
   if (magic !== GGUF_MAGIC)
     throw new EngineError(
       "notGguf",
       `${path} is not a GGUF model file (it does not start with 'GGUF'). Bora runs llama.cpp models in GGUF format: ` +
         `download a .gguf file (for example from Hugging Face) or convert the model with llama.cpp's convert_hf_to_gguf.py.`,
     );
-  const version = await cursor.u32();
+  const version = cursor.u32();
   if (version !== 2 && version !== 3)
     throw new EngineError(
       "notGguf",
@@ -170,14 +176,14 @@ async function parse(path: string, handle: FileHandle, fileSize: number, options
         ? `${path} is a big-endian GGUF file, which llama.cpp on this machine cannot load. Use the little-endian build of the model.`
         : `${path} is GGUF version ${version}; Bora reads versions 2 and 3. Re-download or re-convert the model with a current llama.cpp.`,
     );
-  const tensorCount = await cursor.size("the tensor count");
-  const metadataCount = await cursor.size("the metadata count");
+  const tensorCount = cursor.size("the tensor count");
+  const metadataCount = cursor.size("the metadata count");
   if (tensorCount > MAX_COUNT || metadataCount > MAX_COUNT)
     throw new Corrupt(`it claims ${tensorCount} tensors and ${metadataCount} metadata entries`);
   const metadata: GgufMetadata = new Map();
   for (let i = 0; i < metadataCount; i++) {
-    const key = await cursor.string(`metadata key ${i}`);
-    metadata.set(key, await readValue(cursor, key));
+    const key = cursor.string(`metadata key ${i}`);
+    metadata.set(key, readValue(cursor, key));
   }
 
   const arch = metadata.get("general.architecture");
@@ -197,13 +203,13 @@ async function parse(path: string, handle: FileHandle, fileSize: number, options
 
   const tensors: GgufTensorInfo[] = [];
   for (let i = 0; i < tensorCount; i++) {
-    const name = await cursor.string(`the name of tensor ${i}`);
-    const nDims = await cursor.u32();
+    const name = cursor.string(`the name of tensor ${i}`);
+    const nDims = cursor.u32();
     if (nDims < 1 || nDims > 4) throw new Corrupt(`tensor '${name}' has ${nDims} dimensions`);
     const dims: number[] = [];
-    for (let d = 0; d < nDims; d++) dims.push(await cursor.size(`a dimension of tensor '${name}'`));
-    const typeId = await cursor.u32();
-    const offset = await cursor.size(`the offset of tensor '${name}'`);
+    for (let d = 0; d < nDims; d++) dims.push(cursor.size(`a dimension of tensor '${name}'`));
+    const typeId = cursor.u32();
+    const offset = cursor.size(`the offset of tensor '${name}'`);
     if (offset % alignment !== 0) throw new Corrupt(`tensor '${name}' is not aligned to ${alignment} bytes`);
     const type = ggmlTypeName(typeId);
     let byteSize: number | undefined;
@@ -220,6 +226,31 @@ async function parse(path: string, handle: FileHandle, fileSize: number, options
   const end = Math.max(dataOffset, ...tensors.map((t) => dataOffset + t.offset + (t.byteSize ?? 0)));
   if (end > fileSize) throw new Truncated(`its tensors need ${end} bytes`);
   return { path, version, architecture: arch.value, metadata, tensors, alignment, dataOffset, fileSize };
+}
+
+/** Parses a prefix of the file, doubling it until the header fits (most headers fit the first 4 MiB). */
+async function parseGrowing(
+  path: string,
+  handle: FileHandle,
+  fileSize: number,
+  options: ReadGgufHeaderOptions,
+): Promise<GgufHeader> {
+  for (let length = Math.min(fileSize, 4 << 20); ; length = Math.min(fileSize, length * 2)) {
+    const bytes = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(bytes, filled, length - filled, filled);
+      if (bytesRead === 0) throw new Truncated(`file ended at offset ${filled}`);
+      filled += bytesRead;
+    }
+    try {
+      return parse(path, bytes, fileSize, options);
+    } catch (error) {
+      if (!(error instanceof NeedMore)) throw error;
+      // Real headers are a few MiB at most (a 256k-token vocabulary); more means a damaged count.
+      if (length >= MAX_HEADER_BYTES) throw new Corrupt(`its header claims more than ${MAX_HEADER_BYTES >> 20} MiB`);
+    }
+  }
 }
 
 function notAFile(path: string): EngineError {
@@ -248,8 +279,7 @@ export async function readGgufHeader(path: string, options: ReadGgufHeaderOption
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw notAFile(path);
-    const { size } = info;
-    return await parse(path, handle, size, options);
+    return await parseGrowing(path, handle, info.size, options);
   } catch (error) {
     if (error instanceof Truncated)
       throw new EngineError(
