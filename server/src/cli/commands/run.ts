@@ -59,7 +59,11 @@ async function loadEngine(values: { model?: string; engine?: string }, io: CliIO
     } catch (error) {
       throw new UsageError(`cannot read the script ${file}: ${(error as Error).message}`);
     }
-    return new ScriptedEngine(parseScript(raw));
+    try {
+      return new ScriptedEngine(parseScript(raw));
+    } catch (error) {
+      throw new UsageError(`${file}: ${(error as Error).message}`);
+    }
   }
   if (values.model === undefined)
     throw new UsageError("say which model to use: --model PATH|URI or --engine script:FILE");

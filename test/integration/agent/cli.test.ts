@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { exitOf, spawnCli } from "../../support/hostProcess.js";
+import { FIXTURE_SCRIPTS, fixtureRepo, gitIn, tempDir } from "./helpers.js";
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function bora(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = spawnCli(["run", ...args], { env });
+  child.stdin.end();
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const { code } = await exitOf(child);
+  assert.doesNotMatch(stderr, /network guard: blocked/);
+  return { code, stdout, stderr };
+}
+
+describe("bora run (the built CLI, scripted models)", function () {
+  this.timeout(60000);
+  let repo: { dir: string; dispose(): Promise<void> };
+  let state: { dir: string; dispose(): Promise<void> };
+  let env: NodeJS.ProcessEnv;
+  beforeEach(async () => {
+    repo = await fixtureRepo();
+    state = await tempDir("bora-cli-state-");
+    env = { XDG_STATE_HOME: state.dir, BORA_CLI_TEST_TOKEN: "cli-secret-value-123456" };
+  });
+  afterEach(async () => {
+    await repo.dispose();
+    await state.dispose();
+  });
+
+  it("fixes the fixture's failing test: read → edit → run tests → answer, exit 0", async () => {
+    const script = path.join(FIXTURE_SCRIPTS, "fixCart.json");
+    const result = await bora(
+      ["--cwd", repo.dir, "--engine", `script:${script}`, "--yes", "Fix the failing test"],
+      env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Status: completed: the model gave its final answer\n/);
+    assert.match(result.stdout, /Changed files \(1\):\n {2}M src\/cart\.js/);
+    assert.match(result.stdout, /npm test → exit 1\n {2}npm test → exit 0/);
+    assert.match(result.stdout, /npm test passes\./);
+    // Progress went to stderr, not stdout.
+    assert.match(result.stderr, /\[bora\] → edit_file src\/cart\.js/);
+    assert.doesNotMatch(result.stdout, /\[bora\]/);
+    // The fix is real: the project's own tests pass now.
+    execFileSync("node", ["--test", "test/"], { cwd: repo.dir, stdio: "pipe" });
+    // The transcript was written where the summary says, and carries no secrets of the environment.
+    const transcriptPath = /Transcript: (.+)\n/.exec(result.stdout)?.[1];
+    assert.ok(transcriptPath?.startsWith(path.join(state.dir, "bora", "runs")));
+    const transcript = (await readFile(transcriptPath, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string });
+    assert.equal(transcript[0]?.type, "run");
+    assert.equal(transcript.at(-1)?.type, "end");
+    assert.equal(transcript.filter((e) => e.type === "turn").length, 6);
+  });
+
+  it("undoes a run with --rollback", async () => {
+    const script = path.join(FIXTURE_SCRIPTS, "fixCart.json");
+    const first = await bora(["--cwd", repo.dir, "--engine", `script:${script}`, "--yes", "--json", "Fix it"], env);
+    assert.equal(first.code, 0, first.stderr);
+    const { runId } = JSON.parse(first.stdout) as { runId: string };
+    const undo = await bora(["--cwd", repo.dir, "--rollback", runId], env);
+    assert.equal(undo.code, 0, undo.stderr);
+    assert.match(undo.stdout, /restored 1 file\(s\) from run .*:\n {2}modified src\/cart\.js/);
+    assert.equal(gitIn(repo.dir, "status", "--porcelain"), "");
+  });
+
+  it("declines commands without --yes when nobody can be asked, and says how to approve", async () => {
+    const script = path.join(state.dir, "s.json");
+    await writeFile(
+      script,
+      JSON.stringify({
+        turns: [
+          { tool_calls: [{ name: "run_command", arguments: { command: "touch made.txt" } }] },
+          { content: "Could not run it." },
+        ],
+      }),
+    );
+    const result = await bora(["--cwd", repo.dir, "--engine", `script:${script}`, "Try"], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /not approved: run_command touch made\.txt .*pass --yes to approve/);
+    await assert.rejects(readFile(path.join(repo.dir, "made.txt")));
+  });
+
+  it("exits 1 with the reason when a budget ends the run", async () => {
+    const script = path.join(state.dir, "loop.json");
+    await writeFile(
+      script,
+      JSON.stringify({
+        turns: Array.from({ length: 20 }, () => ({ tool_calls: [{ name: "list_dir", arguments: { path: "." } }] })),
+      }),
+    );
+    const result = await bora(["--cwd", repo.dir, "--engine", `script:${script}`, "--max-turns", "3", "Loop"], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^Status: max_turns: the turn budget of 3 turns ran out/);
+    assert.match(result.stderr, /bora run: max_turns: the turn budget of 3 turns ran out/);
+  });
+
+  it("refuses usage mistakes with exit 2 and a hint", async () => {
+    const noInstruction = await bora(["--cwd", repo.dir, "--engine", "script:x.json"], env);
+    assert.equal(noInstruction.code, 2);
+    assert.match(noInstruction.stderr, /give the instruction as one quoted argument/);
+    const badScript = path.join(state.dir, "bad.json");
+    await writeFile(badScript, JSON.stringify({ turns: [{ tool_calls: [{ arguments: {} }] }] }));
+    const invalid = await bora(["--cwd", repo.dir, "--engine", `script:${badScript}`, "Go"], env);
+    assert.equal(invalid.code, 2);
+    assert.match(invalid.stderr, /script turns\[0\]\.tool_calls\[0\]: expected \{name: string, arguments: object\}/);
+    const noEngine = await bora(["--cwd", repo.dir, "Go"], env);
+    assert.equal(noEngine.code, 2);
+    assert.match(noEngine.stderr, /--model PATH\|URI or --engine script:FILE/);
+    const missingModel = await bora(["--cwd", repo.dir, "--model", path.join(state.dir, "none.gguf"), "Go"], env);
+    assert.equal(missingModel.code, 1);
+    assert.match(missingModel.stderr, /is not on this machine/);
+  });
+});
