@@ -36,7 +36,8 @@ import { EngineError } from "../errors.js";
 import type { GrammarLimits } from "./jsonSchemaGrammar.js";
 import { classifyLoadFailure, formatBytes, inspectModelFile, isOutOfMemory, outOfMemory } from "./modelFile.js";
 import { acquireLlama, backendName, loadNodeLlamaCpp, type NativeLogLevel, type NodeLlamaCpp } from "./native.js";
-import { createPredictionPredictor, type PredictionPredictor } from "./predictionPredictor.js";
+import { PlainSteps, SpeculativeSteps, type DecodeSteps, type StepResult } from "./decodeSteps.js";
+import { PredictionCursor } from "./predictionCursor.js";
 import { Scheduler, SchedulerBusyError, type SchedulerJob } from "./scheduler.js";
 import { defaultThreads, positiveInteger, type LocalEngineOptions } from "./settings.js";
 import { StopStringFilter, TokenTextDecoder } from "./textOutput.js";
@@ -166,7 +167,6 @@ export class LocalEngine implements Engine {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly sequences: LlamaContextSequence[],
-    private readonly predictors: PredictionPredictor[],
     private readonly chatWrapper: ChatWrapper,
     private readonly settings: {
       modelPath: string;
@@ -227,8 +227,8 @@ export class LocalEngine implements Engine {
       const onGpu = llama.gpu !== false && model.gpuLayers > 0;
       const threads = options.threads ?? defaultThreads(facts.bytes, llama.cpuMathCores, onGpu);
       positiveInteger("threads", threads, 1);
-      const contextSize = Math.min(requestedContext, model.trainContextSize || requestedContext);
-      const predictors = Array.from({ length: sequences }, () => createPredictionPredictor(nlc));
+      // The default stays within what the model was trained on; an explicit setting is honoured.
+      const contextSize = options.contextSize ?? Math.min(requestedContext, model.trainContextSize || requestedContext);
       try {
         context = await model.createContext({
           contextSize,
@@ -244,9 +244,7 @@ export class LocalEngine implements Engine {
         }
         throw error;
       }
-      const seqs = predictors.map((tokenPredictor) =>
-        (context as LlamaContext).getSequence({ tokenPredictor, contextShift: { strategy: "eraseBeginning" } }),
-      );
+      const seqs = Array.from({ length: sequences }, () => (context as LlamaContext).getSequence());
       const chatWrapper = nlc.resolveChatWrapper(model, { warningLogs: false });
       const name = options.displayName ?? facts.name ?? path.basename(options.modelPath, ".gguf");
       return new LocalEngine(
@@ -255,7 +253,6 @@ export class LocalEngine implements Engine {
         model,
         context,
         seqs,
-        predictors,
         chatWrapper,
         {
           modelPath: options.modelPath,
@@ -586,7 +583,6 @@ export class LocalEngine implements Engine {
         await this.inflight[slot];
         this.inflight[slot] = undefined;
         const sequence = this.sequences[slot] as LlamaContextSequence;
-        const predictor = this.predictors[slot] as PredictionPredictor;
         job.preemptRequested = false;
 
         // Prefill: keep the shared prefix, feed the rest in chunks, leave the last token for generation.
@@ -635,13 +631,19 @@ export class LocalEngine implements Engine {
                 model: this.model,
                 grammar: await this.grammar(grammarText[phase]),
               });
-        predictor.use(prepared.prediction, generated);
-        const predictionsBefore = sequence.tokenPredictions.used;
-        const iterator = sequence.evaluate([target[target.length - 1] as Token], {
-          temperature: options.temperature ?? 0,
-          seed: options.seed ?? 1,
-          grammarEvaluationState: grammarState,
-        });
+        const input = target[target.length - 1] as number;
+        const temperature = options.temperature ?? 0;
+        // Speculation only where it cannot change the output: greedy, unconstrained, with a prediction.
+        const steps: DecodeSteps =
+          prepared.prediction !== undefined && temperature === 0 && grammarState === undefined
+            ? new SpeculativeSteps(sequence, input, this.cursorFor(prepared.prediction, generated), (t) =>
+                this.model.isEogToken(t as Token),
+              )
+            : new PlainSteps(sequence, input, {
+                temperature,
+                seed: options.seed ?? 1,
+                grammarEvaluationState: grammarState,
+              });
         let switchGrammar = false;
         try {
           for (;;) {
@@ -651,9 +653,10 @@ export class LocalEngine implements Engine {
               preempted = true;
               break;
             }
-            const step = iterator.next();
+            const room = Math.min(maxTokens - generated.length, contextSize - 1 - sequence.nextTokenIndex);
+            const step = steps.step(Math.max(1, room));
             this.inflight[slot] = step;
-            let result: IteratorResult<Token, void>;
+            let result: StepResult;
             try {
               result = await raceAbort(step, control.signal);
             } catch (error) {
@@ -661,32 +664,33 @@ export class LocalEngine implements Engine {
               throw error;
             }
             this.inflight[slot] = undefined;
-            if (result.done === true) {
-              finish = "stop";
-              break;
-            }
-            const token = result.value;
+            accepted += result.accepted;
             const now = performance.now();
-            firstTokenAt ??= now;
-            lastTokenAt = now;
-            if (stopTokens.has(token)) {
-              finish = "stop";
-              break;
+            if (result.tokens.length > 0) {
+              firstTokenAt ??= now;
+              lastTokenAt = now;
             }
-            generated.push(token);
-            emitText(decoder.push(token));
-            if (stopFilter.stopped) finish = "stop";
-            else if (generated.length >= maxTokens) finish = "length";
-            else if (sequence.nextTokenIndex >= contextSize - 1) finish = "length";
-            if (grammarPhase !== phase) switchGrammar = true;
+            for (const token of result.tokens) {
+              if (stopTokens.has(token)) {
+                finish = "stop";
+                break;
+              }
+              generated.push(token);
+              emitText(decoder.push(token));
+              if (stopFilter.stopped) finish = "stop";
+              else if (generated.length >= maxTokens) finish = "length";
+              if (grammarPhase !== phase) switchGrammar = true;
+              if (finish !== undefined || switchGrammar) break;
+            }
+            if (finish === undefined && result.finished) finish = "stop";
+            if (finish === undefined && sequence.nextTokenIndex >= contextSize - 1) finish = "length";
             for (const event of out.splice(0)) yield event;
             if (finish !== undefined || switchGrammar) break;
           }
         } finally {
-          accepted += sequence.tokenPredictions.used - predictionsBefore;
           const pending = this.inflight[slot];
-          const close = (): Promise<unknown> => iterator.return().catch(() => undefined);
-          // An aborted step is still running natively: close the iterator when it is done.
+          const close = (): Promise<unknown> => steps.close().catch(() => undefined);
+          // An aborted step is still running natively: close the steps when it is done.
           this.inflight[slot] = pending === undefined ? close() : pending.then(close, close);
         }
         if (control.aborted) break;
@@ -759,6 +763,13 @@ export class LocalEngine implements Engine {
       if (slot !== undefined) this.release(slot, job);
       else if (this.scheduler.withdraw(job)) this.pump();
     }
+  }
+
+  /** A cursor over the prediction, in step with what the request has generated so far. */
+  private cursorFor(prediction: readonly number[], generated: readonly number[]): PredictionCursor {
+    const cursor = new PredictionCursor(prediction);
+    cursor.push(generated);
+    return cursor;
   }
 
   /** Sizes the next prompt chunk so that it takes about `prefillChunkMs`. */

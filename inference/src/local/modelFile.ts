@@ -59,7 +59,9 @@ export function classifyLoadFailure(error: unknown, facts: ModelFileFacts, log: 
 export function isOutOfMemory(error: unknown, text = String((error as Error | undefined)?.message ?? error)): boolean {
   return (
     (error as Error | undefined)?.name === "InsufficientMemoryError" ||
-    /insufficient memory|out of memory|failed to allocate|cannot allocate|not enough (v)?ram/i.test(text)
+    /insufficient memory|out of memory|too large for the available (v)?ram|failed to allocate|cannot allocate|not enough (v)?ram/i.test(
+      text,
+    )
   );
 }
 

@@ -47,13 +47,19 @@ describe("local engine prediction cursor", () => {
     assert.deepEqual(c.propose(), []);
   });
 
-  it("after an edit, resumes where the last generated tokens occur in the prediction", () => {
+  it("after a changed token, guesses a substitution and goes on with the prediction", () => {
+    const c = new PredictionCursor([10, 11, 12, 13, 14, 15], { maxProposal: 3 });
+    c.push([10, 99]);
+    assert.deepEqual(c.propose(), [12, 13, 14], "99 took the place of 11");
+  });
+
+  it("after an insertion, resumes where the last generated tokens occur in the prediction", () => {
     const prediction = [10, 11, 12, 13, 14, 15, 16, 17];
     const c = new PredictionCursor(prediction, { maxProposal: 3, resyncTokens: 2 });
-    c.push([10, 11, 99]);
-    assert.deepEqual(c.propose(), [], "out of step right after a change");
-    c.push([13, 14]);
-    assert.deepEqual(c.propose(), [15, 16, 17], "back in step after two matching tokens");
+    c.push([10, 11, 98, 99]);
+    assert.deepEqual(c.propose(), [], "out of step once the substitution guess failed too");
+    c.push([12, 13]);
+    assert.deepEqual(c.propose(), [14, 15, 16], "back in step after two matching tokens");
   });
 
   it("stays out of step while the output is unlike the prediction", () => {

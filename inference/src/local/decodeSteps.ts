@@ -1,0 +1,122 @@
+/**
+ * One decode step at a time, in two flavours behind one interface, so the engine's loop can stop,
+ * pause or hand over its sequence between any two steps:
+ *
+ * - `PlainSteps` wraps node-llama-cpp's `evaluate()` generator: one token per step, with grammar
+ *   and sampling options.
+ * - `SpeculativeSteps` verifies a proposal from the prediction in one batch through
+ *   `controlledEvaluate()`: the model's own greedy token is computed at every position, the longest
+ *   run where it agrees with the proposal is kept, the first disagreeing token is the model's, and
+ *   the rejected tail is erased from the KV cache. Output is the model's greedy output, only
+ *   reached in fewer batches. (node-llama-cpp's built-in `TokenPredictor` path validates at most one
+ *   predicted token per batch in 3.21.1 — it compares against an array it never fills — so it cannot
+ *   give the batch verification an edit needs.)
+ *
+ * Both keep the same invariant: after a step, the KV cache holds everything emitted except the last
+ * token, which is the input of the next step.
+ */
+import type { LlamaContextSequence, LlamaGrammarEvaluationState, Token } from "node-llama-cpp";
+import type { PredictionCursor } from "./predictionCursor.js";
+
+export interface StepResult {
+  /** Tokens produced by this step, in order (end-of-generation tokens excluded). */
+  tokens: number[];
+  /** The model ended generation (an end-of-generation token). */
+  finished: boolean;
+  /** Predicted tokens the model agreed with in this step. */
+  accepted: number;
+}
+
+export interface DecodeSteps {
+  step(limit: number): Promise<StepResult>;
+  close(): Promise<void>;
+}
+
+export interface SamplingOptions {
+  temperature: number;
+  seed: number;
+  grammarEvaluationState?: LlamaGrammarEvaluationState;
+}
+
+export class PlainSteps implements DecodeSteps {
+  private readonly iterator: AsyncGenerator<Token, void, void | Token | Token[]>;
+
+  constructor(sequence: LlamaContextSequence, input: number, sampling: SamplingOptions) {
+    this.iterator = sequence.evaluate([input as Token], sampling);
+  }
+
+  async step(): Promise<StepResult> {
+    const next = await this.iterator.next();
+    if (next.done === true) return { tokens: [], finished: true, accepted: 0 };
+    return { tokens: [next.value], finished: false, accepted: 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.iterator.return();
+  }
+}
+
+/** Bounds of the number of predicted tokens verified per batch. */
+const MIN_WINDOW = 4;
+const MAX_WINDOW = 32;
+
+export class SpeculativeSteps implements DecodeSteps {
+  private last: number;
+  private window = 16;
+
+  constructor(
+    private readonly sequence: LlamaContextSequence,
+    input: number,
+    private readonly cursor: PredictionCursor,
+    private readonly isEog: (token: number) => boolean,
+  ) {
+    this.last = input;
+  }
+
+  /** `limit`: most tokens this step may produce (what is left of `maxTokens` and of the context). */
+  async step(limit: number): Promise<StepResult> {
+    const room = this.sequence.contextSize - this.sequence.nextTokenIndex - 1;
+    const proposal = this.cursor.propose().slice(0, Math.max(0, Math.min(limit, room, this.window + 1) - 1));
+    const greedy = { token: true, options: { temperature: 0 } } as const;
+    const input = [this.last, ...proposal].map((token) => [token as Token, { generateNext: greedy }] as const);
+    const output = await this.sequence.controlledEvaluate(
+      input as unknown as Parameters<LlamaContextSequence["controlledEvaluate"]>[0],
+    );
+    const tokens: number[] = [];
+    let finished = false;
+    let accepted = 0;
+    for (let i = 0; i <= proposal.length; i++) {
+      const token = output[i]?.next.token;
+      if (token === undefined || token === null) throw new Error("llama.cpp returned no token for a verified position");
+      if (this.isEog(token)) {
+        finished = true;
+        break;
+      }
+      tokens.push(token);
+      if (i < proposal.length && token === proposal[i]) {
+        accepted++;
+        continue;
+      }
+      break;
+    }
+    // The KV cache holds `last` and the whole proposal; keep `last` and the accepted part.
+    const rejected = proposal.length - accepted;
+    if (rejected > 0) {
+      const end = this.sequence.nextTokenIndex;
+      await this.sequence.eraseContextTokenRanges([{ start: end - rejected, end }]);
+    }
+    // Long proposals only while they are being accepted: a refused tail is wasted batch work.
+    if (proposal.length > 0) {
+      this.window =
+        accepted === proposal.length ? Math.min(MAX_WINDOW, this.window * 2) : Math.max(MIN_WINDOW, accepted * 2);
+    }
+    this.cursor.push(tokens);
+    const last = tokens.at(-1);
+    if (last !== undefined) this.last = last;
+    return { tokens, finished, accepted };
+  }
+
+  async close(): Promise<void> {
+    // Nothing is pending: the cache already holds exactly the emitted tokens but the last.
+  }
+}
