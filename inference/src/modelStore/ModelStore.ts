@@ -85,6 +85,9 @@ interface PartialMeta {
 
 const MiB = 1024 * 1024;
 
+/** Lock files this process holds, so two pulls in one process also exclude each other. */
+const HELD_LOCKS = new Set<string>();
+
 function formatMiB(bytes: number): string {
   return `${(bytes / MiB).toFixed(1)} MiB`;
 }
@@ -302,9 +305,13 @@ export class ModelStore {
   }
 
   private async lockHolder(name: string): Promise<number | undefined> {
-    const text = await readFile(path.join(this.partialDir, `${name}.lock`), "utf8").catch(() => undefined);
+    const file = path.join(this.partialDir, `${name}.lock`);
+    const text = await readFile(file, "utf8").catch(() => undefined);
     const pid = Number(text);
-    return text !== undefined && Number.isInteger(pid) && pid !== process.pid && isAlive(pid) ? pid : undefined;
+    if (text === undefined || !Number.isInteger(pid)) return undefined;
+    // Our own pid in a lock we do not hold is left from an earlier process that had the same pid.
+    if (pid === process.pid) return HELD_LOCKS.has(file) ? pid : undefined;
+    return isAlive(pid) ? pid : undefined;
   }
 
   /** One pull per model at a time, across processes; a lock left by a killed process is taken over. */
@@ -315,7 +322,11 @@ export class ModelStore {
         const handle = await open(file, "wx");
         await handle.writeFile(String(process.pid));
         await handle.close();
-        return () => rm(file, { force: true });
+        HELD_LOCKS.add(file);
+        return async () => {
+          HELD_LOCKS.delete(file);
+          await rm(file, { force: true });
+        };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         const holder = await this.lockHolder(name);
@@ -435,6 +446,7 @@ export class ModelStore {
     const maxAttempts = options.maxAttempts ?? 5;
     let failures = 0;
     let lastFailure: unknown;
+    let lastStatus: number | undefined;
     const discard = async (): Promise<void> => {
       await rm(part, { force: true });
       await rm(metaFile, { force: true });
@@ -506,6 +518,7 @@ export class ModelStore {
       if (status === 429 || status >= 500) {
         await response.body?.cancel();
         lastFailure = new Error(`HTTP ${status}`);
+        lastStatus = status;
         if (++failures >= maxAttempts) break;
         const retryAfter = Number(response.headers.get("retry-after"));
         const delay =
@@ -608,6 +621,12 @@ export class ModelStore {
     const total = meta.totalBytes;
     if (failures >= maxAttempts || (total !== undefined && size !== total)) {
       const why = lastFailure instanceof Error ? lastFailure.message : String(lastFailure ?? "unknown error");
+      if (size === 0 && lastStatus !== undefined) {
+        throw new ModelStoreError(
+          "http",
+          `${sourceText} kept failing (HTTP ${lastStatus}, ${failures} attempts). Try again later or use another mirror.`,
+        );
+      }
       throw new ModelStoreError(
         "interrupted",
         `the download of '${name}' from ${sourceText} stopped at ${formatMiB(size)}${total !== undefined ? ` of ${formatMiB(total)}` : ""} (${why}). ` +
@@ -615,9 +634,13 @@ export class ModelStore {
         { cause: lastFailure },
       );
     }
-    const model = await this.accept(part, name, sourceText, expectedSha, meter, options.signal);
-    await rm(metaFile, { force: true });
-    return { model, alreadyPresent: false, resumedFromBytes: firstSize };
+    try {
+      const model = await this.accept(part, name, sourceText, expectedSha, meter, options.signal);
+      return { model, alreadyPresent: false, resumedFromBytes: firstSize };
+    } finally {
+      // Accepted or refused (and then deleted), the file is no longer a resumable partial.
+      await rm(metaFile, { force: true });
+    }
   }
 }
 

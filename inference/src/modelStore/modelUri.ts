@@ -81,6 +81,10 @@ export function parseModelUri(uri: string, options: ModelUriOptions = {}): Model
       origin: "huggingface",
     };
   }
+  if (uri.startsWith("file:")) {
+    const file = decodeURIComponent(new URL(uri).pathname);
+    return { kind: "file", path: file, name: checkedName(modelNameFromFile(path.basename(file)), uri) };
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
     let parsed: URL;
     try {
@@ -94,10 +98,6 @@ export function parseModelUri(uri: string, options: ModelUriOptions = {}): Model
     }
     const file = decodeURIComponent(path.posix.basename(parsed.pathname));
     return { kind: "url", url: parsed.href, name: checkedName(modelNameFromFile(file), uri), origin: "url" };
-  }
-  if (uri.startsWith("file:")) {
-    const file = new URL(uri).pathname;
-    return { kind: "file", path: file, name: checkedName(modelNameFromFile(path.basename(file)), uri) };
   }
   const file = path.resolve(options.cwd ?? process.cwd(), uri);
   return { kind: "file", path: file, name: checkedName(modelNameFromFile(path.basename(file)), uri) };
