@@ -146,19 +146,18 @@ export abstract class HttpFake {
       return;
     }
     let response: FakeResponse;
-    let matched: Route | undefined;
+    let matched: Route | undefined = this.routes.find(
+      (r) => r.method === request.method && r.pattern.test(request.path),
+    );
     try {
       const refused = this.authenticate(request);
       if (refused) response = refused;
+      // A fault with a status answers instead of the route: the service did nothing.
+      else if (fault?.status !== undefined) response = { status: fault.status };
       else {
-        for (const route of this.routes) {
-          if (route.method !== request.method) continue;
-          const m = route.pattern.exec(request.path);
-          if (!m) continue;
-          matched = route;
-          request.params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
-          break;
-        }
+        const m = matched?.pattern.exec(request.path);
+        if (matched && m)
+          request.params = Object.fromEntries(matched.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
         response = matched ? await matched.handler(request) : this.notFound(request);
       }
       if (fault?.status !== undefined)

@@ -273,6 +273,16 @@ describe("GitHub integration (Octokit against the GitHub fake)", function () {
       assert.equal(fake.requestsTo("GET", /^\/repos\/octo\/app$/).length, 1 + t.policy.maxRetries);
     });
 
+    it("a 500 on a write is not retried, so no comment is made twice", async () => {
+      const n = fake.addIssue("octo/app", { title: "t" });
+      fake.fail({ method: "POST", status: 500, body: { message: "Server Error" } });
+      await assert.rejects(
+        client.comment({ ...REPO, number: n }, "hello"),
+        (e: IntegrationError) => e.kind === "unavailable",
+      );
+      assert.equal(fake.requestsTo("POST", /comments$/).length, 1);
+    });
+
     it("a reset connection is retried", async () => {
       fake.fail({ resetConnection: true });
       assert.equal(await client.defaultBranch(REPO), "trunk");

@@ -91,6 +91,9 @@ export function createOctokit(connection: GitHubConnection, policy: HttpPolicy):
   });
   octokit.hook.before("request", (options) => {
     options.headers["x-github-api-version"] = GITHUB_API_VERSION;
+    // As in the shared policy: a write that failed with a 5xx may have happened, so it is not
+    // repeated (the retry plugin reads this per request). Rate limits still retry: the throttler.
+    if (options.method === "POST" || options.method === "PATCH") options.request = { ...options.request, retries: 0 };
   });
   return octokit;
 }

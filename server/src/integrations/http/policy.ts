@@ -21,7 +21,10 @@ export interface WaitNotice {
 export interface HttpPolicyOptions {
   /** Time one attempt may take, response headers and body included. Defaults to 30 000 ms. */
   timeoutMs?: number;
-  /** Retries after the first attempt, for 5xx, network errors and short rate limits. Defaults to 3. */
+  /**
+   * Retries after the first attempt: for 5xx and network errors of idempotent requests, refused
+   * connections and short rate limits of any. Defaults to 3.
+   */
   maxRetries?: number;
   /** The first retry's delay; each further retry doubles it, plus up to 20 % jitter. Defaults to 500 ms. */
   baseDelayMs?: number;
@@ -56,6 +59,13 @@ export interface PolicyFetchOptions {
    */
   retry?: boolean;
 }
+
+/**
+ * Methods that may be sent twice. A POST or PATCH that failed with a 5xx or a dropped connection
+ * may have been done anyway, so it is not retried (workflows look up before they create); it is
+ * retried on a refused connection or a rate limit, where the service did nothing.
+ */
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 
 const RETRYABLE_NETWORK = new Set([
   "ECONNRESET",
@@ -161,6 +171,7 @@ export class HttpPolicy {
       const url = new URL(request.url);
       // The body is read once, so that a retry can send it again.
       const body = request.body === null ? undefined : await request.arrayBuffer();
+      const idempotent = IDEMPOTENT.has(request.method);
       for (let attempt = 1; ; attempt++) {
         const started = this.now();
         const timeout = AbortSignal.timeout(this.timeoutMs);
@@ -193,7 +204,8 @@ export class HttpPolicy {
           const timedOut = timeout.aborted;
           const code = timedOut ? "timeout" : (networkCode(error) ?? "network");
           record(code);
-          const retryable = timedOut || RETRYABLE_NETWORK.has(code) || code === "network";
+          const retryable =
+            code === "ECONNREFUSED" || (idempotent && (timedOut || RETRYABLE_NETWORK.has(code) || code === "network"));
           if (retrying && retryable && attempt <= this.maxRetries) {
             const wait = this.backoffMs(attempt);
             this.onWait?.({ service, ms: wait, reason: "retry", cause: code });
@@ -217,7 +229,7 @@ export class HttpPolicy {
           }
           return response;
         }
-        if (response.status >= 500 && attempt <= this.maxRetries) {
+        if (response.status >= 500 && idempotent && attempt <= this.maxRetries) {
           await response.body?.cancel();
           const wait = this.backoffMs(attempt);
           this.onWait?.({ service, ms: wait, reason: "retry", cause: response.status });

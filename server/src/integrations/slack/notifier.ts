@@ -1,0 +1,179 @@
+/**
+ * Posting Bora's notices to Slack, by incoming webhook (one URL per channel, no scopes: the default)
+ * or by bot token and `chat.postMessage` (choice of channel, thread replies). Both go through the
+ * shared HTTP policy; the libraries' own retries are off so that there is one retry policy.
+ */
+import { IncomingWebhook } from "@slack/webhook";
+import { WebClient, type Logger as SlackLogger, LogLevel } from "@slack/web-api";
+import { IntegrationError } from "../http/errors.js";
+import type { HttpPolicy } from "../http/policy.js";
+import { findIntegrationError } from "../http/unwrap.js";
+import { buildNotice, type Notice } from "./messages.js";
+
+export interface PostedNotice {
+  /** The message timestamp (bot token only): the id for thread replies and updates. */
+  ts?: string;
+  channel?: string;
+}
+
+export interface SlackNotifier {
+  post(notice: Notice, options?: { threadTs?: string }): Promise<PostedNotice>;
+}
+
+/** What to do about each Slack error code, in the words a user needs. */
+const PLATFORM_HINTS: Record<string, string> = {
+  not_in_channel: "the Bora app is not in the channel: invite it there (/invite @your-app)",
+  channel_not_found: "the channel does not exist or the app cannot see it: check BORA_SLACK_CHANNEL",
+  is_archived: "the channel is archived: choose another BORA_SLACK_CHANNEL",
+  invalid_auth: "the bot token is invalid: check SLACK_BOT_TOKEN",
+  not_authed: "no bot token was sent: set SLACK_BOT_TOKEN",
+  token_revoked: "the bot token was revoked: reinstall the app and set SLACK_BOT_TOKEN",
+  missing_scope: "the bot token lacks the chat:write scope: add it and reinstall the app",
+  msg_too_long: "the message is too long",
+  msg_blocks_too_long: "the message blocks are too long",
+  invalid_blocks: "Slack rejected the message blocks",
+  no_text: "the message had no text",
+};
+
+const WEBHOOK_HINTS: Record<string, string> = {
+  invalid_payload: "Slack rejected the message payload",
+  no_service: "the webhook was removed: create a new one and set SLACK_WEBHOOK_URL",
+  no_team: "the webhook's workspace is gone: set a new SLACK_WEBHOOK_URL",
+  channel_not_found: "the webhook's channel was deleted: set a new SLACK_WEBHOOK_URL",
+  channel_is_archived: "the webhook's channel is archived: set a new SLACK_WEBHOOK_URL",
+  action_prohibited: "a workspace admin blocks this webhook",
+  user_not_found: "the webhook's user was removed",
+};
+
+const quietLogger: SlackLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
+
+export class WebhookNotifier implements SlackNotifier {
+  private readonly webhook: IncomingWebhook;
+
+  /** @param url the incoming-webhook URL: a secret, since it alone authorises posting. */
+  constructor(url: string, policy: HttpPolicy) {
+    this.webhook = new IncomingWebhook(url, {
+      fetch: policy.fetchFor("slack"),
+      retryConfig: { retries: 0 },
+      timeout: policy.timeoutMs,
+    });
+  }
+
+  async post(notice: Notice): Promise<PostedNotice> {
+    try {
+      await this.webhook.send(buildNotice(notice));
+      return {};
+    } catch (error) {
+      const inner = findIntegrationError(error);
+      if (inner) throw inner;
+      const e = error as { code?: string; statusCode?: number; body?: string };
+      if (e.code === "slack_webhook_http_error") {
+        const code = (e.body ?? "").trim();
+        const status = e.statusCode ?? 0;
+        const hint = WEBHOOK_HINTS[code] ?? `Slack answered ${status} ${code}`;
+        const kind =
+          status === 404 || status === 410
+            ? status === 404
+              ? "notFound"
+              : "gone"
+            : status === 403
+              ? "forbidden"
+              : status >= 500
+                ? "unavailable"
+                : "invalid";
+        throw new IntegrationError("slack", kind, `Slack webhook failed (${status} ${code}): ${hint}.`, { status });
+      }
+      throw new IntegrationError("slack", "network", `Slack webhook request failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+export interface ChatNotifierOptions {
+  /** The Web API root, ending in `/api/`. Defaults to `https://slack.com/api/`. */
+  slackApiUrl?: string;
+}
+
+export class ChatNotifier implements SlackNotifier {
+  private readonly client: WebClient;
+
+  /** @param channel a channel id (`C0123…`) or name (`#builds`). */
+  constructor(
+    token: string,
+    readonly channel: string,
+    policy: HttpPolicy,
+    options: ChatNotifierOptions = {},
+  ) {
+    this.client = new WebClient(token, {
+      slackApiUrl: options.slackApiUrl ?? "https://slack.com/api/",
+      fetch: policy.fetchFor("slack"),
+      // The shared policy retries and waits; Slack's default is ten retries over about thirty minutes.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: policy.timeoutMs,
+      logger: quietLogger,
+    });
+  }
+
+  async post(notice: Notice, options: { threadTs?: string } = {}): Promise<PostedNotice> {
+    const message = buildNotice(notice);
+    try {
+      const result = await this.client.chat.postMessage({
+        channel: this.channel,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+      });
+      return { ...(result.ts ? { ts: result.ts } : {}), ...(result.channel ? { channel: result.channel } : {}) };
+    } catch (error) {
+      const inner = findIntegrationError(error);
+      if (inner) throw inner;
+      const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number };
+      if (e.code === "slack_webapi_platform_error") {
+        // Slack answers HTTP 200 with {ok: false, error}: an error all the same.
+        const code = e.data?.error ?? "unknown_error";
+        const kind = ["invalid_auth", "not_authed", "token_revoked"].includes(code)
+          ? "auth"
+          : code === "missing_scope"
+            ? "forbidden"
+            : code === "channel_not_found"
+              ? "notFound"
+              : "invalid";
+        throw new IntegrationError(
+          "slack",
+          kind,
+          `Slack chat.postMessage to ${this.channel} failed (${code}): ${PLATFORM_HINTS[code] ?? "see https://api.slack.com/methods/chat.postMessage#errors"}.`,
+        );
+      }
+      if (e.code === "slack_webapi_rate_limited_error")
+        throw new IntegrationError(
+          "slack",
+          "rateLimited",
+          `Slack rate limit reached; retry in ${e.retryAfter ?? "?"} s.`,
+          { status: 429 },
+        );
+      if (e.code === "slack_webapi_http_error")
+        throw new IntegrationError(
+          "slack",
+          (e.statusCode ?? 500) >= 500 ? "unavailable" : "invalid",
+          `Slack answered HTTP ${e.statusCode ?? "?"} to chat.postMessage.`,
+          {
+            ...(e.statusCode ? { status: e.statusCode } : {}),
+          },
+        );
+      throw new IntegrationError("slack", "network", `Slack request failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
