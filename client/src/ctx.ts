@@ -28,6 +28,11 @@ export class Ctx implements vscode.Disposable {
     this.extensionBag.push(disposable);
   }
 
+  /** The language client while the host runs; commands use it to send requests. */
+  get languageClient(): HostClient | undefined {
+    return this.client;
+  }
+
   get running(): boolean {
     return this.client?.isRunning() ?? false;
   }

@@ -5,7 +5,7 @@
  * `NotificationType`. No method string is written anywhere else in the code base: both sides
  * import the namespace. `PROTOCOL.md` lists the same methods; a unit test keeps the two in step.
  */
-import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+import { NotificationType, RequestType, type WorkDoneProgressParams } from "vscode-languageserver-protocol";
 
 /**
  * The version of this protocol. Bumped on any change that an older peer would misread.
@@ -74,4 +74,36 @@ export interface VersionResult {
 export namespace Version {
   export const method = "bora/version" as const;
   export const type = new RequestType<VersionParams, VersionResult, void>(method);
+}
+
+export interface PullModelParams extends WorkDoneProgressParams {
+  /** A GGUF file path, an `https://` URL or `hf:<owner>/<repo>/<file>.gguf`. */
+  uri: string;
+  /** Expected SHA-256 in hex; the pull fails when the file does not match. */
+  sha256?: string;
+  /** Name in the model store. Defaults to the file name without `.gguf`. */
+  name?: string;
+}
+
+export interface PullModelResult {
+  name: string;
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+  /** True when the store already had the model and nothing was downloaded. */
+  alreadyPresent: boolean;
+  /** Bytes an earlier, interrupted pull had left that this one reused. */
+  resumedFromBytes: number;
+}
+
+/**
+ * `bora/pullModel` — client → host request.
+ *
+ * Downloads a model into the host's model store (resuming an interrupted download, verifying it),
+ * reporting bytes, rate and time left as `$/progress` on the request's `workDoneToken`; cancelled
+ * with `$/cancelRequest`. When the engine was waiting for this model, the host starts it.
+ */
+export namespace PullModel {
+  export const method = "bora/pullModel" as const;
+  export const type = new RequestType<PullModelParams, PullModelResult, void>(method);
 }

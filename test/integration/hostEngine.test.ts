@@ -4,17 +4,23 @@
  * that names the command that fixes it.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { Status, type StatusParams } from "@bora/protocol";
+import { PullModel, Status, type StatusParams } from "@bora/protocol";
 import {
   ConfigurationRequest,
   DidChangeConfigurationNotification,
   ExitNotification,
   InitializeRequest,
   InitializedNotification,
+  CancellationTokenSource,
   ShutdownRequest,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
 } from "vscode-languageserver-protocol/node";
 import { exitOf, spawnCli, startHostOverStdio, waitFor, type HostProcess } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
@@ -129,5 +135,100 @@ describe("host engine from settings", function () {
       server.kill("SIGTERM");
       await exitOf(server);
     }
+  });
+
+  describe("pulling a model over LSP", () => {
+    let server: http.Server;
+    let base: string;
+    let stall = false;
+    before(async () => {
+      const bytes = readFileSync(await ensureTestModel("tiny"));
+      server = http.createServer((req, res) => {
+        res.writeHead(200, { "content-length": String(bytes.length), "content-type": "application/octet-stream" });
+        if (stall) {
+          res.write(bytes.subarray(0, 1024));
+          return; // Never finishes: the client has to cancel.
+        }
+        // Sixteen pieces with small pauses, so the pull reports progress more than once.
+        const piece = Math.ceil(bytes.length / 16);
+        let offset = 0;
+        const next = (): void => {
+          if (offset >= bytes.length) return void res.end();
+          res.write(bytes.subarray(offset, offset + piece));
+          offset += piece;
+          setTimeout(next, 40);
+        };
+        next();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+
+    it("reports bytes, rate and time left as $/progress, then starts the engine that waited for the model", async () => {
+      const url = `${base}/models/pulled-tiny.gguf`;
+      const started = await startWithSettings(() => ({ models: { chat: url } }), {
+        BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-pull-")),
+      });
+      const missing = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
+      assert.match(
+        missing.engine.error ?? "",
+        new RegExp(`bora models pull ${url.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`),
+      );
+
+      const events: (WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd)[] = [];
+      const token = "pull-1";
+      started.host.connection.onProgress(WorkDoneProgress.type, token, (value) => {
+        events.push(value);
+      });
+      const result = await started.host.connection.sendRequest(PullModel.type, { uri: url, workDoneToken: token });
+      assert.equal(result.name, "pulled-tiny");
+      assert.equal(result.alreadyPresent, false);
+      assert.match(result.sha256, /^[0-9a-f]{64}$/);
+      await waitFor("progress end", () => events.find((e) => e.kind === "end"));
+      assert.equal(events[0]?.kind, "begin");
+      const reports = events.filter((e): e is WorkDoneProgressReport => e.kind === "report");
+      assert.ok(reports.length >= 2, `several progress reports, got ${reports.length}`);
+      assert.ok(
+        reports.some((r) => /MiB \/ [\d.]+ MiB \(\d+%\)/.test(r.message ?? "")),
+        JSON.stringify(reports.slice(0, 3)),
+      );
+      const percentages = reports.map((r) => r.percentage ?? 0);
+      assert.deepEqual(
+        percentages,
+        [...percentages].sort((a, b) => a - b),
+        "progress only goes forward",
+      );
+
+      const ready = await waitFor(
+        "engine ready after the pull",
+        () => started.statuses.find((s) => s.engine.state === "ready"),
+        60_000,
+      );
+      assert.equal(ready.engine.kind, "local");
+      assert.equal(await stop(started), 0);
+    });
+
+    it("cancels a pull with $/cancelRequest and stays up", async () => {
+      stall = true;
+      const started = await startWithSettings(() => ({}), {
+        BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-pull-")),
+      });
+      await waitFor("host ready", () => started.statuses.find((s) => s.host === "ready"));
+      const source = new CancellationTokenSource();
+      const pending = started.host.connection.sendRequest(
+        PullModel.type,
+        { uri: `${base}/models/stalled.gguf` },
+        source.token,
+      );
+      setTimeout(() => source.cancel(), 500);
+      await assert.rejects(pending, /cancelled/i);
+      assert.equal(started.host.child.exitCode, null);
+      assert.equal(await stop(started), 0);
+      stall = false;
+    });
   });
 });

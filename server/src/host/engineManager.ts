@@ -71,6 +71,21 @@ export class EngineManager {
     return next;
   }
 
+  /**
+   * Tries the current settings again when they did not give a running engine (a model that was
+   * missing has been pulled since, a server that was down is up). Does nothing while one runs.
+   */
+  retry(): Promise<void> {
+    const step = async (): Promise<void> => {
+      const settings = this.applied;
+      if (settings === undefined || this.engine !== undefined) return;
+      await this.startEngine(settings);
+    };
+    const next = this.queue.then(step, step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   async dispose(): Promise<void> {
     await this.queue;
     await this.stopEngine();

@@ -22,6 +22,7 @@ import type { AgentHost } from "../host/agentHost.js";
 import type { EngineManager } from "../host/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
+import { registerModelHandlers } from "./modelHandlers.js";
 import { describeTransport, openTransport, type Transport } from "./transport.js";
 
 export interface RunningServer {
@@ -136,6 +137,7 @@ export async function startLanguageServer(
       .finally(() => process.exit(1));
   });
 
+  registerModelHandlers(connection, engines, logger);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };
