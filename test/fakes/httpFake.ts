@@ -146,7 +146,7 @@ export abstract class HttpFake {
       return;
     }
     let response: FakeResponse;
-    let matched: Route | undefined = this.routes.find(
+    const matched: Route | undefined = this.routes.find(
       (r) => r.method === request.method && r.pattern.test(request.path),
     );
     try {
