@@ -1,3 +1,4 @@
 export * from "./types.js";
 export * from "./writer.js";
 export * from "./reader.js";
+export * from "./float16.js";

@@ -9,7 +9,8 @@ import path from "node:path";
 import { writeGguf, type GgufTensorSource, type GgufWriteProgress } from "../gguf/writer.js";
 import { GGML_BLOCKS, gguf, type GgmlTypeName, type GgufMetadata } from "../gguf/types.js";
 import { COPY_ALPHABET, DEFAULT_MODEL_SEED, copyChain } from "./copyChain.js";
-import { SeededRandom, toFloat16Bits } from "./random.js";
+import { toFloat16Bits } from "../gguf/float16.js";
+import { SeededRandom } from "./random.js";
 import { MODEL_SHAPES, type ModelShape, type TestModelShape } from "./shapes.js";
 import { CHAR_PIECES, CHATML_TEMPLATE, FIRST_CHAR_ID, SPECIAL_TOKENS, buildVocabulary } from "./tokenizer.js";
 

@@ -1,4 +1,4 @@
 export * from "./copyChain.js";
 export * from "./generate.js";
 export * from "./shapes.js";
-export { CHATML_TEMPLATE, SPECIAL_TOKENS } from "./tokenizer.js";
+export { CHAR_PIECES, CHATML_TEMPLATE, SPECIAL_TOKENS, buildVocabulary, type Vocabulary } from "./tokenizer.js";

@@ -4,19 +4,19 @@ import { readFile, readdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
+  CHAR_PIECES,
   COPY_ALPHABET,
   SPECIAL_TOKENS,
   TEST_MODEL_GENERATOR_VERSION,
+  buildVocabulary,
   copyChain,
   corruptChain,
   corruptionPositions,
   generateModel,
   metadataValue,
   readGgufHeader,
+  toFloat16Bits,
 } from "@bora/inference";
-// Internal helpers, imported from the package's built files: they are not part of its API.
-import { toFloat16Bits } from "../../../inference/dist/testModels/random.js";
-import { buildVocabulary, CHAR_PIECES } from "../../../inference/dist/testModels/tokenizer.js";
 
 async function sha256(file: string): Promise<string> {
   return createHash("sha256")
