@@ -44,8 +44,9 @@ async function removeStale(shape: TestModelShape, seed: number, keep: string): P
 }
 
 /**
- * The path of a generated model of `shape`, generating it on first use. Tiny and copy take well
- * under a second or two; 0.5b and 1b take seconds to tens of seconds (benchmarks only).
+ * The path of a generated model of `shape`, generating it on first use: tiny (1.1 MiB) and copy
+ * (13.5 MiB) take a fraction of a second; 0.5b (232 MiB) and 1b (591 MiB) a few seconds each, so
+ * only benchmarks ask for them.
  */
 export function ensureTestModel(shape: TestModelShape, seed = DEFAULT_MODEL_SEED): Promise<string> {
   const file = testModelPath(shape, seed);
