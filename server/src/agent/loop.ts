@@ -204,8 +204,13 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     { role: "user", content: redactor.redact(options.task) },
   ];
   const FIXED = 2;
+  // The window holds the tool definitions (the engine renders them into the prompt), the
+  // conversation and the reply; the reply gets at most a quarter of it.
+  const contextSize = options.engine.info.contextSize;
+  const toolsTokens = await options.engine.countTokens(JSON.stringify(tools.definitions));
+  const replyReserve = Math.min(budgets.maxTokensPerTurn, Math.floor(contextSize / 4));
   const budget = new ContextBudget((text) => options.engine.countTokens(text), {
-    maxPromptTokens: Math.max(256, options.engine.info.contextSize - budgets.maxTokensPerTurn),
+    maxPromptTokens: Math.max(1, contextSize - replyReserve - toolsTokens),
   });
 
   transcript.record({
@@ -261,11 +266,11 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       }
       if (!fitted.fits) {
         status = "context_exhausted";
-        reason = `the task, rules and latest turns no longer fit the ${options.engine.info.contextSize}-token context window`;
+        reason = `the task, rules, tool definitions (${toolsTokens} tokens) and latest turns no longer fit the ${contextSize}-token context window; use a model with a larger context`;
         break;
       }
       turns++;
-      emit({ kind: "turnStarted", turn: turns, promptTokens: fitted.promptTokens });
+      emit({ kind: "turnStarted", turn: turns, promptTokens: fitted.promptTokens + toolsTokens });
       const turnStarted = performance.now();
       let text = "";
       const calls: ToolCall[] = [];
@@ -279,7 +284,14 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
           tools: tools.definitions,
           signal: controller.signal,
           priority: "background",
-          maxTokens: Math.min(budgets.maxTokensPerTurn, Math.max(1, budgets.maxTokens - spent)),
+          maxTokens: Math.max(
+            1,
+            Math.min(
+              budgets.maxTokensPerTurn,
+              contextSize - toolsTokens - fitted.promptTokens,
+              budgets.maxTokens - spent,
+            ),
+          ),
           deadlineMs: Math.max(1, deadline - Date.now()),
         });
         for await (const event of stream) {
@@ -314,7 +326,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       transcript.record({
         type: "turn",
         turn: turns,
-        promptTokens: fitted.promptTokens,
+        promptTokens: fitted.promptTokens + toolsTokens,
         promptMessages: messages.length,
         output: text,
         toolCalls: calls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),

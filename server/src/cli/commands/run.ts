@@ -74,7 +74,9 @@ async function loadEngine(values: { model?: string; engine?: string }, io: CliIO
       `the model ${values.model} is not on this machine; pull it first with 'bora models pull ${values.model}'`,
     );
   }
-  return LocalEngine.open({ modelPath });
+  // One run needs one sequence; agent prompts (tools, rules, files) need a large window. The engine
+  // caps the window at what the model was trained for.
+  return LocalEngine.open({ modelPath, sequences: 1, contextSize: 16384 });
 }
 
 /** The CLI's editor host: progress lines on stderr, approvals by prompt on a terminal. */
@@ -211,7 +213,7 @@ export const runCommand: CliCommand = {
     try {
       const result = await runAgent({
         engine,
-        host: cliHost(io, process.stdin.isTTY === true && !values.yes),
+        host: cliHost(io, process.stdin.isTTY === true),
         root,
         task: positionals[0]!,
         runId,
