@@ -98,7 +98,11 @@ class ByteBuilder {
   }
   u64(v: bigint | number): void {
     this.reserve(8);
-    this.bytes.writeBigUInt64LE(BigInt(v), this.length);
+    if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) {
+      // Lengths and counts: two u32 writes, no BigInt per string of a 256k-token vocabulary.
+      this.bytes.writeUInt32LE(v % 0x100000000, this.length);
+      this.bytes.writeUInt32LE(Math.floor(v / 0x100000000), this.length + 4);
+    } else this.bytes.writeBigUInt64LE(BigInt(v), this.length);
     this.length += 8;
   }
   i64(v: bigint): void {
@@ -107,11 +111,10 @@ class ByteBuilder {
     this.length += 8;
   }
   string(s: string): void {
-    const encoded = Buffer.from(s, "utf8");
-    this.u64(encoded.length);
-    this.reserve(encoded.length);
-    encoded.copy(this.bytes, this.length);
-    this.length += encoded.length;
+    const byteLength = Buffer.byteLength(s, "utf8");
+    this.u64(byteLength);
+    this.reserve(byteLength);
+    this.length += this.bytes.write(s, this.length, byteLength, "utf8");
   }
   zeros(n: number): void {
     this.reserve(n);

@@ -103,6 +103,32 @@ describe("GGUF writer and reader", () => {
     );
   });
 
+  it("reads a header larger than its first read of the file (5 MB of vocabulary)", async () => {
+    const file = path.join(dir, "vocab.gguf");
+    const tokens = Array.from({ length: 50_000 }, (_, i) => `${i}`.padEnd(80 + (i % 40), "x"));
+    const metadata: GgufMetadata = new Map([
+      ["general.architecture", gguf.string("llama")],
+      ["tokenizer.ggml.tokens", gguf.array("string", tokens)],
+      [
+        "tokenizer.ggml.scores",
+        gguf.array(
+          "f32",
+          tokens.map((_, i) => -i),
+        ),
+      ],
+    ]);
+    await writeGguf(file, metadata, [patterned("after", "F32", [2], 8)]);
+    const header = await readGgufHeader(file);
+    assert.ok(header.dataOffset > 4 << 20, `header of ${header.dataOffset} bytes`);
+    const back = header.metadata.get("tokenizer.ggml.tokens")?.value as string[];
+    assert.equal(back.length, tokens.length);
+    assert.equal(back.join("\n"), tokens.join("\n"));
+    assert.deepEqual(
+      header.tensors.map((t) => t.name),
+      ["after"],
+    );
+  });
+
   it("honours general.alignment", async () => {
     const file = path.join(dir, "aligned.gguf");
     const metadata: GgufMetadata = new Map([
