@@ -1,8 +1,9 @@
 /** The table of `bora` subcommands. A new command is a module in `commands/` and one line here. */
 import type { CliCommand } from "./command.js";
 import { engineCommand } from "./commands/engine.js";
+import { itemsCommand } from "./commands/items.js";
 import { modelsCommand } from "./commands/models.js";
 import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 
-export const COMMANDS: readonly CliCommand[] = [serveCommand, modelsCommand, engineCommand, runCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, modelsCommand, engineCommand, runCommand, itemsCommand];

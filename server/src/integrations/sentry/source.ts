@@ -72,6 +72,8 @@ export class SentryWorkItemSource implements WorkItemSource {
 
   /** Unresolved issues of the configured project; `query.text` narrows them with Sentry's search syntax. */
   async list(query: WorkItemQuery = {}): Promise<WorkItem[]> {
+    if (this.options.project === "")
+      throw new Error("Sentry: set SENTRY_PROJECT to the project slug whose issues to list");
     const issues = await this.client.listUnresolvedIssues(this.options.project, {
       limit: query.limit ?? 50,
       ...(query.text ? { query: query.text } : {}),
