@@ -94,6 +94,33 @@ describe("bora run (the built CLI, scripted models)", function () {
     await assert.rejects(readFile(path.join(repo.dir, "made.txt")));
   });
 
+  it("runs the commands a --policy file allows without asking, and declines the rest", async () => {
+    const policy = path.join(state.dir, "policy.json");
+    await writeFile(
+      policy,
+      JSON.stringify({ run_command: { default: "ask", rules: [{ command: "npm test", decision: "always" }] } }),
+    );
+    const script = path.join(state.dir, "s.json");
+    const fix = JSON.parse(await readFile(path.join(FIXTURE_SCRIPTS, "fixCart.json"), "utf8")) as { turns: unknown[] };
+    fix.turns.splice(1, 0, {
+      tool_calls: [{ name: "run_command", arguments: { command: "npm test && touch sneaky.txt" } }],
+    });
+    await writeFile(script, JSON.stringify(fix));
+    const result = await bora(["--cwd", repo.dir, "--engine", `script:${script}`, "--policy", policy, "Fix it"], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /not approved: run_command npm test && touch sneaky\.txt/);
+    assert.match(result.stdout, /Commands \(2\):\n {2}npm test → exit 1\n {2}npm test → exit 0/);
+    await assert.rejects(readFile(path.join(repo.dir, "sneaky.txt")));
+    const bad = path.join(state.dir, "bad-policy.json");
+    await writeFile(bad, JSON.stringify({ run_command: "sometimes" }));
+    const refused = await bora(["--cwd", repo.dir, "--engine", `script:${script}`, "--policy", bad, "Fix it"], env);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /--policy .*bad-policy\.json: policy for run_command: 'sometimes' is not always, ask or never/,
+    );
+  });
+
   it("exits 1 with the reason when a budget ends the run", async () => {
     const script = path.join(state.dir, "loop.json");
     await writeFile(
