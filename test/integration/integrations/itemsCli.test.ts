@@ -125,7 +125,7 @@ describe("bora items (the CLI against the GitHub, Jira and Sentry fakes)", funct
     for (const target of ["octo/app#1", `${github.url}/octo/app/issues/1`]) {
       const r = await bora(["items", "show", target, "--quiet"]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^octo\/app#1  Crash on save\nopen · bora-bot · bug\n/);
+      assert.match(r.stdout, /^octo\/app#1 {2}Crash on save\nopen · bora-bot · bug\n/);
       assert.match(r.stdout, /Comments \(1\):\n--- reporter, .*\nSeen on 1.2 too/);
     }
   });
@@ -146,7 +146,7 @@ describe("bora items (the CLI against the GitHub, Jira and Sentry fakes)", funct
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /at gone \(\/srv\/app\/src\/gone\.ts:1\)  \[not in workspace\]\n\s+at save \(src\/save\.ts:4\)/,
+      /at gone \(\/srv\/app\/src\/gone\.ts:1\) {2}\[not in workspace\]\n\s+at save \(src\/save\.ts:4\)/,
     );
     const list = await bora(["items", "list", "--source", "sentry", "--quiet"]);
     assert.match(list.stdout, new RegExp(`\\d+\\s+unresolved\\s+-\\s+${shortId}: TypeError`));
@@ -192,7 +192,7 @@ describe("bora items (the CLI against the GitHub, Jira and Sentry fakes)", funct
     const { code } = await exitOf(child);
     written.push(stdout, stderr);
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /^ABC-12  Save fails on Windows\nTo Do · Bora Bot\n/);
+    assert.match(stdout, /^ABC-12 {2}Save fails on Windows\nTo Do · Bora Bot\n/);
     assert.match(stderr, /^audit \S+ jira GET 127\.0\.0\.1:\d+\/rest\/api\/3\/issue\/ABC-12 200/m);
   });
 });
