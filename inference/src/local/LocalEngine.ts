@@ -41,7 +41,14 @@ import { PredictionCursor } from "./predictionCursor.js";
 import { Scheduler, SchedulerBusyError, type SchedulerJob } from "./scheduler.js";
 import { defaultThreads, positiveInteger, type LocalEngineOptions } from "./settings.js";
 import { StopStringFilter, TokenTextDecoder } from "./textOutput.js";
-import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, parseToolCall, toPlainTurns, toolCallGrammar } from "./toolCalls.js";
+import {
+  REQUIRED_CALL_PREFIX,
+  TOOL_CALL_CLOSE,
+  TOOL_CALL_OPEN,
+  parseToolCall,
+  toPlainTurns,
+  toolCallGrammar,
+} from "./toolCalls.js";
 
 /** What the host shows about the engine (`bora/status`). */
 export interface LocalEngineStatus {
@@ -337,7 +344,10 @@ export class LocalEngine implements Engine {
         tools.length === 0
           ? { kind: "none" }
           : { kind: request.toolChoice === "required" ? "required" : "auto", tools };
-      return { ...this.renderChat(request.messages, tools), toolMode };
+      const rendered = this.renderChat(request.messages, tools);
+      // A required call starts with text the engine can write itself (see REQUIRED_CALL_PREFIX).
+      if (toolMode.kind === "required") rendered.tokens.push(...this.tokenize(REQUIRED_CALL_PREFIX));
+      return { ...rendered, toolMode };
     });
   }
 
@@ -500,11 +510,11 @@ export class LocalEngine implements Engine {
         ? undefined
         : {
             required: toolCallGrammar(prepared.toolMode.tools, {
-              withOpenTag: true,
+              start: "name",
               limits: this.settings.grammarLimits,
             }),
             afterOpen: toolCallGrammar(prepared.toolMode.tools, {
-              withOpenTag: false,
+              start: "open",
               limits: this.settings.grammarLimits,
             }),
           };
@@ -537,7 +547,7 @@ export class LocalEngine implements Engine {
     let grammarPhase: "required" | "afterOpen" | undefined =
       prepared.toolMode.kind === "required" ? "required" : undefined;
     let probe = "";
-    let callText = "";
+    let callText = prepared.toolMode.kind === "required" ? REQUIRED_CALL_PREFIX : "";
     const out: StreamEvent[] = [];
     const emitText = (text: string): void => {
       if (text === "") return;
@@ -593,7 +603,9 @@ export class LocalEngine implements Engine {
         }
         cachedPromptTokens ??= Math.min(shared, promptTokens.length);
         let preempted = false;
-        while (shared < target.length - 1) {
+        // A tail that fits in one chunk goes straight into the first decode step, which saves a
+        // batch on every follow-up turn; longer prompts are fed in chunks first.
+        while (target.length - 1 - shared > this.chunkTokens) {
           await this.yieldWhileUrgent(job, control.signal);
           if (control.aborted) break;
           if (job.preemptRequested) {
@@ -631,7 +643,7 @@ export class LocalEngine implements Engine {
                 model: this.model,
                 grammar: await this.grammar(grammarText[phase]),
               });
-        const input = target[target.length - 1] as number;
+        const input = target.slice(shared);
         const temperature = options.temperature ?? 0;
         // Speculation only where it cannot change the output: greedy, unconstrained, with a prediction.
         const steps: DecodeSteps =
@@ -701,6 +713,14 @@ export class LocalEngine implements Engine {
         }
       }
 
+      if (slot !== undefined && !control.aborted) {
+        // Free the sequence before the caller sees `done`, so that its next request (a follow-up
+        // turn) finds this sequence's cache free and reuses it.
+        await this.inflight[slot];
+        this.inflight[slot] = undefined;
+        this.release(slot, job);
+        slot = undefined;
+      }
       if (control.deadlineHit) {
         throw new EngineError(
           "deadline",
@@ -719,6 +739,8 @@ export class LocalEngine implements Engine {
       if (rest !== "" && mode === "text") out.push({ type: "text", text: rest });
       for (const event of out.splice(0)) yield event;
       if (mode === "call" && prepared.toolMode.kind !== "none" && finish !== "aborted") {
+        // The required-call grammar ends at the closing brace; the model then ended the turn.
+        if (prepared.toolMode.kind === "required" && finish === "stop") callText += TOOL_CALL_CLOSE;
         const complete = callText.trimEnd().endsWith(TOOL_CALL_CLOSE);
         const parsed = parseToolCall(callText, prepared.toolMode.tools);
         const id = `call_${++this.callIds}`;

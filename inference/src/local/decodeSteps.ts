@@ -41,8 +41,9 @@ export interface SamplingOptions {
 export class PlainSteps implements DecodeSteps {
   private readonly iterator: AsyncGenerator<Token, void, void | Token | Token[]>;
 
-  constructor(sequence: LlamaContextSequence, input: number, sampling: SamplingOptions) {
-    this.iterator = sequence.evaluate([input as Token], sampling);
+  /** `input`: the tokens not yet in the cache, at least one (the last prompt token). */
+  constructor(sequence: LlamaContextSequence, input: readonly number[], sampling: SamplingOptions) {
+    this.iterator = sequence.evaluate(input.slice() as Token[], sampling);
   }
 
   async step(): Promise<StepResult> {
@@ -61,24 +62,29 @@ const MIN_WINDOW = 4;
 const MAX_WINDOW = 32;
 
 export class SpeculativeSteps implements DecodeSteps {
-  private last: number;
+  /** Tokens not yet in the cache: the unfed prompt tail at first, then the last emitted token. */
+  private pending: number[];
   private window = 16;
 
   constructor(
     private readonly sequence: LlamaContextSequence,
-    input: number,
+    input: readonly number[],
     private readonly cursor: PredictionCursor,
     private readonly isEog: (token: number) => boolean,
   ) {
-    this.last = input;
+    this.pending = input.slice();
   }
 
   /** `limit`: most tokens this step may produce (what is left of `maxTokens` and of the context). */
   async step(limit: number): Promise<StepResult> {
-    const room = this.sequence.contextSize - this.sequence.nextTokenIndex - 1;
+    const room = this.sequence.contextSize - this.sequence.nextTokenIndex - this.pending.length;
     const proposal = this.cursor.propose().slice(0, Math.max(0, Math.min(limit, room, this.window + 1) - 1));
     const greedy = { token: true, options: { temperature: 0 } } as const;
-    const input = [this.last, ...proposal].map((token) => [token as Token, { generateNext: greedy }] as const);
+    const context = this.pending.slice(0, -1).map((token) => token as Token);
+    const verified = [...this.pending.slice(-1), ...proposal].map(
+      (token) => [token as Token, { generateNext: greedy }] as const,
+    );
+    const input = [...context, ...verified];
     const output = await this.sequence.controlledEvaluate(
       input as unknown as Parameters<LlamaContextSequence["controlledEvaluate"]>[0],
     );
@@ -86,7 +92,7 @@ export class SpeculativeSteps implements DecodeSteps {
     let finished = false;
     let accepted = 0;
     for (let i = 0; i <= proposal.length; i++) {
-      const token = output[i]?.next.token;
+      const token = output[context.length + i]?.next.token;
       if (token === undefined || token === null) throw new Error("llama.cpp returned no token for a verified position");
       if (this.isEog(token)) {
         finished = true;
@@ -99,7 +105,7 @@ export class SpeculativeSteps implements DecodeSteps {
       }
       break;
     }
-    // The KV cache holds `last` and the whole proposal; keep `last` and the accepted part.
+    // The KV cache holds the pending tokens and the whole proposal; keep all but the refused tail.
     const rejected = proposal.length - accepted;
     if (rejected > 0) {
       const end = this.sequence.nextTokenIndex;
@@ -112,7 +118,7 @@ export class SpeculativeSteps implements DecodeSteps {
     }
     this.cursor.push(tokens);
     const last = tokens.at(-1);
-    if (last !== undefined) this.last = last;
+    if (last !== undefined) this.pending = [last];
     return { tokens, finished, accepted };
   }
 

@@ -6,8 +6,9 @@
  * - a free slot goes to the waiting request with the highest priority (`interactive` > `chat` >
  *   `background`), first come first served within a priority;
  * - among free slots, a request takes the one whose cached tokens share the longest prefix with its
- *   prompt (KV reuse across turns and across agents); ties go to the least recently used slot, so the
- *   caches that were touched last survive longest;
+ *   prompt (KV reuse across turns and across agents), when that prefix is at least `minSharedTokens`
+ *   long; otherwise, and among ties, the least recently used slot, so that a prompt sharing only a
+ *   chat-template header never evicts another conversation's cache;
  * - when no slot is free, a waiting request preempts the running request of the lowest priority below
  *   its own (the newest such one); the engine suspends it at its next token boundary and requeues it
  *   with everything it has generated so far, so it resumes where it stopped;
@@ -46,6 +47,8 @@ export interface SchedulerOptions {
   maxQueued: number;
   /** Whether a waiting request may suspend a running one of lower priority. */
   preempt: boolean;
+  /** Shortest shared prefix worth choosing a slot for. Defaults to 32 tokens. */
+  minSharedTokens?: number;
 }
 
 export interface Assignment<J> {
@@ -145,17 +148,19 @@ export class Scheduler<J extends SchedulerJob> {
       const free = this.freeSlots();
       const next = this.highestWaiting();
       if (free.length === 0 || next === undefined) return out;
+      const minShared = this.options.minSharedTokens ?? 32;
       let best = free[0] as number;
-      let bestShared = -1;
+      let bestScore = -1;
       for (const index of free) {
         const slot = this.slotAt(index);
         const shared = commonPrefixLength(slot.cached, next.job.tokens);
-        const bestSlot = this.slotAt(best);
-        if (shared > bestShared || (shared === bestShared && slot.lastUsed < bestSlot.lastUsed)) {
+        const score = shared >= minShared ? shared : 0;
+        if (score > bestScore || (score === bestScore && slot.lastUsed < this.slotAt(best).lastUsed)) {
           best = index;
-          bestShared = shared;
+          bestScore = score;
         }
       }
+      const bestShared = commonPrefixLength(this.slotAt(best).cached, next.job.tokens);
       this.waiting = this.waiting.filter((w) => w !== next);
       const slot = this.slotAt(best);
       slot.job = next.job;

@@ -81,23 +81,30 @@ export function toPlainTurns(messages: readonly ChatMessage[], tools: readonly T
 }
 
 /**
- * GBNF for one tool call. With `withOpenTag` the grammar starts at `<tool_call>` (the call is
- * required); without it the model has already written `<tool_call>` on its own and the grammar
- * writes the rest. Throws `UnsupportedSchemaError` for a tool whose schema cannot be enforced.
+ * What the engine writes itself when a call is required: the model's grammar starts after it, so
+ * no sampling step is spent on text that has only one possible value.
+ */
+export const REQUIRED_CALL_PREFIX = `${TOOL_CALL_OPEN}{"name":"`;
+
+/**
+ * GBNF for one tool call. `start: "name"` continues after `REQUIRED_CALL_PREFIX` and ends with the
+ * call's closing brace (the engine adds `</tool_call>`); `start: "open"` continues after the model
+ * wrote `<tool_call>` on its own and ends with `</tool_call>`. Throws `UnsupportedSchemaError` for a
+ * tool whose schema cannot be enforced.
  */
 export function toolCallGrammar(
   tools: readonly ToolDefinition[],
-  options: { withOpenTag: boolean; limits?: GrammarLimits },
+  options: { start: "name" | "open"; limits?: GrammarLimits },
 ): string {
   if (tools.length === 0) throw new RangeError("a tool-call grammar needs at least one tool");
   const builder = new GbnfBuilder(options.limits);
   const calls = tools.map((tool) => {
     const args = builder.value(tool.parameters, `tool "${tool.name}" parameters`);
-    return `${gbnfLiteral(`{"name":${JSON.stringify(tool.name)},"arguments":`)} ${args} "}"`;
+    const head = options.start === "name" ? "" : '{"name":"';
+    return `${gbnfLiteral(`${head}${JSON.stringify(tool.name).slice(1, -1)}","arguments":`)} ${args} "}"`;
   });
   builder.define("call", calls.join(" | "));
-  const open = options.withOpenTag ? `${gbnfLiteral(TOOL_CALL_OPEN)} ` : "";
-  builder.define("root", `${open}call ${gbnfLiteral(TOOL_CALL_CLOSE)}`);
+  builder.define("root", options.start === "name" ? "call" : `call ${gbnfLiteral(TOOL_CALL_CLOSE)}`);
   return builder.toString();
 }
 

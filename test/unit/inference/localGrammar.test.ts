@@ -76,19 +76,17 @@ describe("local engine JSON-schema grammar", () => {
     assert.equal(gbnfLiteral('a"b\\c\n'), '"a\\"b\\\\c\\n"');
   });
 
-  it("builds a tool-call grammar with a branch per tool", () => {
-    const grammar = toolCallGrammar(
-      [
-        { name: "read_file", description: "", parameters: { type: "object", properties: {}, required: [] } },
-        { name: "grep", description: "", parameters: { type: "object", properties: { q: { type: "string" } } } },
-      ],
-      { withOpenTag: true },
-    );
-    assert.match(grammar, /^root ::= "<tool_call>" call "<\/tool_call>"$/m);
-    assert.match(
-      grammar,
-      /call ::= "\{\\"name\\":\\"read_file\\",\\"arguments\\":" v-\d+ "\}" \| "\{\\"name\\":\\"grep\\"/,
-    );
+  it("builds a tool-call grammar with a branch per tool, after the engine's own prefix or after <tool_call>", () => {
+    const tools = [
+      { name: "read_file", description: "", parameters: { type: "object", properties: {}, required: [] } },
+      { name: "grep", description: "", parameters: { type: "object", properties: { q: { type: "string" } } } },
+    ];
+    const required = toolCallGrammar(tools, { start: "name" });
+    assert.match(required, /^root ::= call$/m);
+    assert.match(required, /^call ::= "read_file\\",\\"arguments\\":" v-\d+ "\}" \| "grep\\",/m);
+    const auto = toolCallGrammar(tools, { start: "open" });
+    assert.match(auto, /^root ::= call "<\/tool_call>"$/m);
+    assert.match(auto, /^call ::= "\{\\"name\\":\\"read_file\\",\\"arguments\\":"/m);
   });
 });
 

@@ -36,7 +36,7 @@ describe("local engine scheduler", () => {
   });
 
   it("picks the free slot whose cached tokens share the longest prefix with the prompt", () => {
-    const s = new Scheduler<TestJob>({ slots: 3, maxQueued: 10, preempt: false });
+    const s = new Scheduler<TestJob>({ slots: 3, maxQueued: 10, preempt: false, minSharedTokens: 2 });
     s.release(0, [1, 2, 3]);
     s.release(1, [7, 8, 9, 10]);
     s.release(2, [7, 8]);
@@ -44,6 +44,14 @@ describe("local engine scheduler", () => {
     const [assigned] = s.assign();
     assert.equal(assigned?.slot, 1);
     assert.equal(assigned?.sharedPrefix, 3);
+  });
+
+  it("a short shared prefix (a chat-template header) does not take another conversation's cache", () => {
+    const s = new Scheduler<TestJob>({ slots: 2, maxQueued: 10, preempt: false, minSharedTokens: 4 });
+    s.release(1, [7]);
+    s.release(0, [1, 2, 3, 4, 5, 6]);
+    s.enqueue(job("other", "chat", [1, 2, 9]));
+    assert.deepEqual(names(s.assign()), ["other@1"]);
   });
 
   it("without a shared prefix takes the least recently used slot, keeping fresh caches", () => {

@@ -1,0 +1,319 @@
+/**
+ * `npm run bench -- engine [--quick]`: the local engine against itself and against raw
+ * node-llama-cpp, every figure a ratio of two measurements taken side by side in this run.
+ *
+ * Models: the generated 0.5B shape (random weights in a real shape; speed does not depend on the
+ * weight values), or the tiny one with `--quick`; the copy model for predicted edits, whose greedy
+ * output follows a known chain, so the acceptance rate is chosen rather than hoped for.
+ */
+import { LocalEngine, collect, copyChain, corruptChain, corruptionPositions, type ChatRequest } from "@bora/inference";
+import type { BenchOptions } from "./index.js";
+import { ensureTestModel } from "../support/testModels.js";
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+/** A text of about `tokens` tokens that shares no prefix with another of a different `tag`. */
+function filler(tag: string, words: number): string {
+  const vocabulary = ["alpha", "beta", "gamma", "delta", "kappa", "sigma", "omega", "theta"];
+  const out = [tag];
+  for (let i = 0; i < words; i++) out.push(vocabulary[(i * 7 + tag.length) % vocabulary.length] as string);
+  return out.join(" ");
+}
+
+/** Words of `filler` that give about `tokens` tokens on this engine's tokenizer. */
+async function wordsFor(engine: LocalEngine, tokens: number): Promise<number> {
+  const per = (await engine.countTokens(filler("x", 100))) / 100;
+  return Math.max(1, Math.round(tokens / per));
+}
+
+export async function run(options: BenchOptions): Promise<void> {
+  const quick = options.quick;
+  const shape = quick ? "tiny" : "0.5b";
+  const repeats = quick ? 3 : 3;
+  options.log(`preparing models (${shape}, copy)`);
+  const modelPath = await ensureTestModel(shape);
+  const copyPath = await ensureTestModel("copy");
+  const engine = await LocalEngine.open({ modelPath, gpu: "auto", sequences: 4, contextSize: 2048 });
+  const status = await engine.status();
+  const common = { model: shape, threads: status.threads, backend: status.backend };
+  options.log(await engine.describe());
+  try {
+    await overhead(engine, modelPath, options, common, quick ? 128 : 48, repeats);
+    await parallel4(engine, options, common, quick ? 128 : 32);
+    await prefixReuse(engine, options, common, repeats);
+    await cancelMs(engine, options, common, repeats);
+    await interactiveUnderLoad(engine, options, common, quick ? 64 : 24, repeats);
+  } finally {
+    await engine.dispose();
+  }
+  await predictedEdits(copyPath, options, quick ? 256 : 512);
+}
+
+type Common = Record<string, unknown>;
+
+/** Bora's decode rate ÷ node-llama-cpp's own `evaluate()` loop on the same model, tokens and threads. */
+async function overhead(
+  engine: LocalEngine,
+  modelPath: string,
+  options: BenchOptions,
+  common: Common,
+  tokens: number,
+  repeats: number,
+): Promise<void> {
+  const { getLlama } = await import("node-llama-cpp");
+  const status = await engine.status();
+  const llama = await getLlama({ gpu: status.backend === "cpu" ? false : "auto", build: "never", skipDownload: true });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 2048, sequences: 1, threads: status.threads });
+  const sequence = context.getSequence();
+  const prompt = filler("overhead", 40);
+  const promptTokens = [
+    ...(model.tokens.bos !== null ? [model.tokens.bos] : []),
+    ...model.tokenize(prompt, false, "trimLeadingSpace"),
+  ];
+  const raw = async (): Promise<number> => {
+    await sequence.clearHistory();
+    let first = 0;
+    let last = 0;
+    let n = 0;
+    for await (const _token of sequence.evaluate(promptTokens, { temperature: 0 })) {
+      last = performance.now();
+      if (n === 0) first = last;
+      if (++n >= tokens) break;
+    }
+    return ((n - 1) * 1000) / (last - first);
+  };
+  const bora = async (): Promise<number> => {
+    const result = await collect(engine.complete({ prompt, maxTokens: tokens }));
+    return result.timing.tokensPerSecond;
+  };
+  const raws: number[] = [];
+  const boras: number[] = [];
+  await raw();
+  await bora();
+  for (let i = 0; i < repeats + 2; i++) {
+    raws.push(await raw());
+    boras.push(await bora());
+  }
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  options.report({
+    name: "overhead",
+    value: round(median(boras) / median(raws)),
+    ...common,
+    boraTokS: round(median(boras), 1),
+    rawTokS: round(median(raws), 1),
+    tokens,
+    goal: ">= 0.97",
+  });
+}
+
+/** Aggregate tokens per second of 4 concurrent requests ÷ 1 request. */
+async function parallel4(engine: LocalEngine, options: BenchOptions, common: Common, tokens: number): Promise<void> {
+  const request = (i: number): ChatRequest => ({
+    messages: [{ role: "user", content: filler(`parallel ${i}`, 10) }],
+    maxTokens: tokens,
+  });
+  const rate = async (count: number, offset: number): Promise<number> => {
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: count }, (_, i) => collect(engine.chat(request(offset + i)))),
+    );
+    const total = results.reduce((sum, r) => sum + r.usage.completionTokens, 0);
+    return (total * 1000) / (performance.now() - started);
+  };
+  await rate(1, 100);
+  const one = [await rate(1, 0), await rate(1, 1)];
+  const four = [await rate(4, 10), await rate(4, 20)];
+  options.report({
+    name: "parallel4",
+    value: round(median(four) / median(one)),
+    ...common,
+    oneTokS: round(median(one), 1),
+    fourTokS: round(median(four), 1),
+    tokens,
+    goal: ">= 1.2",
+  });
+}
+
+/** TTFT with nothing cached ÷ TTFT with a shared 1000-token prefix already in a sequence. */
+async function prefixReuse(engine: LocalEngine, options: BenchOptions, common: Common, repeats: number): Promise<void> {
+  const words = await wordsFor(engine, 1000);
+  const ask = (prefix: string, question: string): ChatRequest => ({
+    messages: [
+      { role: "system", content: prefix },
+      { role: "user", content: question },
+    ],
+    maxTokens: 1,
+  });
+  const fresh: number[] = [];
+  const cached: number[] = [];
+  let prefixTokens = 0;
+  for (let i = 0; i < repeats; i++) {
+    const prefix = filler(`prefix-${i}`, words);
+    prefixTokens = await engine.countTokens(prefix);
+    const cold = await collect(engine.chat(ask(prefix, `first question ${i}`)));
+    const warm = await collect(engine.chat(ask(prefix, `second question ${i}`)));
+    fresh.push(cold.timing.ttftMs);
+    cached.push(warm.timing.ttftMs);
+  }
+  options.report({
+    name: "prefixReuse",
+    value: round(median(fresh) / median(cached), 1),
+    ...common,
+    prefixTokens,
+    freshTtftMs: round(median(fresh), 1),
+    cachedTtftMs: round(median(cached), 1),
+    goal: ">= 20",
+  });
+}
+
+/** Milliseconds from `abort()` to the settled stream, aborting a third of the way into a 1000-token prefill. */
+async function cancelMs(engine: LocalEngine, options: BenchOptions, common: Common, repeats: number): Promise<void> {
+  const words = await wordsFor(engine, 1000);
+  // How long the whole prefill takes, so the abort lands inside it.
+  const probe = await collect(
+    engine.chat({ messages: [{ role: "user", content: filler("probe", words) }], maxTokens: 1 }),
+  );
+  const prefillMs = probe.timing.ttftMs;
+  const settled: number[] = [];
+  const freed: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const controller = new AbortController();
+    const pending = collect(
+      engine.chat({
+        messages: [{ role: "user", content: filler(`cancel-${i}`, words) }],
+        maxTokens: 8,
+        signal: controller.signal,
+      }),
+    );
+    await new Promise((r) => setTimeout(r, prefillMs / 3));
+    const abortedAt = performance.now();
+    controller.abort();
+    const result = await pending;
+    settled.push(performance.now() - abortedAt);
+    if (result.finishReason !== "aborted" || result.usage.completionTokens > 0) {
+      options.log(`cancel run ${i} finished before the abort (prefill too fast to hit)`);
+    }
+    while ((await engine.status()).running > 0) await new Promise((r) => setTimeout(r, 1));
+    freed.push(performance.now() - abortedAt);
+  }
+  options.report({
+    name: "cancelMs",
+    value: round(median(settled), 1),
+    ...common,
+    prefillMs: round(prefillMs, 1),
+    sequenceFreedMs: round(median(freed), 1),
+    goal: "<= 300",
+  });
+}
+
+/** TTFT of an interactive request while 3 background generations run ÷ the same on an idle engine. */
+async function interactiveUnderLoad(
+  engine: LocalEngine,
+  options: BenchOptions,
+  common: Common,
+  backgroundTokens: number,
+  repeats: number,
+): Promise<void> {
+  const words = await wordsFor(engine, 200);
+  const interactive = (tag: string): ChatRequest => ({
+    messages: [{ role: "user", content: filler(tag, words) }],
+    maxTokens: 1,
+    priority: "interactive",
+  });
+  const idle: number[] = [];
+  const loaded: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    idle.push((await collect(engine.chat(interactive(`idle-${i}`)))).timing.ttftMs);
+    const controller = new AbortController();
+    let generating = 0;
+    let allGenerating!: () => void;
+    const started = new Promise<void>((resolve) => (allGenerating = resolve));
+    const background = Array.from({ length: 3 }, async (_, j) => {
+      let first = true;
+      for await (const event of engine.chat({
+        messages: [{ role: "user", content: filler(`background-${i}-${j}`, 10) }],
+        maxTokens: backgroundTokens * 100,
+        priority: "background",
+        signal: controller.signal,
+      })) {
+        if (event.type === "text" && first) {
+          first = false;
+          if (++generating === 3) allGenerating();
+        }
+      }
+    });
+    await started;
+    loaded.push((await collect(engine.chat(interactive(`loaded-${i}`)))).timing.ttftMs);
+    controller.abort();
+    await Promise.all(background);
+  }
+  options.report({
+    name: "interactiveUnderLoad",
+    value: round(median(loaded) / median(idle)),
+    ...common,
+    idleTtftMs: round(median(idle), 1),
+    loadedTtftMs: round(median(loaded), 1),
+    promptTokens: await engine.countTokens(filler("x", words)),
+    goal: "<= 1.5",
+  });
+}
+
+/** Edit tok/s with the prediction ÷ without, on the copy model, at 100% and about 80% acceptance. */
+async function predictedEdits(copyPath: string, options: BenchOptions, tokens: number): Promise<void> {
+  const engine = await LocalEngine.open({ modelPath: copyPath, gpu: "auto", sequences: 1, contextSize: 2048 });
+  try {
+    const status = await engine.status();
+    const chain = copyChain();
+    const expected = chain.text(tokens);
+    const messages: ChatRequest["messages"] = [{ role: "user", content: "copy" }];
+    const plainRate = async (): Promise<number> =>
+      (await collect(engine.chat({ messages, maxTokens: tokens }))).timing.tokensPerSecond;
+    const editRate = async (prediction: string): Promise<{ rate: number; accepted: number; same: boolean }> => {
+      const result = await collect(engine.edit({ messages, prediction, maxTokens: tokens }));
+      return {
+        rate: result.timing.tokensPerSecond,
+        accepted: result.usage.acceptedPredictionTokens ?? 0,
+        same: result.text === expected,
+      };
+    };
+    await plainRate();
+    for (const [name, acceptance] of [
+      ["predictedEdit100", 1],
+      ["predictedEdit80", 0.8],
+    ] as const) {
+      const prediction =
+        acceptance === 1 ? expected : corruptChain(chain, expected, corruptionPositions(tokens, acceptance));
+      const plain: number[] = [];
+      const edits: { rate: number; accepted: number; same: boolean }[] = [];
+      for (let i = 0; i < 3; i++) {
+        plain.push(await plainRate());
+        edits.push(await editRate(prediction));
+      }
+      options.report({
+        name,
+        value: round(median(edits.map((e) => e.rate)) / median(plain)),
+        model: "copy",
+        threads: status.threads,
+        backend: status.backend,
+        note: "the copy model measures the speculative mechanism at a chosen acceptance rate, not a real model's edits",
+        predictionMatches: round(acceptance * 100, 0),
+        acceptedTokens: median(edits.map((e) => e.accepted)),
+        tokens,
+        outputIdentical: edits.every((e) => e.same),
+        plainTokS: round(median(plain), 1),
+        predictedTokS: round(median(edits.map((e) => e.rate)), 1),
+        goal: acceptance === 1 ? ">= 2" : "report",
+      });
+    }
+  } finally {
+    await engine.dispose();
+  }
+}
