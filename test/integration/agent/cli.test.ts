@@ -41,7 +41,14 @@ describe("bora run (the built CLI, scripted models)", function () {
   it("fixes the fixture's failing test: read → edit → run tests → answer, exit 0", async () => {
     const script = path.join(FIXTURE_SCRIPTS, "fixCart.json");
     const result = await bora(
-      ["--cwd", repo.dir, "--engine", `script:${script}`, "--yes", "Fix the failing test"],
+      [
+        "--cwd",
+        repo.dir,
+        "--engine",
+        `script:${script}`,
+        "--yes",
+        "Fix the failing test (token cli-secret-value-123456)",
+      ],
       env,
     );
     assert.equal(result.code, 0, result.stderr);
@@ -56,8 +63,11 @@ describe("bora run (the built CLI, scripted models)", function () {
     execFileSync("node", ["--test", "test/"], { cwd: repo.dir, stdio: "pipe" });
     // The transcript was written where the summary says, and carries no secrets of the environment.
     const transcriptPath = /Transcript: (.+)\n/.exec(result.stdout)?.[1];
-    assert.ok(transcriptPath?.startsWith(path.join(state.dir, "bora", "runs")));
-    const transcript = (await readFile(transcriptPath, "utf8"))
+    assert.ok(transcriptPath !== undefined && transcriptPath.startsWith(path.join(state.dir, "bora", "runs")));
+    const text = await readFile(transcriptPath, "utf8");
+    assert.ok(!text.includes("cli-secret-value-123456"), "the token from the environment reached the transcript");
+    assert.match(text, /\[REDACTED:BORA_CLI_TEST_TOKEN\]/);
+    const transcript = text
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as { type: string });

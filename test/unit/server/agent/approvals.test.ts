@@ -59,7 +59,7 @@ describe("approval policy", () => {
     assert.equal(Reflect.set(frozen, "run_command", "always"), false);
     assert.equal(decide(frozen, { tool: "run_command", command: "ls" }).decision, "never");
     const nested = parsePolicy({ run_command: { default: "never", rules: [{ command: "ls", decision: "ask" }] } });
-    const entry = nested["run_command"] as { rules: { decision: string }[] };
+    const entry = nested["run_command"] as unknown as { rules: { decision: string }[] };
     assert.equal(Reflect.set(entry.rules[0]!, "decision", "always"), false);
     assert.equal(Reflect.set(entry, "default", "always"), false);
     assert.equal(decide(nested, { tool: "run_command", command: "ls" }).decision, "ask");
