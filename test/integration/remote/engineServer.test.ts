@@ -4,7 +4,7 @@
  * model for the real thing), bearer tokens, and cancellation reaching the engine.
  */
 import assert from "node:assert/strict";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile as readFileBytes, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -25,6 +25,7 @@ import { EngineHttpServer } from "../../../server/src/engineServer/EngineHttpSer
 import { AjvToolValidator } from "../../../server/src/engineServer/toolSchemaValidator.js";
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
+import { startModelFileServer, type ModelFileServer } from "../modelStore/modelFileServer.js";
 import { startEngineServe, type ServedEngine } from "./engineServe.js";
 
 const readFile: ToolDefinition = {
@@ -283,19 +284,66 @@ describe("bora engine serve", function () {
     });
   });
 
+  describe("in-process server, what reaches the engine", () => {
+    it("turns a prediction into edit(), a suffix into fill-in-the-middle, and counts tokens with the engine", async () => {
+      const scripted = new ScriptedEngine(parseScript({ turns: [{ content: "let y = 1;" }, { content: "b)" }] }));
+      const server = new EngineHttpServer({ engine: scripted, modelId: "scripted" });
+      const baseUrl = await server.listen("127.0.0.1", 0);
+      try {
+        const engine = remote(baseUrl);
+        assert.deepEqual(engine.info.capabilities, { tools: true, fim: true, prediction: true });
+        const edited = await collect(
+          engine.edit({
+            messages: [{ role: "user", content: "rename x to y" }],
+            prediction: "let x = 1;",
+            priority: "interactive",
+          }),
+        );
+        assert.equal(edited.text, "let y = 1;");
+        const filled = await collect(engine.complete({ prompt: "add(a, ", suffix: ";", maxTokens: 4 }));
+        assert.equal(filled.text, "b)");
+        assert.equal(await engine.countTokens("one two three"), await scripted.countTokens("one two three"));
+        const [edit, complete] = scripted.requests;
+        assert.ok(edit?.kind === "edit" && complete?.kind === "complete");
+        assert.equal(edit.request.prediction, "let x = 1;");
+        assert.equal(edit.request.priority, "interactive", "the priority travels in x-bora-priority");
+        assert.deepEqual(
+          [complete.request.prompt, complete.request.suffix, complete.request.maxTokens],
+          ["add(a, ", ";", 4],
+        );
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
   describe("over the local engine on the generated tiny model", function () {
     this.timeout(120000);
     let modelPath: string;
     let served: ServedEngine;
     let local: LocalEngine;
+    let files: ModelFileServer;
     before(async () => {
       modelPath = await ensureTestModel("tiny");
-      served = await startEngineServe(["--model", modelPath, "--cpu", "--sequences", "2", "--context-size", "1024"]);
+      // Served from a URL, so `--model <uri>` goes through the model store first.
+      files = await startModelFileServer();
+      files.files.set("/models/tiny.gguf", { data: await readFileBytes(modelPath) });
+      served = await startEngineServe(
+        ["--model", files.url("/models/tiny.gguf"), "--cpu", "--sequences", "2", "--context-size", "1024"],
+        { BORA_MODELS_DIR: path.join(dir, "models") },
+      );
       local = await LocalEngine.open({ modelPath, gpu: false, sequences: 2, contextSize: 1024 });
     });
     after(async () => {
       await served?.stop();
       await local?.dispose();
+      await files?.close();
+    });
+
+    it("pulled the model into the store before serving it", async () => {
+      assert.deepEqual(await readFileBytes(path.join(dir, "models", "tiny.gguf")), await readFileBytes(modelPath));
+      const listed = await remote(served.baseUrl, { model: "tiny" }).listModels();
+      assert.deepEqual(listed, [{ id: "tiny", contextSize: 1024 }]);
     });
 
     it("streams the same greedy text through HTTP as the engine gives in-process", async () => {
@@ -304,7 +352,7 @@ describe("bora engine serve", function () {
         maxTokens: 24,
         temperature: 0,
       };
-      const viaHttp = await collect(remote(served.baseUrl, { model: path.basename(modelPath, ".gguf") }).chat(request));
+      const viaHttp = await collect(remote(served.baseUrl, { model: "tiny" }).chat(request));
       const inProcess = await collect(local.chat(request));
       assert.ok(inProcess.text.length > 0);
       assert.equal(viaHttp.text, inProcess.text);
@@ -313,7 +361,7 @@ describe("bora engine serve", function () {
 
     it("returns a grammar-constrained tool call that passes the client's schema check", async () => {
       const result = await collect(
-        remote(served.baseUrl, { model: path.basename(modelPath, ".gguf") }).chat({
+        remote(served.baseUrl, { model: "tiny" }).chat({
           messages: [{ role: "user", content: "Read the main file." }],
           tools: [readFile],
           toolChoice: "required",
