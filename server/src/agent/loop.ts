@@ -140,6 +140,7 @@ export function formatSummary(result: Omit<AgentRunResult, "summary" | "transcri
 export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult> {
   const started = performance.now();
   const runId = options.runId ?? newRunId();
+  // Fails early on a run id that cannot name a ref, before anything is done.
   CheckpointStore.refFor(runId);
   const root = await realRoot(options.root);
   const budgets = {
@@ -161,6 +162,22 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       // A broken progress display must not end the run.
     }
   };
+
+  const rules = await loadRules(root);
+  let messages: ChatMessage[] = [
+    { role: "system", content: redactor.redact(systemPrompt(rules)) },
+    { role: "user", content: redactor.redact(options.task) },
+  ];
+  /** The system prompt (with the rules) and the task: never truncated or compacted. */
+  const FIXED = 2;
+  // The window holds the tool definitions (the engine renders them into the prompt), the
+  // conversation and the reply; the reply gets at most a quarter of it.
+  const contextSize = options.engine.info.contextSize;
+  const toolsTokens = await options.engine.countTokens(JSON.stringify(tools.definitions));
+  const replyReserve = Math.min(budgets.maxTokensPerTurn, Math.floor(contextSize / 4));
+  const budget = new ContextBudget((text) => options.engine.countTokens(text), {
+    maxPromptTokens: Math.max(1, contextSize - replyReserve - toolsTokens),
+  });
 
   // One controller for every way a run can stop early: the caller's signal and the wall-time budget.
   const controller = new AbortController();
@@ -198,30 +215,6 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   const written = new Set<string>();
   const commandLog: CommandRecord[] = [];
 
-  const rules = await loadRules(root);
-  let messages: ChatMessage[] = [
-    { role: "system", content: redactor.redact(systemPrompt(rules)) },
-    { role: "user", content: redactor.redact(options.task) },
-  ];
-  const FIXED = 2;
-  // The window holds the tool definitions (the engine renders them into the prompt), the
-  // conversation and the reply; the reply gets at most a quarter of it.
-  const contextSize = options.engine.info.contextSize;
-  const toolsTokens = await options.engine.countTokens(JSON.stringify(tools.definitions));
-  const replyReserve = Math.min(budgets.maxTokensPerTurn, Math.floor(contextSize / 4));
-  const budget = new ContextBudget((text) => options.engine.countTokens(text), {
-    maxPromptTokens: Math.max(1, contextSize - replyReserve - toolsTokens),
-  });
-
-  transcript.record({
-    type: "run",
-    runId,
-    root,
-    task: options.task,
-    engine: `${options.engine.info.kind}:${options.engine.info.model}`,
-  });
-  emit({ kind: "runStarted", runId, root, task: options.task });
-
   const usage = { promptTokens: 0, completionTokens: 0 };
   let turns = 0;
   let answer = "";
@@ -239,6 +232,14 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   };
 
   try {
+    transcript.record({
+      type: "run",
+      runId,
+      root,
+      task: options.task,
+      engine: `${options.engine.info.kind}:${options.engine.info.model}`,
+    });
+    emit({ kind: "runStarted", runId, root, task: options.task });
     for (;;) {
       if (stopped()) break;
       if (turns >= budgets.maxTurns) {
