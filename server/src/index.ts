@@ -4,3 +4,4 @@ export { runCli } from "./cli/run.js";
 export { serve } from "./main.js";
 export { HOST_VERSION } from "./version.js";
 export * from "./agent/index.js";
+export * from "./integrations/index.js";
