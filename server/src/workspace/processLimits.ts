@@ -5,7 +5,7 @@
  * delegated systemd scope), `createPidsLimit` returns undefined and only the time limit applies.
  */
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export interface PidsLimit {
@@ -27,6 +27,20 @@ async function ownCgroupPaths(): Promise<{ v1Pids?: string; v2?: string }> {
   return out;
 }
 
+/** Removes groups left by hosts that died before cleaning up (their pid is in the name). */
+async function removeStale(parent: string): Promise<void> {
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const pid = Number(/^bora-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      // rmdir fails on a group that still has processes; that one is left alone.
+      await rmdir(path.join(parent, name)).catch(() => undefined);
+    }
+  }
+}
+
 async function tryCreate(parent: string, maxPids: number): Promise<PidsLimit | undefined> {
   // Only a real cgroup file system has these files; a plain tmpfs at the same place must not fool us.
   try {
@@ -34,6 +48,7 @@ async function tryCreate(parent: string, maxPids: number): Promise<PidsLimit | u
   } catch {
     return undefined;
   }
+  await removeStale(parent);
   const dir = path.join(parent, `bora-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
     await mkdir(dir);
