@@ -177,6 +177,18 @@ describe("Jira Cloud integration (jira-client against the Jira fake, REST v3)", 
       assert.equal(fake.requests.length, 1);
     });
 
+    it("429 every time: the status and Retry-After reach the error through jira-client", async () => {
+      fake.rateLimit(2, 10);
+      await assert.rejects(source.get("ABC-1"), (e: IntegrationError) => {
+        assert.equal(e.kind, "rateLimited");
+        assert.equal(e.status, 429);
+        assert.match(e.message, /Jira rate limit reached for issue ABC-1 \(429\); retry in 2 s/);
+        assert.ok(e.retryAt !== undefined);
+        return true;
+      });
+      assert.equal(fake.requests.length, 1 + t.policy.maxRetries);
+    });
+
     it("500 then success", async () => {
       fake.addIssue("ABC-1", { summary: "s" });
       fake.fail({ status: 500, body: { errorMessages: ["Internal server error"], errors: {} } });
