@@ -40,7 +40,8 @@ import { PlainSteps, SpeculativeSteps, type DecodeSteps, type StepResult } from 
 import { PredictionCursor } from "./predictionCursor.js";
 import { Scheduler, SchedulerBusyError, type SchedulerJob } from "./scheduler.js";
 import { defaultThreads, positiveInteger, type LocalEngineOptions } from "./settings.js";
-import { StopStringFilter, TokenTextDecoder } from "./textOutput.js";
+import { OutputRouter } from "./outputRouter.js";
+import { TokenTextDecoder } from "./textOutput.js";
 import {
   REQUIRED_CALL_PREFIX,
   TOOL_CALL_CLOSE,
@@ -534,43 +535,25 @@ export class LocalEngine implements Engine {
     const decoder = new TokenTextDecoder((t, context) =>
       this.model.detokenize(t as Token[], false, context as Token[]),
     );
-    const stopFilter = new StopStringFilter([...prepared.stops, ...(options.stop ?? [])]);
     const stopTokens = new Set(prepared.stopTokens ?? []);
     let cachedPromptTokens: number | undefined;
     let firstTokenAt: number | undefined;
     let lastTokenAt: number | undefined;
     let accepted = 0;
     let finish: FinishReason | undefined;
-    // Tool-call state: `probe` collects text that may still become `<tool_call>`; `callText` the call.
-    let mode: "text" | "probe" | "call" =
-      prepared.toolMode.kind === "required" ? "call" : prepared.toolMode.kind === "auto" ? "probe" : "text";
+    const router = new OutputRouter(prepared.toolMode.kind, [...prepared.stops, ...(options.stop ?? [])]);
     let grammarPhase: "required" | "afterOpen" | undefined =
       prepared.toolMode.kind === "required" ? "required" : undefined;
-    let probe = "";
-    let callText = prepared.toolMode.kind === "required" ? REQUIRED_CALL_PREFIX : "";
     const out: StreamEvent[] = [];
     const emitText = (text: string): void => {
-      if (text === "") return;
-      if (mode === "call") {
-        callText += text;
-        return;
-      }
-      if (mode === "probe") {
-        probe += text;
-        const trimmed = probe.trimStart();
-        if (trimmed === TOOL_CALL_OPEN) {
-          mode = "call";
-          callText = TOOL_CALL_OPEN;
-          grammarPhase = "afterOpen";
-          return;
-        }
-        if (TOOL_CALL_OPEN.startsWith(trimmed)) return;
-        mode = "text";
-        text = probe;
-        probe = "";
-      }
-      const visible = stopFilter.push(text);
+      const visible = router.push(text);
       if (visible !== "") out.push({ type: "text", text: visible });
+      // The model opened a tool call on its own: the rest of it is written under the call grammar.
+      // (If the token that completed `<tool_call>` already went past it, the call stays unconstrained
+      // and is checked when it ends.)
+      if (router.mode === "call" && grammarPhase === undefined && router.callText === TOOL_CALL_OPEN) {
+        grammarPhase = "afterOpen";
+      }
     };
 
     let slot: number | undefined;
@@ -689,7 +672,7 @@ export class LocalEngine implements Engine {
               }
               generated.push(token);
               emitText(decoder.push(token));
-              if (stopFilter.stopped) finish = "stop";
+              if (router.stopped) finish = "stop";
               else if (generated.length >= maxTokens) finish = "length";
               if (grammarPhase !== phase) switchGrammar = true;
               if (finish !== undefined || switchGrammar) break;
@@ -729,16 +712,11 @@ export class LocalEngine implements Engine {
       }
       if (control.aborted) finish = "aborted";
       emitText(decoder.flush());
-      if (mode === "probe") {
-        // Text that began like `<tool_call>` but ended before it was complete is plain text.
-        mode = "text";
-        const visible = stopFilter.push(probe);
-        if (visible !== "") out.push({ type: "text", text: visible });
-      }
-      const rest = stopFilter.flush();
-      if (rest !== "" && mode === "text") out.push({ type: "text", text: rest });
+      const rest = router.end();
+      if (rest !== "") out.push({ type: "text", text: rest });
       for (const event of out.splice(0)) yield event;
-      if (mode === "call" && prepared.toolMode.kind !== "none" && finish !== "aborted") {
+      if (router.mode === "call" && prepared.toolMode.kind !== "none" && finish !== "aborted") {
+        let callText = router.callText;
         // The required-call grammar ends at the closing brace; the model then ended the turn.
         if (prepared.toolMode.kind === "required" && finish === "stop") callText += TOOL_CALL_CLOSE;
         const complete = callText.trimEnd().endsWith(TOOL_CALL_CLOSE);
@@ -748,18 +726,8 @@ export class LocalEngine implements Engine {
           yield { type: "toolCall", call: { id, name: parsed.name, arguments: parsed.arguments } };
           finish = "toolCalls";
         } else {
-          yield {
-            type: "toolCallError",
-            id,
-            name: parsed.name,
-            rawArguments: callText,
-            message:
-              complete || parsed.ok
-                ? parsed.ok
-                  ? "unreachable"
-                  : parsed.message
-                : "the tool call was cut off by maxTokens",
-          };
+          const message = !complete ? "the tool call was cut off by maxTokens" : parsed.ok ? "" : parsed.message;
+          yield { type: "toolCallError", id, name: parsed.name, rawArguments: callText, message };
         }
       }
       const end = performance.now();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PredictionCursor } from "../../../inference/src/local/predictionCursor.js";
+import { OutputRouter } from "../../../inference/src/local/outputRouter.js";
 import { StopStringFilter, TokenTextDecoder } from "../../../inference/src/local/textOutput.js";
 
 describe("local engine text output", () => {
@@ -66,5 +67,43 @@ describe("local engine prediction cursor", () => {
     const c = new PredictionCursor([1, 2, 3], { resyncTokens: 2 });
     c.push([7, 8, 9]);
     assert.deepEqual(c.propose(), []);
+  });
+});
+
+describe("local engine output router", () => {
+  it("in auto mode, holds text back until it is clearly not a tool call, then streams it", () => {
+    const r = new OutputRouter("auto", []);
+    assert.equal(r.push("<to"), "");
+    assert.equal(r.mode, "probe");
+    assert.equal(r.push("p>"), "<top>");
+    assert.equal(r.mode, "text");
+    assert.equal(r.push(" more"), " more");
+  });
+
+  it("in auto mode, turns text that opens with <tool_call> into a call, nothing shown", () => {
+    const r = new OutputRouter("auto", []);
+    assert.equal(r.push("  <tool_"), "");
+    assert.equal(r.push("call>"), "");
+    assert.equal(r.mode, "call");
+    assert.equal(r.callText, "<tool_call>");
+    assert.equal(r.push('{"name":"x"'), "");
+    assert.equal(r.callText, '<tool_call>{"name":"x"');
+    assert.equal(r.end(), "");
+  });
+
+  it("releases a held start that never became a call at the end", () => {
+    const r = new OutputRouter("auto", []);
+    assert.equal(r.push("<tool"), "");
+    assert.equal(r.end(), "<tool");
+  });
+
+  it("starts a required call with the engine's own prefix and applies stop strings to text only", () => {
+    const required = new OutputRouter("required", ["STOP"]);
+    assert.equal(required.callText, '<tool_call>{"name":"');
+    assert.equal(required.push('x","arguments":{}}'), "");
+    const text = new OutputRouter("none", ["STOP"]);
+    assert.equal(text.push("fine STO"), "fine ");
+    assert.equal(text.push("P after"), "");
+    assert.equal(text.stopped, true);
   });
 });
