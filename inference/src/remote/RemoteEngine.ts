@@ -253,8 +253,8 @@ export class RemoteEngine implements Engine {
       ...this.options.headers,
     };
     if (this.apiKey !== undefined) headers["authorization"] = `Bearer ${this.apiKey}`;
-    // Bora's own server schedules by priority; other servers ignore the header.
-    if (request?.priority !== undefined) headers["x-bora-priority"] = request.priority;
+    // Bora's own server schedules by priority; other servers get no header they would not know.
+    if (request?.priority !== undefined && this.preset.name === "bora") headers["x-bora-priority"] = request.priority;
     return headers;
   }
 
