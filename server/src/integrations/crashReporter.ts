@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import type { ErrorEvent, EventHint } from "@sentry/node";
+import type { AuditLog } from "./http/audit.js";
 
 export interface CrashReporterOptions {
   /** Bora's own crash-report DSN setting. Empty or undefined turns reporting off. Defaults to off. */
@@ -17,6 +18,8 @@ export interface CrashReporterOptions {
   ownRoots: string[];
   /** Secrets to remove from messages in addition to the token patterns. Defaults to none. */
   secrets?: string[];
+  /** Where each report upload is recorded, like every other request of the host. Defaults to none. */
+  audit?: AuditLog;
 }
 
 export interface CrashReporter {
@@ -110,7 +113,35 @@ export async function createCrashReporter(options: CrashReporterOptions): Promis
   const client = new Sentry.NodeClient({
     dsn,
     release: options.release,
-    transport: Sentry.makeNodeTransport,
+    transport: (transportOptions) => {
+      const inner = Sentry.makeNodeTransport(transportOptions);
+      const url = new URL(transportOptions.url);
+      return {
+        ...inner,
+        send: async (envelope) => {
+          const started = Date.now();
+          const record = (status: number | string): void =>
+            options.audit?.record({
+              time: new Date(started).toISOString(),
+              service: "crashReports",
+              method: "POST",
+              host: url.host,
+              path: url.pathname,
+              status,
+              durationMs: Date.now() - started,
+              attempt: 1,
+            });
+          try {
+            const result = await inner.send(envelope);
+            record(result.statusCode ?? "sent");
+            return result;
+          } catch (error) {
+            record("network");
+            throw error;
+          }
+        },
+      };
+    },
     stackParser: Sentry.defaultStackParser,
     integrations: [],
     maxBreadcrumbs: 0,

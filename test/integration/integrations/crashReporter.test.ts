@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCrashReporter } from "../../../server/src/integrations/crashReporter.js";
+import { MemoryAuditLog } from "../../../server/src/integrations/http/audit.js";
 import { startSentryIngest, type SentryIngestFake } from "../../fakes/sentryIngest.js";
 import { SECRETS, assertNoSecrets } from "./support.js";
 
@@ -60,17 +61,23 @@ describe("crash reporting of Bora itself (@sentry/node against an ingest fake)",
   });
 
   it("with the setting, sends a report without source lines, paths, host name or secrets", async () => {
+    const audit = new MemoryAuditLog();
     const reporter = await createCrashReporter({
       dsn: ingest.dsn,
       release: "bora@test",
       ownRoots: [ownDir],
       secrets: [SECRETS.github],
+      audit,
     });
     assert.equal(reporter.enabled, true);
     reporter.capture(await thrown());
     assert.equal(await reporter.flush(5000), true);
     await reporter.close();
     assert.equal(ingest.envelopes.length, 1);
+    assert.deepEqual(
+      audit.entries.map((e) => [e.service, e.method, e.path, e.status]),
+      [["crashReports", "POST", "/api/7/envelope/", 200]],
+    );
     const text = (ingest.envelopes[0] ?? []).join("\n");
     assertNoSecrets(text, "the crash report");
     for (const forbidden of [

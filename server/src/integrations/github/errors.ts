@@ -38,17 +38,15 @@ export function mapGitHubError(error: unknown, what: string, now: number = Date.
   if (inner) return inner;
   const e = error as OctokitErrorLike;
   const status = typeof e.status === "number" ? e.status : undefined;
-  if (status === undefined || status === 500) {
-    if (status === undefined)
-      return new IntegrationError(
-        "github",
-        "network",
-        `GitHub request for ${what} failed: ${e.message ?? String(error)}`,
-        {
-          cause: error,
-        },
-      );
-  }
+  if (status === undefined)
+    return new IntegrationError(
+      "github",
+      "network",
+      `GitHub request for ${what} failed: ${e.message ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
   const message = githubMessage(e);
   const s = status ?? 500;
   const remaining = header(e, "x-ratelimit-remaining");

@@ -144,7 +144,15 @@ export class JiraClient {
     });
   }
 
+  /** Keys go into URL paths unescaped by jira-client, so only real keys and ids pass. */
+  private checkKey(key: string): string {
+    if (!/^([A-Z][A-Z0-9_]*-\d+|\d+)$/.test(key))
+      throw new IntegrationError("jira", "invalid", `'${key}' is not a Jira issue key (ABC-12) or id`);
+    return key;
+  }
+
   async getIssue(key: string): Promise<JiraIssue> {
+    this.checkKey(key);
     return this.call(`issue ${key}`, () => this.api.findIssue(key, "", JIRA_FIELDS.join(",")));
   }
 
@@ -192,6 +200,7 @@ export class JiraClient {
 
   /** Adds a comment; Markdown is sent as ADF on Cloud and as text on Data Center. */
   async addComment(key: string, markdown: string): Promise<JiraComment> {
+    this.checkKey(key);
     return this.call(`a comment on ${key}`, () =>
       this.cloud
         ? this.api.addCommentAdvanced(key, { body: markdownToAdf(markdown) })
@@ -200,6 +209,7 @@ export class JiraClient {
   }
 
   async listTransitions(key: string): Promise<JiraTransition[]> {
+    this.checkKey(key);
     return (await this.call<JiraTransitions>(`transitions of ${key}`, () => this.api.listTransitions(key))).transitions;
   }
 
@@ -232,6 +242,7 @@ export class JiraClient {
    * the same PR again updates the link instead of adding a second one.
    */
   async addRemoteLink(key: string, url: string, title: string): Promise<JiraRemoteLinkResponse> {
+    this.checkKey(key);
     const link: JiraRemoteLinkRequest = {
       globalId: url,
       application: { name: "Bora" },
