@@ -39,14 +39,10 @@ export function detectSource(target: string, config: IntegrationConfig): WorkIte
   const t = target.trim();
   const configured = (s: WorkItemSourceName): boolean => config[s] !== undefined;
   if (/^https?:\/\//.test(t)) {
-    if (/\/browse\/[A-Z][A-Z0-9_]*-\d+/.test(t) || /[?&]selectedIssue=/.test(t)) return "jira";
-    if (
-      /\/(issues|pull)\/\d+\/?$/.test(t) &&
-      /\/[^/]+\/[^/]+\/(issues|pull)\//.test(new URL(t).pathname) &&
-      !/\/organizations\//.test(t)
-    )
-      return "github";
-    if (/\/issues\/\d+\/?/.test(t)) return "sentry";
+    const { pathname, search } = new URL(t);
+    if (/\/browse\/[A-Z][A-Z0-9_]*-\d+/.test(pathname) || /[?&]selectedIssue=/.test(search)) return "jira";
+    if (/^\/(?:organizations\/[^/]+\/)?issues\/\d+(\/|$)/.test(pathname)) return "sentry";
+    if (/^\/[^/]+\/[^/]+\/(issues|pull)\/\d+(\/|$)/.test(pathname)) return "github";
     throw new UsageError(`cannot tell which tracker '${target}' belongs to; pass --source`);
   }
   if (/^[^/\s#]+\/[^/\s#]+#\d+$/.test(t) || /^#\d+$/.test(t)) return "github";

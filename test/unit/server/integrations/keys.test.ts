@@ -51,6 +51,8 @@ describe("work-item keys", () => {
     };
     assert.equal(detectSource("octo/app#1", all), "github");
     assert.equal(detectSource("https://github.com/octo/app/issues/1", all), "github");
+    assert.equal(detectSource("https://github.com/octo/app/pull/5/files", all), "github");
+    assert.equal(detectSource("https://acme.sentry.io/issues/123/?project=1", all), "sentry");
     assert.equal(detectSource("https://acme.atlassian.net/browse/ABC-1", all), "jira");
     assert.equal(detectSource("https://acme.sentry.io/organizations/acme/issues/123/", all), "sentry");
     assert.equal(detectSource("ABC-12", all), "jira");
