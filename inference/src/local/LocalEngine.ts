@@ -748,6 +748,13 @@ export class LocalEngine implements Engine {
           tokensPerSecond: generated.length > 1 && last > first ? ((generated.length - 1) * 1000) / (last - first) : 0,
         },
       };
+    } catch (error) {
+      if (error instanceof EngineError) throw error;
+      if (this.disposed) {
+        throw new EngineError("disposed", "the local engine was shut down while this request ran", { cause: error });
+      }
+      if (isOutOfMemory(error)) throw outOfMemory("this request's batch", error);
+      throw error;
     } finally {
       control.dispose();
       if (slot !== undefined) this.release(slot, job);

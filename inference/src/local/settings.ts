@@ -5,7 +5,11 @@ import type { GpuSetting, NativeLogListener } from "./native.js";
 export interface LocalEngineOptions {
   /** Path of the GGUF model file. */
   modelPath: string;
-  /** Tokens of context per sequence (prompt plus output of one request). Capped at the model's training context. Defaults to 4096. */
+  /**
+   * Tokens of context per sequence (prompt plus output of one request); an explicit value is used
+   * as given, even past the model's training context. Defaults to 4096, or the training context
+   * when that is smaller.
+   */
   contextSize?: number;
   /** Requests that run at the same time, each on its own sequence of one shared context. Defaults to 4. */
   sequences?: number;

@@ -474,9 +474,15 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
     );
   });
 
-  it("fails with disposed after dispose()", async () => {
-    const short = await LocalEngine.open({ modelPath: tiny, gpu: false, sequences: 1, contextSize: 256, threads: 1 });
-    await short.dispose();
+  it("ends a running request with disposed when the engine shuts down, and refuses later calls", async () => {
+    const short = await LocalEngine.open({ modelPath: tiny, gpu: false, sequences: 1, contextSize: 512, threads: 1 });
+    let pieces = 0;
+    const running = (async () => {
+      for await (const event of short.chat(ask("keep going", { maxTokens: 400 }))) {
+        if (event.type === "text" && ++pieces === 3) void short.dispose();
+      }
+    })();
+    await rejectsWith(running, "disposed", /shut down/);
     await rejectsWith(collect(short.chat(ask("x"))), "disposed");
     await rejectsWith(short.countTokens("x"), "disposed");
   });
