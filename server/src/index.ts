@@ -5,3 +5,4 @@ export { serve } from "./main.js";
 export { HOST_VERSION } from "./version.js";
 export * from "./agent/index.js";
 export * from "./integrations/index.js";
+export * from "./engineServer/index.js";

@@ -12,6 +12,7 @@ import {
   RemoteEngine,
   ScriptedEngine,
   EngineError,
+  chooseEngine,
   collect,
   isEngineError,
   isRemoteEngineError,
@@ -22,6 +23,7 @@ import {
 } from "@bora/inference";
 import OpenAI from "openai";
 import { EngineHttpServer } from "../../../server/src/engineServer/EngineHttpServer.js";
+import { remoteEngineFor } from "../../../server/src/engineServer/remoteEngineFor.js";
 import { AjvToolValidator } from "../../../server/src/engineServer/toolSchemaValidator.js";
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
@@ -310,6 +312,23 @@ describe("bora engine serve", function () {
         assert.deepEqual(
           [complete.request.prompt, complete.request.suffix, complete.request.maxTokens],
           ["add(a, ", ";", 4],
+        );
+
+        // The host's path from settings to an engine reaches the same server.
+        const choice = await chooseEngine(
+          { engine: "remote", models: { chat: "scripted" }, remote: { preset: "bora", baseUrl } },
+          () => Promise.resolve(undefined),
+        );
+        assert.ok(choice.kind === "remote");
+        const fromSettings = await remoteEngineFor(choice, "chat");
+        assert.equal(
+          fromSettings.info.contextSize,
+          scripted.info.contextSize,
+          "connect() read the context size from /v1/models",
+        );
+        await assert.rejects(
+          remoteEngineFor({ ...choice, models: { ...choice.models, chat: "other" } }, "chat"),
+          (error: unknown) => isEngineError(error, "modelNotFound"),
         );
       } finally {
         await server.close();
