@@ -589,7 +589,7 @@ export class LocalEngine implements Engine {
         // A tail that fits in one chunk goes straight into the first decode step, which saves a
         // batch on every follow-up turn; longer prompts are fed in chunks first.
         while (target.length - 1 - shared > this.chunkTokens) {
-          await this.yieldWhileUrgent(job, control.signal);
+          if (this.scheduler.shouldYield(job)) await this.yieldWhileUrgent(job, control.signal);
           if (control.aborted) break;
           if (job.preemptRequested) {
             preempted = true;
@@ -642,7 +642,7 @@ export class LocalEngine implements Engine {
         let switchGrammar = false;
         try {
           for (;;) {
-            await this.yieldWhileUrgent(job, control.signal);
+            if (this.scheduler.shouldYield(job)) await this.yieldWhileUrgent(job, control.signal);
             if (control.aborted) break;
             if (job.preemptRequested) {
               preempted = true;

@@ -69,6 +69,8 @@ interface Slot<J> {
 interface Waiting<J> {
   job: J;
   order: number;
+  /** A preempted job coming back: it has streamed output already, so it is never refused. */
+  resumed: boolean;
 }
 
 export class SchedulerBusyError extends Error {
@@ -122,7 +124,7 @@ export class Scheduler<J extends SchedulerJob> {
       this.waiting = this.waiting.filter((w) => w !== victim);
       displaced.push(victim.job);
     }
-    this.waiting.push({ job, order });
+    this.waiting.push({ job, order, resumed: resumedOrder !== undefined });
     return displaced;
   }
 
@@ -229,9 +231,12 @@ export class Scheduler<J extends SchedulerJob> {
     return [...this.waiting].sort(byUrgency)[0];
   }
 
-  /** The waiting job that is refused first when the queue is full: lowest priority, newest. */
+  /** The waiting job that is refused first when the queue is full: lowest priority, newest, not resumed. */
   private lowestWaiting(): Waiting<J> | undefined {
-    return [...this.waiting].sort(byUrgency).at(-1);
+    return this.waiting
+      .filter((w) => !w.resumed)
+      .sort(byUrgency)
+      .at(-1);
   }
 
   private lowestRunningBelow(rank: number): Slot<J> | undefined {

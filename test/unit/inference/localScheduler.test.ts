@@ -94,6 +94,14 @@ describe("local engine scheduler", () => {
     s.release(0, []);
     s.enqueue(first, order);
     assert.equal(s.queued, 2);
+    assert.deepEqual(
+      s.enqueue(job("urgent", "interactive")).map((j) => j.name),
+      ["later"],
+      "a resumed job, which already streamed output, is never the one refused",
+    );
+    s.release(0, []);
+    assert.deepEqual(names(s.assign()), ["urgent@0"]);
+    s.release(0, []);
     assert.deepEqual(names(s.assign()), ["first@0"]);
   });
 
