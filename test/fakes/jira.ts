@@ -18,6 +18,7 @@ import type {
   JiraUser,
 } from "../../server/src/integrations/jira/types.js";
 import { HttpFake, bodyOf, type FakeRequest, type FakeResponse } from "./httpFake.js";
+import { validateJiraResponse, type JiraResponseKind } from "./jiraSchemas.js";
 
 export type JiraMode = "cloud" | "datacenter";
 
@@ -65,7 +66,22 @@ function errors(status: number, errorMessages: string[], fieldErrors: Record<str
 const HTML_401 =
   "<html><head><title>Unauthorized (401)</title></head><body><h1>Unauthorized</h1><p>Log in to continue.</p></body></html>";
 
+/** Which response schema each route's success body follows. */
+const ROUTE_KINDS: Record<string, JiraResponseKind> = {
+  "GET /rest/api/{version}/myself": "user",
+  "GET /rest/api/{version}/issue/{key}": "issue",
+  "POST /rest/api/{version}/search": "search",
+  "GET /rest/api/{version}/search": "search",
+  "POST /rest/api/{version}/search/jql": "searchJql",
+  "GET /rest/api/{version}/search/jql": "searchJql",
+  "POST /rest/api/{version}/issue/{key}/comment": "comment",
+  "GET /rest/api/{version}/issue/{key}/transitions": "transitions",
+  "POST /rest/api/{version}/issue/{key}/remotelink": "remoteLink",
+};
+
 export class JiraFake extends HttpFake {
+  /** Schema-gate failures; tests assert it stays empty. */
+  readonly violations: string[] = [];
   readonly mode: JiraMode;
   private readonly issues = new Map<string, IssueState>();
   private readonly credentials: { basic?: string; bearer?: string };
@@ -146,6 +162,21 @@ export class JiraFake extends HttpFake {
           body: HTML_401,
           headers: { "content-type": "text/html;charset=UTF-8", "www-authenticate": 'Basic realm="protected-area"' },
         };
+  }
+
+  protected override check(
+    route: { method: string; template: string } | undefined,
+    response: FakeResponse,
+  ): FakeResponse {
+    if (typeof response.body !== "object" || response.body === null) return response;
+    const kind: JiraResponseKind | undefined =
+      response.status >= 400 ? "errorCollection" : route ? ROUTE_KINDS[`${route.method} ${route.template}`] : undefined;
+    const errors = kind
+      ? validateJiraResponse(kind, response.body)
+      : [`no schema for ${route?.method} ${route?.template}`];
+    if (errors.length === 0) return response;
+    this.violations.push(...errors);
+    return { status: 500, body: `fake Jira schema violation:\n${errors.join("\n")}` };
   }
 
   protected override notFound(request: FakeRequest): FakeResponse {

@@ -23,7 +23,10 @@ describe("Jira Cloud integration (jira-client against the Jira fake, REST v3)", 
     );
     source = new JiraWorkItemSource(client);
   });
-  afterEach(() => fake.close());
+  afterEach(async () => {
+    assert.deepEqual(fake.violations, [], "the fake sent a body that fails the Jira schema");
+    await fake.close();
+  });
 
   it("gets an issue with its ADF description rendered to Markdown", async () => {
     fake.addIssue("ABC-1", {
@@ -232,7 +235,10 @@ describe("Jira Data Center integration (REST v2, personal access token)", functi
       testPolicy().policy,
     );
   });
-  afterEach(() => fake.close());
+  afterEach(async () => {
+    assert.deepEqual(fake.violations, [], "the fake sent a body that fails the Jira schema");
+    await fake.close();
+  });
 
   it("sends the PAT as Bearer and renders wiki markup", async () => {
     fake.addIssue("OPS-7", {

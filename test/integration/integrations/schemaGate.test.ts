@@ -4,6 +4,7 @@ import path from "node:path";
 import { REPO_ROOT } from "../../support/hostProcess.js";
 import { fullRepository, simpleUser } from "../../fakes/githubData.js";
 import { githubOperations, validateGitHubResponse } from "../../fakes/githubSchemas.js";
+import { validateJiraResponse } from "../../fakes/jiraSchemas.js";
 import { validateSentryResponse } from "../../fakes/sentrySchemas.js";
 
 describe("the fakes' schema gates", () => {
@@ -49,5 +50,26 @@ describe("the fakes' schema gates", () => {
     const op = "GET /api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/";
     assert.match(validateSentryResponse(op, 200, { id: "1" }).join("\n"), /must have required property 'shortId'/);
     assert.match(validateSentryResponse(op, 404, { message: "x" }).join("\n"), /must have required property 'detail'/);
+  });
+
+  it("rejects Jira bodies that break the hand-written schema", () => {
+    assert.deepEqual(validateJiraResponse("errorCollection", { errorMessages: ["x"], errors: {} }), []);
+    assert.match(
+      validateJiraResponse("errorCollection", { message: "x" }).join("\n"),
+      /required property 'errorMessages'/,
+    );
+    assert.match(
+      validateJiraResponse("searchJql", { issues: [], total: 3 }).join("\n"),
+      /must NOT have additional properties/,
+    );
+    assert.match(
+      validateJiraResponse("issue", {
+        id: "1",
+        key: "abc-1",
+        self: "http://x.invalid/1",
+        fields: { summary: "s", status: { id: "1", name: "n" } },
+      }).join("\n"),
+      /key must match pattern/,
+    );
   });
 });
