@@ -134,7 +134,7 @@ ${subcommands.map((s) => s.usage).join("\n\n")}`;
 export function modelsCommandWith(subcommands: readonly ModelsSubcommand[]): CliCommand {
   return {
     name: "models",
-    summary: "Manage model files (generate test models)",
+    summary: "Pull, list and remove models in the model store; generate test models",
     usage: modelsUsage(subcommands),
     async run(args, io) {
       const [name, ...rest] = args;
