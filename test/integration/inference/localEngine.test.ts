@@ -360,6 +360,28 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
     );
   });
 
+  it("with tools in auto mode, a reply that does not open <tool_call> streams as plain text", async () => {
+    const tools: ToolDefinition[] = [
+      { name: "noop", description: "Does nothing", parameters: { type: "object", properties: {} } },
+    ];
+    for (let seed = 0; seed < 4; seed++) {
+      const all = await events(
+        engine.chat({ ...ask(`answer ${seed}`, { maxTokens: 12 }), tools, toolChoice: "auto", temperature: 1, seed }),
+      );
+      const done = all.at(-1);
+      assert.ok(done?.type === "done");
+      const text = all.flatMap((e) => (e.type === "text" ? [e.text] : [])).join("");
+      if (done.finishReason === "toolCalls") continue;
+      assert.ok(!text.trimStart().startsWith("<tool_call>"));
+      assert.equal(
+        all.filter((e) => e.type === "toolCall" || e.type === "toolCallError").length,
+        0,
+        "text is not mistaken for a call",
+      );
+      assert.ok(text.length > 0 || done.usage.completionTokens === 0);
+    }
+  });
+
   it("edit() with a prediction gives exactly the plain greedy output", async () => {
     const messages: ChatRequest["messages"] = [
       { role: "user", content: "Rename x to y:\nconst x = 1;\nreturn x + 1;" },
