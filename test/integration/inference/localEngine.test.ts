@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { copyFile, mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -78,6 +80,25 @@ async function rewriteGguf(src: string, dst: string, edit: (m: Map<string, unkno
     await handle.close();
   }
 }
+
+describe("local engine loading", () => {
+  it("importing @bora/inference does not load node-llama-cpp, so the host starts without the native addon", async () => {
+    // A resolve hook refuses node-llama-cpp; the positive control shows the hook does catch it.
+    const script = `
+      import { register } from "node:module";
+      const hook = "export async function resolve(s, c, next) { if (s === 'node-llama-cpp' || s.startsWith('@node-llama-cpp/')) throw new Error('loaded ' + s); return next(s, c); }";
+      register("data:text/javascript," + encodeURIComponent(hook));
+      const inference = await import("@bora/inference");
+      let control = "not refused";
+      try { await import("node-llama-cpp"); } catch (error) { control = error.message; }
+      console.log(JSON.stringify({ engine: typeof inference.LocalEngine, control }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: REPO_ROOT,
+    });
+    assert.deepEqual(JSON.parse(stdout), { engine: "function", control: "loaded node-llama-cpp" });
+  });
+});
 
 describe("local engine (tiny generated model, real llama.cpp)", function () {
   this.timeout(60_000);
