@@ -27,7 +27,12 @@ try {
 }
 const result = spawnSync(
   process.execPath,
-  ["node_modules/mocha/bin/mocha.js", "--config", "test/e2e/.mocharc.json", ...process.argv.slice(2)],
+  [
+    "node_modules/mocha/bin/mocha.js",
+    "--config",
+    "test/e2e/.mocharc.json",
+    ...(process.argv.length > 2 ? process.argv.slice(2) : ["test/e2e/**/*.test.ts"]),
+  ],
   {
     stdio: "inherit",
   },

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT, exitOf, spawnCli } from "../support/hostProcess.js";
+import { REPO_ROOT, runBuiltCli } from "../support/hostProcess.js";
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCli(args);
-  child.stdin.end();
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const { code } = await exitOf(child);
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runBuiltCli(args);
 
 describe("the built `bora` executable", () => {
   it("prints its version", async () => {

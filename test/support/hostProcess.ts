@@ -59,6 +59,32 @@ export function exitOf(
   });
 }
 
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built `bora` to completion with stdin closed and returns what it wrote. Fails when the
+ * child tripped the network guard, so no CLI test can reach outside loopback unnoticed.
+ */
+export async function runBuiltCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  const child = spawnCli(args, options);
+  child.stdin.end();
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const { code } = await exitOf(child);
+  if (/network guard: blocked/.test(stderr))
+    throw new Error(`bora ${args.join(" ")} tried to leave loopback:\n${stderr}`);
+  return { code, stdout, stderr };
+}
+
 export function startHostOverStdio(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): HostProcess {
   const child = spawnCli(["serve", "--stdio", ...extraArgs], { env });
   let stderr = "";

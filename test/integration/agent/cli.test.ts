@@ -2,26 +2,11 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { exitOf, spawnCli } from "../../support/hostProcess.js";
+import { runBuiltCli, type CliResult } from "../../support/hostProcess.js";
 import { FIXTURE_SCRIPTS, fixtureRepo, gitIn, tempDir } from "./helpers.js";
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function bora(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawnCli(["run", ...args], { env });
-  child.stdin.end();
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const { code } = await exitOf(child);
-  assert.doesNotMatch(stderr, /network guard: blocked/);
-  return { code, stdout, stderr };
-}
+const bora = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  runBuiltCli(["run", ...args], { env });
 
 describe("bora run (the built CLI, scripted models)", function () {
   this.timeout(60000);

@@ -21,7 +21,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import { GUARDED_NODE_ARGS, HOST_BUNDLE, REPO_ROOT, exitOf, spawnCli } from "../../support/hostProcess.js";
+import { GUARDED_NODE_ARGS, HOST_BUNDLE, REPO_ROOT, runBuiltCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 
 async function sha256(file: string): Promise<string> {
@@ -169,16 +169,7 @@ describe("bora models generate (built CLI)", () => {
   before(async () => (dir = await mkdtemp(path.join(tmpdir(), "bora-models-cli-"))));
   after(async () => rm(dir, { recursive: true, force: true }));
 
-  async function bora(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawnCli(args);
-    child.stdin.end();
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const { code } = await exitOf(child);
-    return { code, stdout, stderr };
-  }
+  const bora = (args: string[]) => runBuiltCli(args);
 
   it("writes the same copy model as the test cache, with progress on stderr", async () => {
     const result = await bora(["models", "generate", "--shape", "copy", "--out", path.join(dir, "out/copy.gguf")]);

@@ -9,22 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { runCli as runCliInProcess } from "../../../server/src/cli/run.js";
-import { exitOf, spawnCli, waitFor } from "../../support/hostProcess.js";
+import { exitOf, runBuiltCli, spawnCli, waitFor } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { sha256, startModelFileServer, type ModelFileServer } from "./modelFileServer.js";
 
-async function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCli(args, { env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const { code } = await exitOf(child);
-  return { code, stdout, stderr };
-}
+const runCli = (args: string[], env: NodeJS.ProcessEnv) => runBuiltCli(args, { env });
 
 /** The same CLI code in this process: for commands that need no process of their own to kill. */
 async function runHere(
