@@ -7,28 +7,15 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
-import { runCli as runCliInProcess } from "../../../server/src/cli/run.js";
 import { exitOf, runBuiltCli, spawnCli, waitFor } from "../../support/hostProcess.js";
+import { runCliInProcess } from "../../support/cliInProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { sha256, startModelFileServer, type ModelFileServer } from "./modelFileServer.js";
 
 const runCli = (args: string[], env: NodeJS.ProcessEnv) => runBuiltCli(args, { env });
 
 /** The same CLI code in this process: for commands that need no process of their own to kill. */
-async function runHere(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | "running"; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (c: Buffer) => (stdout += c.toString()));
-  err.on("data", (c: Buffer) => (stderr += c.toString()));
-  const code = await runCliInProcess(args, { stdout: out, stderr: err, env, cwd: process.cwd() });
-  return { code, stdout, stderr };
-}
+const runHere = (args: string[], env: NodeJS.ProcessEnv) => runCliInProcess(args, { env, cwd: process.cwd() });
 
 describe("bora models pull, list, rm", function () {
   let model: Buffer;

@@ -5,21 +5,11 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { readGgufHeader } from "@bora/inference";
 import { modelsCommand, modelsCommandWith, type ModelsSubcommand } from "../../../server/src/cli/commands/models.js";
-import { runCli } from "../../../server/src/cli/run.js";
+import { runCliInProcess } from "../../support/cliInProcess.js";
 
-async function bora(argv: string[], cwd: string, commands = [modelsCommand]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await runCli(argv, { stdout, stderr, env: {}, cwd }, commands);
-  return { code, stdout: out, stderr: err };
-}
+const bora = (argv: string[], cwd: string, commands = [modelsCommand]) => runCliInProcess(argv, { cwd, commands });
 
 async function sha256(file: string): Promise<string> {
   return createHash("sha256")

@@ -1,23 +1,15 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
-import type { CliCommand, CliIO } from "../../../server/src/cli/command.js";
+import type { CliCommand } from "../../../server/src/cli/command.js";
 import { UsageError } from "../../../server/src/cli/command.js";
 import { parseServeArgs } from "../../../server/src/cli/commands/serve.js";
 import { runCli } from "../../../server/src/cli/run.js";
 import { HOST_VERSION } from "../../../server/src/version.js";
+import { capturingIO } from "../../support/cliInProcess.js";
 import { REPO_ROOT } from "../../support/paths.js";
 
-function fakeIO(): CliIO & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  return { stdout, stderr, env: {}, cwd: "/", out: () => out, err: () => err };
-}
+const fakeIO = () => capturingIO();
 
 const echo: CliCommand = {
   name: "echo",
