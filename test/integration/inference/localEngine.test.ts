@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { copyFile, mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
 import { execFile } from "node:child_process";
-import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Ajv } from "ajv";
 import {
   LocalEngine,
   collect,
@@ -55,12 +55,6 @@ async function rejectsWith(promise: Promise<unknown>, code: EngineErrorCode, mes
     return true;
   });
 }
-
-/** The part of ajv 8's API this file uses (the root's hoisted ajv is another major version). */
-type AjvClass = new (options: { strict: boolean; allErrors: boolean }) => {
-  compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown };
-  errorsText(errors?: unknown): string;
-};
 
 /** Copies a GGUF with edited metadata (same tensors), using the project's own reader and writer. */
 async function rewriteGguf(src: string, dst: string, edit: (m: Map<string, unknown>) => void): Promise<void> {
@@ -304,7 +298,6 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
 
   it("100 grammar-constrained tool calls all parse and all match their tool's JSON schema", async () => {
     // The server's validator (ajv 8, a server dependency) checks every call independently of the grammar.
-    const Ajv = createRequire(path.join(REPO_ROOT, "server/package.json"))("ajv") as AjvClass;
     const ajv = new Ajv({ strict: true, allErrors: true });
     const tools: ToolDefinition[] = [
       {
