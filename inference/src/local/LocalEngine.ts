@@ -39,6 +39,7 @@ import { acquireLlama, backendName, loadNodeLlamaCpp, type NativeLogLevel, type 
 import { PlainSteps, SpeculativeSteps, type DecodeSteps, type StepResult } from "./decodeSteps.js";
 import { PredictionCursor } from "./predictionCursor.js";
 import { Scheduler, SchedulerBusyError, type SchedulerJob } from "./scheduler.js";
+import { StepAligner, type AlignmentStats } from "./stepAligner.js";
 import { defaultThreads, positiveInteger, type LocalEngineOptions } from "./settings.js";
 import { OutputRouter } from "./outputRouter.js";
 import { TokenTextDecoder } from "./textOutput.js";
@@ -70,6 +71,11 @@ export interface LocalEngineStatus {
   contextSize: number;
   running: number;
   queued: number;
+  /**
+   * Decode steps of generating sequences released together since the engine opened:
+   * `steps / groups` is the mean batch width they got (see `stepAligner.ts`).
+   */
+  batching: AlignmentStats;
   llamaCpp: string;
 }
 
@@ -165,6 +171,7 @@ export class LocalEngine implements Engine {
   private readonly inflight: (Promise<unknown> | undefined)[];
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private readonly paused = new Set<Job>();
+  private readonly aligner = new StepAligner();
   private disposed = false;
   private chunkTokens: number;
   private callIds = 0;
@@ -308,6 +315,7 @@ export class LocalEngine implements Engine {
       contextSize: this.settings.contextSize,
       running: this.scheduler.running,
       queued: this.scheduler.queued,
+      batching: this.aligner.stats,
       llamaCpp: this.llama.llamaCppRelease.release,
     };
   }
@@ -640,20 +648,29 @@ export class LocalEngine implements Engine {
                 grammarEvaluationState: grammarState,
               });
         let switchGrammar = false;
+        const member = this.aligner.join();
         try {
           for (;;) {
-            if (this.scheduler.shouldYield(job)) await this.yieldWhileUrgent(job, control.signal);
+            if (this.scheduler.shouldYield(job)) {
+              member.leave();
+              await this.yieldWhileUrgent(job, control.signal);
+            }
             if (control.aborted) break;
             if (job.preemptRequested) {
               preempted = true;
               break;
             }
-            const room = Math.min(maxTokens - generated.length, contextSize - 1 - sequence.nextTokenIndex);
-            const step = steps.step(Math.max(1, room));
-            this.inflight[slot] = step;
             let result: StepResult;
             try {
-              result = await raceAbort(step, control.signal);
+              await raceAbort(member.ready(), control.signal);
+              const room = Math.min(maxTokens - generated.length, contextSize - 1 - sequence.nextTokenIndex);
+              const step = steps.step(Math.max(1, room));
+              this.inflight[slot] = step;
+              try {
+                result = await raceAbort(step, control.signal);
+              } finally {
+                member.stepped();
+              }
             } catch (error) {
               if (error instanceof Aborted) break;
               throw error;
@@ -683,6 +700,7 @@ export class LocalEngine implements Engine {
             if (finish !== undefined || switchGrammar) break;
           }
         } finally {
+          member.leave();
           const pending = this.inflight[slot];
           const close = (): Promise<unknown> => steps.close().catch(() => undefined);
           // An aborted step is still running natively: close the steps when it is done.

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { StepAligner, type AlignedMember } from "../../../inference/src/local/stepAligner.js";
+
+/** Resolves to whether `promise` settled within the current macrotask's microtasks and one turn. */
+async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return settled;
+}
+
+describe("local engine step aligner", () => {
+  it("lets a lone member step at once", async () => {
+    const aligner = new StepAligner(1000);
+    const a = aligner.join();
+    assert.equal(await settlesSoon(a.ready()), true);
+    assert.deepEqual(aligner.stats, { groups: 1, steps: 1, timedOut: 0 });
+  });
+
+  it("holds the first ready members until the last one is ready, then releases them together", async () => {
+    const aligner = new StepAligner(1000);
+    const members = [aligner.join(), aligner.join(), aligner.join(), aligner.join()];
+    const early = members.slice(0, 3).map((m) => m.ready());
+    assert.equal(await settlesSoon(Promise.race(early)), false, "released before the fourth member was ready");
+    const last = (members[3] as AlignedMember).ready();
+    assert.equal(await settlesSoon(Promise.all([...early, last])), true);
+    assert.deepEqual(aligner.stats, { groups: 1, steps: 4, timedOut: 0 });
+  });
+
+  it("waits for a member whose step is still decoding, however long that takes", async () => {
+    const aligner = new StepAligner(5);
+    const [a, b] = [aligner.join(), aligner.join()];
+    await Promise.all([a.ready(), b.ready()]);
+    // a's step comes back; b's is still in the native batch, far longer than the grace period.
+    a.stepped();
+    const again = a.ready();
+    await sleep(30);
+    assert.equal(await settlesSoon(again), false, "a went ahead while b was still decoding");
+    b.stepped();
+    const bAgain = b.ready();
+    assert.equal(await settlesSoon(Promise.all([again, bAgain])), true);
+    assert.equal(aligner.stats.timedOut, 0);
+  });
+
+  it("waits at most the grace period for a member that is not decoding (a slow consumer)", async () => {
+    const aligner = new StepAligner(5);
+    const a = aligner.join();
+    aligner.join(); // never gets ready
+    const started = performance.now();
+    await a.ready();
+    const waited = performance.now() - started;
+    assert.ok(waited >= 4, `released after ${waited.toFixed(1)} ms, before the grace period`);
+    assert.ok(waited < 500, `held for ${waited.toFixed(1)} ms`);
+    assert.deepEqual(aligner.stats, { groups: 1, steps: 1, timedOut: 1 });
+  });
+
+  it("releases the others when a member leaves, and frees a member that leaves while it waits", async () => {
+    const aligner = new StepAligner(1000);
+    const [a, b, c] = [aligner.join(), aligner.join(), aligner.join()];
+    const aReady = a.ready();
+    const bReady = b.ready();
+    assert.equal(await settlesSoon(Promise.race([aReady, bReady])), false);
+    c.leave();
+    assert.equal(await settlesSoon(Promise.all([aReady, bReady])), true);
+    a.stepped();
+    b.stepped();
+
+    // b is aborted while it waits for a: its wait ends, and a no longer waits for it.
+    const bWaits = b.ready();
+    b.leave();
+    assert.equal(await settlesSoon(bWaits), true);
+    assert.equal(aligner.members, 1);
+    assert.equal(await settlesSoon(a.ready()), true);
+  });
+
+  it("takes a member back after it left (a paused request resuming)", async () => {
+    const aligner = new StepAligner(1000);
+    const [a, b] = [aligner.join(), aligner.join()];
+    b.leave();
+    assert.equal(await settlesSoon(a.ready()), true);
+    a.stepped();
+    const bBack = b.ready();
+    const aNext = a.ready();
+    assert.equal(await settlesSoon(Promise.all([aNext, bBack])), true);
+    assert.equal(aligner.members, 2);
+    assert.equal(aligner.stats.steps, 3);
+  });
+});
