@@ -6,7 +6,7 @@
  */
 
 /** llama.cpp token types. */
-export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, byte: 6 } as const;
+export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, byte: 6 } as const;
 
 /** The control tokens every generated model has, at these ids. */
 export const SPECIAL_TOKENS = {
@@ -60,9 +60,15 @@ export interface Vocabulary {
 /**
  * Builds a vocabulary. `size` is the number of tokens; with `merges: false` it has only the control
  * tokens, the byte tokens and single characters, so that any ASCII text tokenizes one token per
- * character (what the copy model needs).
+ * character (what the copy model needs). `userDefined` pieces are appended after `size` as
+ * user-defined tokens: llama.cpp matches them whole in any text and writes them out as text, the
+ * way real vocabularies carry `<tool_call>`.
  */
-export function buildVocabulary(options: { size: number; merges: boolean }): Vocabulary {
+export function buildVocabulary(options: {
+  size: number;
+  merges: boolean;
+  userDefined?: readonly string[];
+}): Vocabulary {
   const tokens: string[] = [];
   const types: number[] = [];
   for (const special of Object.values(SPECIAL_TOKENS)) {
@@ -109,6 +115,15 @@ export function buildVocabulary(options: { size: number; merges: boolean }): Voc
       }
       layer = next;
     }
+  }
+  for (const piece of options.userDefined ?? []) {
+    if (seen.has(piece) || [...piece].length < 2)
+      throw new RangeError(
+        `a user-defined token must be new and longer than one character, got ${JSON.stringify(piece)}`,
+      );
+    seen.add(piece);
+    tokens.push(piece);
+    types.push(TOKEN_TYPE.userDefined);
   }
   // Earlier pieces score higher, so shorter and more common pieces win ties in SPM merges.
   const scores = tokens.map((_, id) => (types[id] === TOKEN_TYPE.normal ? -id : 0));

@@ -15,6 +15,7 @@ import {
   LocalEngine,
   collect,
   copyChain,
+  generateModel,
   isEngineError,
   readGgufHeader,
   writeGguf,
@@ -176,11 +177,20 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
     const prompts = ["alpha", "bravo charlie", "delta echo foxtrot", "golf"].map((p) => ask(p, { maxTokens: 24 }));
     const sequential: CollectedResult[] = [];
     for (const p of prompts) sequential.push(await collect(engine.chat(p)));
+    const before = (await engine.status()).batching;
     const concurrent = await Promise.all(prompts.map((p) => collect(engine.chat(p))));
+    const after = (await engine.status()).batching;
     assert.deepEqual(
       concurrent.map((r) => [r.text, r.usage.completionTokens]),
       sequential.map((r) => [r.text, r.usage.completionTokens]),
     );
+    // Their decode steps went out together, one group per token position rather than one per token.
+    const steps = after.steps - before.steps;
+    const groups = after.groups - before.groups;
+    const tokens = concurrent.reduce((sum, r) => sum + r.usage.completionTokens, 0);
+    const longest = Math.max(...concurrent.map((r) => r.usage.completionTokens));
+    assert.ok(steps >= tokens - 4, `${steps} steps for ${tokens} tokens`);
+    assert.ok(groups <= longest + 2, `${groups} groups for ${steps} steps; the longest reply has ${longest} tokens`);
   });
 
   it("reuses a cached prefix: the sequence holding the shared system prompt is picked and skips it", async () => {
@@ -393,6 +403,53 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
         "text is not mistaken for a call",
       );
       assert.ok(text.length > 0 || done.usage.completionTokens === 0);
+    }
+  });
+
+  it("in auto mode, a model that opens <tool_call> on its own is held to the tool's schema from there on", async () => {
+    // A constructed model whose greedy reply is fixed: a word, then a call with a number where the
+    // schema wants a string. Plain chat shows what it writes unconstrained; with the tool offered,
+    // the grammar must take over at <tool_call> and make the call valid.
+    const dir = await mkdtemp(path.join(tmpdir(), "bora-reply-"));
+    const reply = ["Sure", "<tool_call>", '{"name": "read_file", "arguments": {"path": ', "42", "}}", "</tool_call>"];
+    const modelPath = path.join(dir, "reply.gguf");
+    await generateModel({ shape: "copy", out: modelPath, reply });
+    const caller = await LocalEngine.open({ modelPath, gpu: false, sequences: 1, contextSize: 1024, threads: 1 });
+    try {
+      const tools: ToolDefinition[] = [
+        {
+          name: "read_file",
+          description: "Reads a file",
+          parameters: {
+            type: "object",
+            properties: { path: { type: "string", minLength: 1, maxLength: 8 } },
+            required: ["path"],
+            additionalProperties: false,
+          },
+        },
+      ];
+      const messages: ChatRequest["messages"] = [{ role: "user", content: "show me a.ts" }];
+      const unconstrained = await collect(caller.chat({ messages, maxTokens: 64 }));
+      assert.equal(unconstrained.text, reply.join(""), "the model's own reply, an invalid call");
+
+      const all = await events(caller.chat({ messages, tools, toolChoice: "auto", maxTokens: 128 }));
+      const text = all.flatMap((e) => (e.type === "text" ? [e.text] : [])).join("");
+      assert.equal(text, "Sure", "the text before the call streams as text, the call does not");
+      assert.deepEqual(
+        all.filter((e) => e.type === "toolCallError"),
+        [],
+      );
+      const calls = all.flatMap((e) => (e.type === "toolCall" ? [e.call] : []));
+      assert.equal(calls.length, 1);
+      const [call] = calls;
+      assert.equal(call?.name, "read_file");
+      const validate = new Ajv({ strict: true }).compile(tools[0]?.parameters ?? {});
+      assert.ok(validate(call?.arguments), `${JSON.stringify(call?.arguments)}: ${JSON.stringify(validate.errors)}`);
+      const done = all.at(-1);
+      assert.equal(done?.type === "done" ? done.finishReason : undefined, "toolCalls");
+    } finally {
+      await caller.dispose();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -77,6 +77,27 @@ describe("generated test models", () => {
       assert.deepEqual(normal, [...CHAR_PIECES]);
       for (const c of COPY_ALPHABET) assert.ok(normal.includes(c));
     });
+
+    it("appends user-defined pieces as tokens of their own, and refuses one that exists or is one character", () => {
+      const size = 9 + 256 + CHAR_PIECES.length;
+      const { tokens, types } = buildVocabulary({ size, merges: false, userDefined: ["<tool_call>", "Sure"] });
+      assert.deepEqual(tokens.slice(size), ["<tool_call>", "Sure"]);
+      assert.deepEqual(types.slice(size), [4, 4]);
+      assert.throws(() => buildVocabulary({ size, merges: false, userDefined: ["<s>"] }), /must be new/);
+      assert.throws(() => buildVocabulary({ size, merges: false, userDefined: ["x"] }), /longer than one character/);
+    });
+
+    it("gives only the copy shape a fixed reply, recorded in the metadata", async () => {
+      await assert.rejects(
+        generateModel({ shape: "tiny", out: path.join(dir, "no.gguf"), reply: ["hi"] }),
+        /only the copy shape/,
+      );
+      const out = path.join(dir, "reply.gguf");
+      await generateModel({ shape: "copy", out, reply: ["Hello", "World"] });
+      const header = await readGgufHeader(out);
+      assert.deepEqual(metadataValue(header, "bora.copy.reply"), ["Hello", "World"]);
+      assert.equal(metadataValue(header, "llama.vocab_size"), 9 + 256 + CHAR_PIECES.length + 2);
+    });
   });
 
   describe("the copy chain", () => {

@@ -74,7 +74,6 @@ describe("local engine output router", () => {
   it("in auto mode, holds text back until it is clearly not a tool call, then streams it", () => {
     const r = new OutputRouter("auto", []);
     assert.equal(r.push("<to"), "");
-    assert.equal(r.mode, "probe");
     assert.equal(r.push("p>"), "<top>");
     assert.equal(r.mode, "text");
     assert.equal(r.push(" more"), " more");
@@ -91,10 +90,40 @@ describe("local engine output router", () => {
     assert.equal(r.end(), "");
   });
 
+  it("in auto mode, shows the text a model writes before its call, without the whitespace before the call", () => {
+    const r = new OutputRouter("auto", []);
+    assert.equal(r.push("I'll read "), "I'll read");
+    assert.equal(r.push("it.\n<tool"), " it.");
+    assert.equal(r.mode, "text");
+    assert.equal(r.push("_call>{"), "");
+    assert.equal(r.mode, "call");
+    assert.equal(r.callText, "<tool_call>{");
+    assert.equal(r.end(), "");
+  });
+
+  it("in auto mode, a marker split across many pieces is found, and a near miss is shown in full", () => {
+    const r = new OutputRouter("auto", []);
+    const shown = [..."ok <tool_cal", ..."l>"].map((c) => r.push(c)).join("");
+    assert.equal(shown, "ok");
+    assert.equal(r.callText, "<tool_call>");
+    const miss = new OutputRouter("auto", []);
+    assert.equal([..."a <tool_cab> b"].map((c) => miss.push(c)).join("") + miss.end(), "a <tool_cab> b");
+  });
+
   it("releases a held start that never became a call at the end", () => {
     const r = new OutputRouter("auto", []);
     assert.equal(r.push("<tool"), "");
     assert.equal(r.end(), "<tool");
+    const spaces = new OutputRouter("auto", []);
+    assert.equal(spaces.push("done \n"), "done");
+    assert.equal(spaces.end(), " \n");
+  });
+
+  it("applies stop strings to the text before a call too", () => {
+    const r = new OutputRouter("auto", ["STOP"]);
+    assert.equal(r.push("fine STOP <tool_call>"), "fine ");
+    assert.equal(r.stopped, true);
+    assert.equal(r.mode, "text", "nothing after a stop string is a call");
   });
 
   it("starts a required call with the engine's own prefix and applies stop strings to text only", () => {
