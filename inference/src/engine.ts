@@ -60,7 +60,15 @@ export interface ChatRequest extends GenerationOptions {
   tools?: ToolDefinition[];
   /** `auto` lets the model choose; `required` forces a tool call; `none` forbids one. Defaults to `auto`. */
   toolChoice?: "auto" | "required" | "none";
+  /**
+   * Whether the model may make several calls in one turn (OpenAI's `parallel_tool_calls`).
+   * Defaults to true; the local engine then allows up to `MAX_PARALLEL_TOOL_CALLS`.
+   */
+  parallelToolCalls?: boolean;
 }
+
+/** Most calls the local engine lets a model make in one turn when parallel calls are allowed. */
+export const MAX_PARALLEL_TOOL_CALLS = 4;
 
 export interface CompletionRequest extends GenerationOptions {
   /** Text before the cursor. */

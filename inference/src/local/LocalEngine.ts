@@ -32,6 +32,7 @@ import type {
   StreamEvent,
   ToolDefinition,
 } from "../engine.js";
+import { MAX_PARALLEL_TOOL_CALLS } from "../engine.js";
 import { EngineError } from "../errors.js";
 import type { GrammarLimits } from "./jsonSchemaGrammar.js";
 import { classifyLoadFailure, formatBytes, inspectModelFile, isOutOfMemory, outOfMemory } from "./modelFile.js";
@@ -47,7 +48,7 @@ import {
   REQUIRED_CALL_PREFIX,
   TOOL_CALL_CLOSE,
   TOOL_CALL_OPEN,
-  parseToolCall,
+  parseToolCalls,
   toPlainTurns,
   toolCallGrammar,
 } from "./toolCalls.js";
@@ -92,7 +93,7 @@ interface Job extends SchedulerJob {
 }
 
 /** How the output is read: plain text, a required tool call, or text that may turn into a call. */
-type ToolMode = { kind: "none" } | { kind: "required" | "auto"; tools: readonly ToolDefinition[] };
+type ToolMode = { kind: "none" } | { kind: "required" | "auto"; tools: readonly ToolDefinition[]; maxCalls: number };
 
 interface Prepared {
   tokens: number[];
@@ -352,7 +353,11 @@ export class LocalEngine implements Engine {
       const toolMode: ToolMode =
         tools.length === 0
           ? { kind: "none" }
-          : { kind: request.toolChoice === "required" ? "required" : "auto", tools };
+          : {
+              kind: request.toolChoice === "required" ? "required" : "auto",
+              tools,
+              maxCalls: request.parallelToolCalls === false ? 1 : MAX_PARALLEL_TOOL_CALLS,
+            };
       const rendered = this.renderChat(request.messages, tools);
       // A required call starts with text the engine can write itself (see REQUIRED_CALL_PREFIX).
       if (toolMode.kind === "required") rendered.tokens.push(...this.tokenize(REQUIRED_CALL_PREFIX));
@@ -521,10 +526,12 @@ export class LocalEngine implements Engine {
             required: toolCallGrammar(prepared.toolMode.tools, {
               start: "name",
               limits: this.settings.grammarLimits,
+              maxCalls: prepared.toolMode.maxCalls,
             }),
             afterOpen: toolCallGrammar(prepared.toolMode.tools, {
               start: "open",
               limits: this.settings.grammarLimits,
+              maxCalls: prepared.toolMode.maxCalls,
             }),
           };
     const job: Job = { priority: options.priority ?? "chat", tokens: promptTokens, preemptRequested: false };
@@ -737,15 +744,19 @@ export class LocalEngine implements Engine {
         let callText = router.callText;
         // The required-call grammar ends at the closing brace; the model then ended the turn.
         if (prepared.toolMode.kind === "required" && finish === "stop") callText += TOOL_CALL_CLOSE;
-        const complete = callText.trimEnd().endsWith(TOOL_CALL_CLOSE);
-        const parsed = parseToolCall(callText, prepared.toolMode.tools);
-        const id = `call_${++this.callIds}`;
-        if (complete && parsed.ok) {
-          yield { type: "toolCall", call: { id, name: parsed.name, arguments: parsed.arguments } };
-          finish = "toolCalls";
-        } else {
-          const message = !complete ? "the tool call was cut off by maxTokens" : parsed.ok ? "" : parsed.message;
-          yield { type: "toolCallError", id, name: parsed.name, rawArguments: callText, message };
+        for (const parsed of parseToolCalls(callText, prepared.toolMode.tools)) {
+          const id = `call_${++this.callIds}`;
+          if (parsed.complete && parsed.ok) {
+            yield { type: "toolCall", call: { id, name: parsed.name, arguments: parsed.arguments } };
+            finish = "toolCalls";
+          } else {
+            const message = !parsed.complete
+              ? "the tool call was cut off by maxTokens"
+              : parsed.ok
+                ? ""
+                : parsed.message;
+            yield { type: "toolCallError", id, name: parsed.name, rawArguments: parsed.text, message };
+          }
         }
       }
       const end = performance.now();

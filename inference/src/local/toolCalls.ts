@@ -24,12 +24,12 @@ export function toolsSystemText(tools: readonly ToolDefinition[]): string {
   return [
     "# Tools",
     "",
-    "You may call one of these tools to help with the request.",
+    "You may call these tools to help with the request.",
     "<tools>",
     signatures,
     "</tools>",
     "",
-    "To call a tool, reply with only a JSON object with the tool's name and arguments inside tags:",
+    "To call a tool, write a JSON object with the tool's name and arguments inside tags, one call per line:",
     `${TOOL_CALL_OPEN}{"name": <tool name>, "arguments": <arguments object>}${TOOL_CALL_CLOSE}`,
   ].join("\n");
 }
@@ -87,30 +87,67 @@ export function toPlainTurns(messages: readonly ChatMessage[], tools: readonly T
 export const REQUIRED_CALL_PREFIX = `${TOOL_CALL_OPEN}{"name":"`;
 
 /**
- * GBNF for one tool call. `start: "name"` continues after `REQUIRED_CALL_PREFIX` and ends with the
- * call's closing brace (the engine adds `</tool_call>`); `start: "open"` continues after the model
- * wrote `<tool_call>` on its own and ends with `</tool_call>`. Throws `UnsupportedSchemaError` for a
- * tool whose schema cannot be enforced.
+ * GBNF for a turn's tool calls: one, or up to `maxCalls` separated by a newline. `start: "name"`
+ * continues after `REQUIRED_CALL_PREFIX` and ends with the last call's closing brace (the engine
+ * adds its `</tool_call>`); `start: "open"` continues after the model wrote `<tool_call>` on its own
+ * and ends with `</tool_call>`. Throws `UnsupportedSchemaError` for a tool whose schema cannot be
+ * enforced.
  */
 export function toolCallGrammar(
   tools: readonly ToolDefinition[],
-  options: { start: "name" | "open"; limits?: GrammarLimits },
+  options: { start: "name" | "open"; limits?: GrammarLimits; maxCalls?: number },
 ): string {
   if (tools.length === 0) throw new RangeError("a tool-call grammar needs at least one tool");
+  const maxCalls = options.maxCalls ?? 1;
+  if (!Number.isInteger(maxCalls) || maxCalls < 1) throw new RangeError(`maxCalls must be at least 1, got ${maxCalls}`);
   const builder = new GbnfBuilder(options.limits);
-  const calls = tools.map((tool) => {
+  const bodies = tools.map((tool) => {
     const args = builder.value(tool.parameters, `tool "${tool.name}" parameters`);
-    const head = options.start === "name" ? "" : '{"name":"';
-    return `${gbnfLiteral(`${head}${JSON.stringify(tool.name).slice(1, -1)}","arguments":`)} ${args} "}"`;
+    return { name: JSON.stringify(tool.name).slice(1, -1), args };
   });
-  builder.define("call", calls.join(" | "));
-  builder.define("root", options.start === "name" ? "call" : `call ${gbnfLiteral(TOOL_CALL_CLOSE)}`);
+  const call = (head: string): string =>
+    bodies.map((b) => `${gbnfLiteral(`${head}${b.name}","arguments":`)} ${b.args} "}"`).join(" | ");
+  builder.define("call", call('{"name":"'));
+  if (options.start === "name") builder.define("first", call(""));
+  // Each further call is optional; nested rather than `{0,n}` so any GBNF reader takes it.
+  const next =
+    options.start === "name"
+      ? gbnfLiteral(`${TOOL_CALL_CLOSE}\n${TOOL_CALL_OPEN}`) + " call"
+      : gbnfLiteral(`\n${TOOL_CALL_OPEN}`) + ` call ${gbnfLiteral(TOOL_CALL_CLOSE)}`;
+  let more = "";
+  for (let i = 1; i < maxCalls; i++) more = `(${next}${more === "" ? "" : ` ${more}`})?`;
+  if (more !== "") builder.define("more", more);
+  const first = options.start === "name" ? "first" : `call ${gbnfLiteral(TOOL_CALL_CLOSE)}`;
+  builder.define("root", more === "" ? first : `${first} more`);
   return builder.toString();
 }
 
 export type ParsedToolCall =
   | { ok: true; name: string; arguments: Record<string, unknown> }
   | { ok: false; name: string; raw: string; message: string };
+
+/** One call of a turn, its text, and whether its `</tool_call>` was written (a cut-off call has none). */
+export type ParsedTurnCall = ParsedToolCall & { complete: boolean; text: string };
+
+/**
+ * Reads a turn's calls, `<tool_call>{...}</tool_call>` blocks separated by whitespace. Text after
+ * the last complete block that is not another call is reported as a call that does not parse.
+ */
+export function parseToolCalls(text: string, tools: readonly ToolDefinition[]): ParsedTurnCall[] {
+  const calls: ParsedTurnCall[] = [];
+  let rest = text.trim();
+  while (rest !== "") {
+    const end = rest.indexOf(TOOL_CALL_CLOSE);
+    if (!rest.startsWith(TOOL_CALL_OPEN) || end < 0) {
+      calls.push({ ...parseToolCall(rest, tools), complete: end >= 0, text: rest });
+      break;
+    }
+    const block = rest.slice(0, end + TOOL_CALL_CLOSE.length);
+    calls.push({ ...parseToolCall(block, tools), complete: true, text: block });
+    rest = rest.slice(end + TOOL_CALL_CLOSE.length).trim();
+  }
+  return calls;
+}
 
 /** Reads a call written as `<tool_call>{...}</tool_call>` (the tags are optional). */
 export function parseToolCall(text: string, tools: readonly ToolDefinition[]): ParsedToolCall {

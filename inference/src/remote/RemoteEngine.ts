@@ -289,6 +289,9 @@ export class RemoteEngine implements Engine {
       const choice = (request as ChatRequest).toolChoice ?? "auto";
       // Mistral spells "a tool call is required" as `any`.
       body["tool_choice"] = mistral && choice === "required" ? "any" : choice;
+      const parallel = (request as ChatRequest).parallelToolCalls;
+      // Sent only when the caller said so: the servers' defaults allow several, as ours does.
+      if (parallel !== undefined) body["parallel_tool_calls"] = parallel;
     }
     return body;
   }

@@ -180,6 +180,9 @@ export function parseChatBody(body: unknown): ParsedChat {
     tools = [forced!];
     toolChoice = "required";
   } else if (choice !== undefined && choice !== null) bad("tool_choice", "expected auto, none, required or {function}");
+  const parallel = b["parallel_tool_calls"];
+  if (parallel !== undefined && parallel !== null && typeof parallel !== "boolean")
+    bad("parallel_tool_calls", "expected true or false");
   const flags = parseStreamFlags(b);
   const sampling = parseSampling(b);
   const prediction = b["prediction"];
@@ -193,6 +196,7 @@ export function parseChatBody(body: unknown): ParsedChat {
   const request: ChatRequest = { ...sampling, messages };
   if (tools.length > 0) request.tools = tools;
   if (toolChoice !== undefined) request.toolChoice = toolChoice;
+  if (typeof parallel === "boolean") request.parallelToolCalls = parallel;
   return { kind: "chat", request, ...flags };
 }
 

@@ -13,6 +13,7 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import {
   LocalEngine,
+  MAX_PARALLEL_TOOL_CALLS,
   collect,
   copyChain,
   generateModel,
@@ -354,6 +355,7 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
             messages: [{ role: "user", content: `call a tool, attempt ${batch + j}` }],
             tools,
             toolChoice: "required",
+            parallelToolCalls: false,
             temperature: batch + j === 0 ? 0 : 1,
             seed: batch + j,
             maxTokens: 160,
@@ -381,6 +383,50 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
     assert.ok(
       new Set(results.map((r) => JSON.stringify(r.toolCalls[0]?.arguments))).size > 10,
       "calls vary with the seed",
+    );
+  });
+
+  it("with parallel calls allowed, a turn may hold several calls, up to the limit, each of them valid", async () => {
+    const ajv = new Ajv({ strict: true });
+    const tools: ToolDefinition[] = [
+      {
+        name: "read_file",
+        description: "Reads a file",
+        parameters: {
+          type: "object",
+          properties: { path: { type: "string", minLength: 1, maxLength: 6 } },
+          required: ["path"],
+          additionalProperties: false,
+        },
+      },
+    ];
+    const validate = ajv.compile(tools[0]?.parameters ?? {});
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        collect(
+          engine.chat({
+            messages: [{ role: "user", content: `read some files, attempt ${i}` }],
+            tools,
+            toolChoice: "required",
+            temperature: 1,
+            seed: 1000 + i,
+            maxTokens: 400,
+          }),
+        ),
+      ),
+    );
+    const counts = results.map((r) => r.toolCalls.length);
+    for (const [i, r] of results.entries()) {
+      assert.deepEqual(r.toolCallErrors, [], `request ${i}`);
+      assert.equal(r.finishReason, "toolCalls");
+      assert.ok(r.toolCalls.length >= 1 && r.toolCalls.length <= MAX_PARALLEL_TOOL_CALLS, `counts ${counts.join(",")}`);
+      for (const call of r.toolCalls) assert.ok(validate(call.arguments), JSON.stringify(call.arguments));
+      assert.equal(new Set(r.toolCalls.map((c) => c.id)).size, r.toolCalls.length, "every call has its own id");
+    }
+    // Random weights rarely end the turn where they could, so some turns hold more than one call.
+    assert.ok(
+      counts.some((n) => n > 1),
+      `counts ${counts.join(",")}`,
     );
   });
 

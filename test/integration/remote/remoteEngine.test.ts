@@ -101,6 +101,14 @@ describe("remote engine against OpenAI-compatible servers", function () {
     const body = fake.requests[0]?.body as Record<string, unknown>;
     assert.equal(body["tool_choice"], "required");
     assert.deepEqual((body["tools"] as { function: { name: string } }[])[0]?.function.name, "read_file");
+    assert.equal("parallel_tool_calls" in body, false, "the server's default unless the caller says otherwise");
+  });
+
+  it("passes parallelToolCalls on as parallel_tool_calls", async () => {
+    fake.queue.push({ kind: "sse", events: [chunk({ content: "ok" }, "stop")] });
+    await collect(engine().chat({ ...ask, tools: [readFile], parallelToolCalls: false }));
+    const body = fake.requests[0]?.body as Record<string, unknown>;
+    assert.equal(body["parallel_tool_calls"], false);
   });
 
   it("reports a malformed tool call as a toolCallError the agent can send back", async () => {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { GbnfBuilder, UnsupportedSchemaError, gbnfLiteral } from "../../../inference/src/local/jsonSchemaGrammar.js";
-import { parseToolCall, toPlainTurns, toolCallGrammar } from "../../../inference/src/local/toolCalls.js";
+import {
+  parseToolCall,
+  parseToolCalls,
+  toPlainTurns,
+  toolCallGrammar,
+} from "../../../inference/src/local/toolCalls.js";
 
 /** The rule body a schema compiles to, with rule references left as names. */
 function compile(schema: unknown): { root: string; text: string } {
@@ -82,11 +87,26 @@ describe("local engine JSON-schema grammar", () => {
       { name: "grep", description: "", parameters: { type: "object", properties: { q: { type: "string" } } } },
     ];
     const required = toolCallGrammar(tools, { start: "name" });
-    assert.match(required, /^root ::= call$/m);
-    assert.match(required, /^call ::= "read_file\\",\\"arguments\\":" v-\d+ "\}" \| "grep\\",/m);
+    assert.match(required, /^root ::= first$/m);
+    assert.match(required, /^first ::= "read_file\\",\\"arguments\\":" v-\d+ "\}" \| "grep\\",/m);
     const auto = toolCallGrammar(tools, { start: "open" });
     assert.match(auto, /^root ::= call "<\/tool_call>"$/m);
     assert.match(auto, /^call ::= "\{\\"name\\":\\"read_file\\",\\"arguments\\":"/m);
+  });
+
+  it("allows up to maxCalls calls in a turn, each further one optional and after a newline", () => {
+    const tools = [{ name: "f", description: "", parameters: { type: "object", properties: {} } }];
+    const required = toolCallGrammar(tools, { start: "name", maxCalls: 3 });
+    assert.match(required, /^root ::= first more$/m);
+    assert.match(
+      required,
+      /^more ::= \("<\/tool_call>\\n<tool_call>" call \("<\/tool_call>\\n<tool_call>" call\)\?\)\?$/m,
+    );
+    const auto = toolCallGrammar(tools, { start: "open", maxCalls: 2 });
+    assert.match(auto, /^root ::= call "<\/tool_call>" more$/m);
+    assert.match(auto, /^more ::= \("\\n<tool_call>" call "<\/tool_call>"\)\?$/m);
+    assert.doesNotMatch(toolCallGrammar(tools, { start: "open" }), /more/);
+    assert.throws(() => toolCallGrammar(tools, { start: "open", maxCalls: 0 }), /at least 1/);
   });
 });
 
@@ -104,6 +124,29 @@ describe("local engine tool-call format", () => {
     assert.ok(!unknown.ok && /no tool named rm/.test(unknown.message));
     const broken = parseToolCall('<tool_call>{"name":', tools);
     assert.ok(!broken.ok && /not JSON/.test(broken.message));
+  });
+
+  it("reads several calls of a turn, and reports a cut-off or stray tail as a call that failed", () => {
+    const a = '<tool_call>{"name":"read_file","arguments":{"path":"a"}}</tool_call>';
+    const b = '<tool_call>{"name":"read_file","arguments":{"path":"b"}}</tool_call>';
+    const both = parseToolCalls(`${a}\n${b}`, tools);
+    assert.deepEqual(
+      both.map((c) => (c.ok ? c.arguments : c.message)),
+      [{ path: "a" }, { path: "b" }],
+    );
+    assert.deepEqual(
+      both.map((c) => [c.complete, c.text]),
+      [
+        [true, a],
+        [true, b],
+      ],
+    );
+    const cut = parseToolCalls(`${a}\n<tool_call>{"name":"read_`, tools);
+    assert.equal(cut.length, 2);
+    assert.equal(cut[1]?.complete, false);
+    const stray = parseToolCalls(`${a} and then some`, tools);
+    assert.equal(stray.length, 2);
+    assert.equal(stray[1]?.ok, false);
   });
 
   it("flattens tool calls and results into the three chat roles, tools listed in the system turn", () => {

@@ -46,9 +46,20 @@ describe("remote engine server: requests", () => {
       { role: "tool", toolCallId: "c1", name: "read_file", content: "text of a" },
     ]);
     assert.equal(parsed.request.toolChoice, "required", "forcing one function is required over that function");
+    assert.equal(parsed.request.parallelToolCalls, undefined);
     assert.equal(parsed.request.maxTokens, 12);
     assert.deepEqual(parsed.request.stop, ["END"]);
     assert.deepEqual([parsed.stream, parsed.includeUsage], [true, true]);
+  });
+
+  it("reads parallel_tool_calls", () => {
+    const parsed = parseChatBody({
+      messages: [{ role: "user", content: "x" }],
+      tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
+      parallel_tool_calls: false,
+    });
+    assert.ok(parsed.kind === "chat");
+    assert.equal(parsed.request.parallelToolCalls, false);
   });
 
   it("turns a prediction into an edit request", () => {
@@ -70,6 +81,7 @@ describe("remote engine server: requests", () => {
     );
     rejects({ messages: [{ role: "user", content: "x" }], temperature: 7 }, /^temperature$/);
     rejects({ messages: [{ role: "user", content: "x" }], n: 2 }, /^n$/);
+    rejects({ messages: [{ role: "user", content: "x" }], parallel_tool_calls: "no" }, /^parallel_tool_calls$/);
     rejects(
       { messages: [{ role: "user", content: "x" }], tool_choice: { type: "function", function: { name: "f" } } },
       /^tool_choice$/,
