@@ -8,6 +8,7 @@
  */
 import { LocalEngine, collect, copyChain, corruptChain, corruptionPositions, type ChatRequest } from "@bora/inference";
 import type { BenchOptions } from "./index.js";
+import { StepAligner } from "../../inference/src/local/stepAligner.js";
 import { ensureTestModel } from "../support/testModels.js";
 
 const median = (values: number[]): number => {
@@ -53,7 +54,7 @@ export async function run(options: BenchOptions): Promise<void> {
   options.log(await engine.describe());
   try {
     await overhead(engine, modelPath, options, common, quick ? 256 : 128, 10);
-    await parallel4(engine, options, common, quick ? 128 : 32);
+    await parallel4(engine, modelPath, options, common, quick ? 128 : 32);
     await prefixReuse(engine, options, common, repeats);
     await cancelMs(engine, options, common, repeats);
     await interactiveUnderLoad(engine, options, common, quick ? 64 : 24, repeats);
@@ -147,38 +148,59 @@ async function overhead(
  * the engine fills them. Where a step is memory- or launch-bound (a GPU, a larger model on a CPU
  * without AMX), full batches are what this figure rewards.
  */
-async function parallel4(engine: LocalEngine, options: BenchOptions, common: Common, tokens: number): Promise<void> {
+async function parallel4(
+  engine: LocalEngine,
+  modelPath: string,
+  options: BenchOptions,
+  common: Common,
+  tokens: number,
+): Promise<void> {
   const request = (i: number): ChatRequest => ({
     messages: [{ role: "user", content: filler(`parallel ${i}`, 10) }],
     maxTokens: tokens,
   });
   // The figure is end to end, prefill included. `decodeOnly` leaves out the time to the last first
   // token (the prompts share one prefill batch), as a check of what batching does for decoding.
-  const rate = async (count: number, offset: number): Promise<{ all: number; decode: number }> => {
+  // The same engine with the step aligner off, measured in the same rounds: what aligning buys here.
+  const status = await engine.status();
+  const unaligned = await LocalEngine.open({
+    modelPath,
+    gpu: "auto",
+    sequences: status.sequences,
+    contextSize: status.contextSize,
+    alignDecodeSteps: false,
+  });
+  const rate = async (count: number, offset: number, on = engine): Promise<{ all: number; decode: number }> => {
     const started = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: count }, (_, i) => collect(engine.chat(request(offset + i)))),
-    );
+    const results = await Promise.all(Array.from({ length: count }, (_, i) => collect(on.chat(request(offset + i)))));
     const elapsed = performance.now() - started;
     const total = results.reduce((sum, r) => sum + r.usage.completionTokens, 0);
     const prefill = Math.max(...results.map((r) => r.timing.ttftMs));
     return { all: (total * 1000) / elapsed, decode: ((total - count) * 1000) / (elapsed - prefill) };
   };
   await rate(1, 100);
+  await rate(4, 200, unaligned);
   const one: { all: number; decode: number }[] = [];
   const four: { all: number; decode: number }[] = [];
+  const fourUnaligned: { all: number; decode: number }[] = [];
   let groups = 0;
   let steps = 0;
-  for (let i = 0; i < 5; i++) {
-    one.push(await rate(1, i));
-    const before = (await engine.status()).batching;
-    four.push(await rate(4, 10 + 4 * i));
-    const after = (await engine.status()).batching;
-    groups += after.groups - before.groups;
-    steps += after.steps - before.steps;
+  try {
+    for (let i = 0; i < 5; i++) {
+      one.push(await rate(1, i));
+      const before = (await engine.status()).batching;
+      four.push(await rate(4, 10 + 4 * i));
+      const after = (await engine.status()).batching;
+      groups += after.groups - before.groups;
+      steps += after.steps - before.steps;
+      fourUnaligned.push(await rate(4, 10 + 4 * i, unaligned));
+    }
+  } finally {
+    await unaligned.dispose();
   }
   const all = (rates: { all: number }[]): number[] => rates.map((r) => r.all);
   const decode = (rates: { decode: number }[]): number[] => rates.map((r) => r.decode);
+  const ceiling = await rawParallelCeiling(modelPath, status, tokens, 5);
   options.report({
     name: "parallel4",
     value: round(ratio(all(four), all(one))),
@@ -189,9 +211,84 @@ async function parallel4(engine: LocalEngine, options: BenchOptions, common: Com
     decodeOnly: round(ratio(decode(four), decode(one))),
     // Decode steps per group the engine released together (4 = every batch full; see stepAligner.ts).
     batchWidth: round(steps / groups, 2),
+    unalignedFourTokS: round(median(all(fourUnaligned)), 1),
+    alignedGain: round(ratio(all(four), all(fourUnaligned))),
+    // node-llama-cpp alone, 4 evaluate() loops kept in step ÷ 1 loop, decode only: the most any
+    // engine on it gets from batching on this machine.
+    rawDecodeCeiling: round(ceiling),
     tokens,
     goal: ">= 1.2",
   });
+}
+
+/**
+ * Decode tok/s of 4 raw node-llama-cpp `evaluate()` loops whose steps are kept in line (so every
+ * batch is 4 wide) ÷ 1 loop, median of `pairs` alternated runs.
+ */
+async function rawParallelCeiling(
+  modelPath: string,
+  status: { backend: string; contextSize: number; sequences: number; threads: number },
+  tokens: number,
+  pairs: number,
+): Promise<number> {
+  const { getLlama } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: status.backend === "cpu" ? false : "auto", build: "never", skipDownload: true });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({
+    contextSize: status.contextSize,
+    sequences: status.sequences,
+    threads: status.threads,
+  });
+  const sequences = Array.from({ length: Math.min(4, status.sequences) }, () => context.getSequence());
+  const loop = async (index: number, aligner: StepAligner): Promise<{ n: number; first: number; last: number }> => {
+    const sequence = sequences[index]!;
+    await sequence.clearHistory();
+    const prompt = [
+      ...(model.tokens.bos !== null ? [model.tokens.bos] : []),
+      ...model.tokenize(filler(`raw ${index} ${Math.random()}`, 10), false, "trimLeadingSpace"),
+    ];
+    const member = aligner.join();
+    const iterator = sequence.evaluate(prompt, { temperature: 0 });
+    let n = 0;
+    let first = 0;
+    let last = 0;
+    try {
+      while (n < tokens) {
+        await member.ready();
+        const next = await iterator.next();
+        member.stepped();
+        if (next.done === true) break;
+        last = performance.now();
+        if (n++ === 0) first = last;
+      }
+    } finally {
+      member.leave();
+      await iterator.return();
+    }
+    return { n, first, last };
+  };
+  const decodeRate = async (count: number): Promise<number> => {
+    const aligner = new StepAligner();
+    const runs = await Promise.all(Array.from({ length: count }, (_, i) => loop(i, aligner)));
+    const start = Math.max(...runs.map((r) => r.first));
+    const end = Math.max(...runs.map((r) => r.last));
+    const decoded = runs.reduce((sum, r) => sum + r.n - 1, 0);
+    return (decoded * 1000) / (end - start);
+  };
+  try {
+    await decodeRate(1);
+    const one: number[] = [];
+    const four: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      one.push(await decodeRate(1));
+      four.push(await decodeRate(sequences.length));
+    }
+    return ratio(four, one);
+  } finally {
+    await context.dispose();
+    await model.dispose();
+    await llama.dispose();
+  }
 }
 
 /** TTFT with nothing cached ÷ TTFT with a shared 1000-token prefix already in a sequence. */

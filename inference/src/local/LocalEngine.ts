@@ -172,7 +172,7 @@ export class LocalEngine implements Engine {
   private readonly inflight: (Promise<unknown> | undefined)[];
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private readonly paused = new Set<Job>();
-  private readonly aligner = new StepAligner();
+  private readonly aligner: StepAligner;
   private disposed = false;
   private chunkTokens: number;
   private callIds = 0;
@@ -193,6 +193,7 @@ export class LocalEngine implements Engine {
       prefillChunkMs: number;
       defaultMaxTokens: number | undefined;
       grammarLimits: GrammarLimits | undefined;
+      alignDecodeSteps: boolean;
     },
     private readonly releaseLlama: () => void,
     name: string,
@@ -200,6 +201,7 @@ export class LocalEngine implements Engine {
     preempt: boolean,
   ) {
     this.scheduler = new Scheduler<Job>({ slots: sequences.length, maxQueued, preempt });
+    this.aligner = new StepAligner(undefined, settings.alignDecodeSteps);
     this.inflight = sequences.map(() => undefined);
     this.chunkTokens = Math.min(64, context.batchSize);
     this.info = {
@@ -279,6 +281,7 @@ export class LocalEngine implements Engine {
           prefillChunkMs: options.prefillChunkMs ?? 100,
           defaultMaxTokens: options.defaultMaxTokens,
           grammarLimits: options.grammarLimits,
+          alignDecodeSteps: options.alignDecodeSteps ?? true,
         },
         unsubscribe,
         name,

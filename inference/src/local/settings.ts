@@ -34,6 +34,11 @@ export interface LocalEngineOptions {
    * that an abort or an interactive request waits at most one chunk. Defaults to 100.
    */
   prefillChunkMs?: number;
+  /**
+   * Whether generating sequences wait for each other so that their decode steps share one batch
+   * (see `stepAligner.ts`). Off only to measure what it buys. Defaults to true.
+   */
+  alignDecodeSteps?: boolean;
   /** Most tokens generated when a request sets no `maxTokens`. Defaults to the rest of the context. */
   defaultMaxTokens?: number;
   /** Bounds for grammar-constrained tool calls, where a tool's schema sets none. Defaults to the grammar's own limits. */

@@ -86,4 +86,12 @@ describe("local engine step aligner", () => {
     assert.equal(aligner.members, 2);
     assert.equal(aligner.stats.steps, 3);
   });
+
+  it("when disabled, lets every step go at once, each a group of its own", async () => {
+    const aligner = new StepAligner(1000, false);
+    const [a, b] = [aligner.join(), aligner.join()];
+    assert.equal(await settlesSoon(a.ready()), true);
+    assert.equal(await settlesSoon(b.ready()), true);
+    assert.deepEqual(aligner.stats, { groups: 2, steps: 2, timedOut: 0 });
+  });
 });
