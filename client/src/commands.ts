@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import type { Ctx } from "./ctx.js";
 import { pullModelCommand } from "./pullModel.js";
+import { setRemoteApiKeyCommand } from "./secrets.js";
 
 type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -9,6 +10,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   "bora.restartHost": (ctx) => () => ctx.restart(),
   "bora.showLogs": (ctx) => () => ctx.log.show(),
   "bora.pullModel": (ctx) => () => pullModelCommand(ctx.languageClient, ctx.log),
+  "bora.setRemoteApiKey": (ctx) => () => setRemoteApiKeyCommand(ctx.extension.secrets),
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -6,6 +6,7 @@
 import { PROTOCOL_VERSION, Status, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
 import { createHostClient, type HostClient } from "./hostClient.js";
+import { isBoraSecret, sendSecrets } from "./secrets.js";
 import { StatusBar } from "./statusBar.js";
 
 export class Ctx implements vscode.Disposable {
@@ -21,7 +22,13 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel("Bora", { log: true });
     this.statusBar = new StatusBar();
-    this.extensionBag.push(this.log, this.statusBar);
+    this.extensionBag.push(
+      this.log,
+      this.statusBar,
+      extension.secrets.onDidChange((event) => {
+        if (isBoraSecret(event.key)) void sendSecrets(this.client, extension.secrets, this.log, true);
+      }),
+    );
   }
 
   pushExtension(disposable: vscode.Disposable): void {
@@ -90,6 +97,7 @@ export class Ctx implements vscode.Disposable {
         `The Bora agent host speaks protocol ${version.protocolVersion}, this extension ${PROTOCOL_VERSION}. Update one of them.`,
       );
     }
+    await sendSecrets(client, this.extension.secrets, this.log, false);
   }
 
   private async doStop(): Promise<void> {
@@ -114,9 +122,15 @@ export class Ctx implements vscode.Disposable {
       return;
     }
     this.lastEngineError = error;
-    void vscode.window.showWarningMessage(`Bora: ${error}`, "Open Settings", "Open Logs").then((choice) => {
+    const keyProblem = /API key/.test(error);
+    const buttons = [...(keyProblem ? ["Set API Key"] : []), "Open Settings", "Open Logs"];
+    void vscode.window.showWarningMessage(`Bora: ${error}`, ...buttons).then((choice) => {
+      if (choice === "Set API Key") void vscode.commands.executeCommand("bora.setRemoteApiKey");
       if (choice === "Open Settings")
-        void vscode.commands.executeCommand("workbench.action.openSettings", "bora.models");
+        void vscode.commands.executeCommand(
+          "workbench.action.openSettings",
+          keyProblem ? "bora.remote" : "bora.models",
+        );
       if (choice === "Open Logs") this.log.show();
     });
   }

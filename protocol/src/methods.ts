@@ -6,6 +6,7 @@
  * import the namespace. `PROTOCOL.md` lists the same methods; a unit test keeps the two in step.
  */
 import { NotificationType, RequestType, type WorkDoneProgressParams } from "vscode-languageserver-protocol";
+import type { SealedSecret } from "./sealedSecret.js";
 
 /**
  * The version of this protocol. Bumped on any change that an older peer would misread.
@@ -106,4 +107,36 @@ export interface PullModelResult {
 export namespace PullModel {
   export const method = "bora/pullModel" as const;
   export const type = new RequestType<PullModelParams, PullModelResult, void>(method);
+}
+
+/** Secrets the extension keeps in the editor's secret storage and hands to the host. */
+export const SECRET_NAMES = ["remote.apiKey"] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+export interface SetSecretParams {
+  /** `remote.apiKey`: the bearer key for the remote engine's server. */
+  name: SecretName;
+  /** The secret sealed to the host's `secretKey` (see `sealedSecret.ts`), or `null` to forget it. */
+  sealed: SealedSecret | null;
+}
+
+/** What the host offers in `initialize` under `capabilities.experimental.bora`. */
+export interface BoraServerCapabilities {
+  protocolVersion: string;
+  capabilities: string[];
+  /** X25519 public key (base64 SPKI DER) that `bora/setSecret` values are sealed to. */
+  secretKey: string;
+}
+
+/**
+ * `bora/setSecret` — client → host request.
+ *
+ * Hands the host a secret from the editor's secret storage, after every host start and on every
+ * change, sealed so that a message trace does not show it. The host keeps it in memory only: never
+ * on disk, in a log, a transcript or a prompt. A changed remote API key reconnects the remote
+ * engine. Unknown names and values that do not open are refused with `InvalidParams`.
+ */
+export namespace SetSecret {
+  export const method = "bora/setSecret" as const;
+  export const type = new RequestType<SetSecretParams, null, void>(method);
 }

@@ -1,7 +1,8 @@
 /**
  * The extension in a real VS Code: it starts the agent host, the status bar shows the host as
  * ready (so client → host over LSP works inside VS Code), the logs are one command away, a
- * restart brings a new host up, and a crash is shown with a way to the logs and no restart loop.
+ * restart brings a new host up, a remote API key goes from the secret storage to every new host
+ * without being logged, and a crash is shown with a way to the logs and no restart loop.
  */
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -65,6 +66,27 @@ describe("Bora in a real VS Code (code-server + Chromium)", function () {
     assert.equal(after.length, 1, "one host after the restart");
     assert.notEqual(after[0], before[0], "a new host process");
     await statusItem().filter({ hasText: "Bora: ready" }).waitFor({ timeout: 30_000 });
+  });
+
+  it("keeps a remote API key from Bora: Set Remote API Key in secret storage and hands it to every new host", async () => {
+    const key = "e2e-remote-key-7d3a91c0";
+    await runCommand(vscode.page, "Bora: Set Remote API Key");
+    const box = vscode.page.locator(".quick-input-widget input[type='password']");
+    await box.waitFor({ timeout: 15_000 });
+    await box.fill(key);
+    await box.press("Enter");
+    await vscode.page
+      .locator(".notifications-toasts .notification-toast", { hasText: "remote API key was saved" })
+      .waitFor({ timeout: 15_000 });
+    await runCommand(vscode.page, "Bora: Show Logs");
+    await waitForPanelText(vscode.page, /secret remote\.apiKey received from the editor/);
+    // A new host gets it again, from the secret storage, without asking.
+    await runCommand(vscode.page, "Bora: Restart Agent Host");
+    await statusItem().filter({ hasText: "Bora: ready" }).waitFor({ timeout: 30_000 });
+    await runCommand(vscode.page, "Bora: Show Logs");
+    const text = await waitForPanelText(vscode.page, /received from the editor[\s\S]*received from the editor/);
+    assert.doesNotMatch(text, new RegExp(key), "the key is never logged");
+    await vscode.screenshot("04-remote-api-key");
   });
 
   it("shows a crashed host with an Open Logs button and does not restart it on its own", async () => {

@@ -8,13 +8,22 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { PullModel, Status, type StatusParams } from "@bora/protocol";
+import {
+  PullModel,
+  SecretOpener,
+  SetSecret,
+  Status,
+  sealSecret,
+  type BoraServerCapabilities,
+  type StatusParams,
+} from "@bora/protocol";
 import {
   ConfigurationRequest,
   DidChangeConfigurationNotification,
   ExitNotification,
   InitializeRequest,
   InitializedNotification,
+  LogMessageNotification,
   CancellationTokenSource,
   ShutdownRequest,
   WorkDoneProgress,
@@ -28,6 +37,10 @@ import { ensureTestModel } from "../support/testModels.js";
 interface Started {
   host: HostProcess;
   statuses: StatusParams[];
+  /** What the host offered under `capabilities.experimental.bora`. */
+  bora: BoraServerCapabilities;
+  /** Every line the host logged to the client. */
+  logs: string[];
 }
 
 /** Starts a host whose client answers workspace/configuration with `settings()` (so a test can change them). */
@@ -37,14 +50,19 @@ async function startWithSettings(settings: () => unknown, env: NodeJS.ProcessEnv
   host.connection.onNotification(Status.type, (s) => {
     statuses.push(s);
   });
+  const logs: string[] = [];
+  host.connection.onNotification(LogMessageNotification.type, (m) => {
+    logs.push(m.message);
+  });
   host.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => settings()));
-  await host.connection.sendRequest(InitializeRequest.type, {
+  const initialized = await host.connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
     rootUri: null,
     capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
   });
   await host.connection.sendNotification(InitializedNotification.type, {});
-  return { host, statuses };
+  const bora = (initialized.capabilities.experimental as { bora: BoraServerCapabilities }).bora;
+  return { host, statuses, bora, logs };
 }
 
 async function stop({ host }: Started): Promise<number | null> {
@@ -131,6 +149,77 @@ describe("host engine from settings", function () {
       );
       assert.equal(ready.engine.model, "scripted-model");
       assert.equal(await stop(started), 0);
+    } finally {
+      server.kill("SIGTERM");
+      await exitOf(server);
+    }
+  });
+
+  it("takes the remote API key sealed over bora/setSecret, reconnects with it, and never logs it", async () => {
+    const script = path.join(modelsDir, "script-key.json");
+    writeFileSync(script, JSON.stringify({ turns: [{ content: "hello" }] }));
+    const token = "bora-test-token-5f9c2e71d04a";
+    const tokenFile = path.join(modelsDir, "token");
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const server = spawnCli([
+      "engine",
+      "serve",
+      "--engine",
+      `script:${script}`,
+      "--model-name",
+      "scripted-model",
+      "--listen",
+      "127.0.0.1:0",
+      "--token-file",
+      tokenFile,
+    ]);
+    let serverOut = "";
+    server.stdout.on("data", (d: Buffer) => (serverOut += d.toString()));
+    server.stderr.on("data", (d: Buffer) => (serverOut += d.toString()));
+    try {
+      const url = await waitFor(
+        "engine server URL",
+        () => /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(serverOut)?.[1],
+        30_000,
+      );
+      const settings = {
+        engine: "remote",
+        models: { chat: "scripted-model" },
+        remote: { preset: "bora", baseUrl: url },
+      };
+      const started = await startWithSettings(() => settings, env);
+      const { connection } = started.host;
+      const refused = await waitFor("engine error without a key", () =>
+        started.statuses.find((s) => s.engine.state === "error"),
+      );
+      assert.match(refused.engine.error ?? "", /API key/);
+      assert.match(refused.engine.error ?? "", /run 'Bora: Set Remote API Key' in VS Code/);
+
+      const send = (name: string, sealed: unknown): Promise<null> =>
+        connection.sendRequest(SetSecret.type, { name, sealed } as never);
+      const invalid = (error: unknown): boolean => (error as { code?: number }).code === -32602;
+      await assert.rejects(send("github.token", null), invalid, "unknown secret names are refused");
+      await assert.rejects(send("remote.apiKey", token), invalid, "a bare value is refused: it must come sealed");
+      const foreign = sealSecret(new SecretOpener().publicKey, "remote.apiKey", token);
+      await assert.rejects(send("remote.apiKey", foreign), invalid, "sealed to another key");
+      const sealed = sealSecret(started.bora.secretKey, "remote.apiKey", token);
+      assert.doesNotMatch(JSON.stringify(sealed), new RegExp(token), "the wire carries no plain key");
+
+      const errorsBefore = started.statuses.length;
+      await send("remote.apiKey", sealed);
+      const ready = await waitFor("remote engine ready with the key", () =>
+        started.statuses.slice(errorsBefore).find((s) => s.engine.state === "ready"),
+      );
+      assert.equal(ready.engine.kind, "remote");
+
+      const readyAt = started.statuses.length;
+      await send("remote.apiKey", null);
+      await waitFor("refused again once the key is cleared", () =>
+        started.statuses.slice(readyAt).find((s) => s.engine.state === "error"),
+      );
+      assert.equal(await stop(started), 0);
+      assert.ok(started.logs.some((l) => /secret remote\.apiKey received/.test(l)));
+      for (const line of [...started.logs, started.host.stderr()]) assert.doesNotMatch(line, new RegExp(token));
     } finally {
       server.kill("SIGTERM");
       await exitOf(server);

@@ -66,10 +66,13 @@ describe("agent host over stdio (a real LSP connection to the built host)", func
       openClose: true,
       change: TextDocumentSyncKind.Incremental,
     });
-    assert.deepEqual((result.capabilities.experimental as { bora: unknown }).bora, {
+    const { secretKey, ...bora } = (result.capabilities.experimental as { bora: { secretKey: string } }).bora;
+    assert.deepEqual(bora, {
       protocolVersion: PROTOCOL_VERSION,
       capabilities: ["status", "engine.local", "engine.remote"],
     });
+    // An X25519 public key in SPKI DER (12 bytes of header, 32 of key), new for every host process.
+    assert.equal(Buffer.from(secretKey, "base64").length, 44);
   });
 
   it("sends bora/status with the host ready after initialized", async () => {

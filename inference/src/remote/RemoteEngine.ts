@@ -48,6 +48,11 @@ export interface RemoteEngineOptions {
    * variables that is set (`BORA_REMOTE_API_KEY`, then e.g. `MISTRAL_API_KEY`), else none.
    */
   apiKey?: string;
+  /**
+   * How a user sets the key where this engine runs, for the message of a refused or missing key,
+   * e.g. "run 'Bora: Set Remote API Key' in VS Code". The environment variables are always named.
+   */
+  apiKeySource?: string;
   /** Environment to read the key from. Defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Context window reported in `info`. Defaults to what `/v1/models` reports (via `connect`), else 8192. */
@@ -106,6 +111,7 @@ export class RemoteEngine implements Engine {
   readonly preset: RemotePreset;
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
+  private readonly apiKeySource: string | undefined;
   private readonly policy: RetryPolicy;
   private readonly fetchImpl: typeof fetch;
   private readonly inFlight = new Set<AbortController>();
@@ -115,6 +121,7 @@ export class RemoteEngine implements Engine {
     this.preset = REMOTE_PRESETS[options.preset ?? "openai"];
     this.baseUrl = (options.baseUrl ?? this.preset.defaultBaseUrl).replace(/\/+$/, "");
     const env = options.env ?? process.env;
+    this.apiKeySource = options.apiKeySource;
     this.apiKey =
       options.apiKey ??
       this.preset.apiKeyEnv.map((name) => env[name]).find((v) => v !== undefined && v !== "") ??
@@ -260,9 +267,10 @@ export class RemoteEngine implements Engine {
 
   private apiKeyHint(): string {
     const envs = this.preset.apiKeyEnv.map((v) => `$${v}`).join(" or ");
+    const where = this.apiKeySource !== undefined ? `${this.apiKeySource}, or set ${envs}` : `set ${envs}`;
     return this.apiKey === undefined || this.apiKey === this.preset.placeholderApiKey
-      ? `No API key was sent: set bora.engine.remote.apiKey or ${envs}.`
-      : `Check the key in bora.engine.remote.apiKey or ${envs}.`;
+      ? `No API key was sent: ${where}.`
+      : `Check the API key: ${where}.`;
   }
 
   private sampling(request: GenerationOptions, seedField: "seed" | "random_seed"): Record<string, unknown> {

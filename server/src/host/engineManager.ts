@@ -41,9 +41,16 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Where a VS Code user sets the remote engine's key (named in the messages of a refused key). */
+export const REMOTE_API_KEY_SOURCE = "run 'Bora: Set Remote API Key' in VS Code";
+
 export class EngineManager {
   private engine: Engine | undefined;
   private applied: BoraSettings | undefined;
+  /** The kind the last start chose, so a new remote key reconnects only a remote engine. */
+  private chosenKind: "local" | "remote" | undefined;
+  /** From the editor's secret storage; held in memory only, never logged. */
+  private remoteApiKey: string | undefined;
   /** Settings changes are applied one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
   private status: EngineStatus = { state: "none" };
@@ -79,6 +86,24 @@ export class EngineManager {
     const step = async (): Promise<void> => {
       const settings = this.applied;
       if (settings === undefined || this.engine !== undefined) return;
+      await this.startEngine(settings);
+    };
+    const next = this.queue.then(step, step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Sets (or with `undefined` forgets) the remote engine's API key. A remote engine, running or
+   * refused, is reconnected with it; a local one is left alone.
+   */
+  setRemoteApiKey(key: string | undefined): Promise<void> {
+    const step = async (): Promise<void> => {
+      if (key === this.remoteApiKey) return;
+      this.remoteApiKey = key;
+      const settings = this.applied;
+      if (settings === undefined || this.chosenKind !== "remote") return;
+      await this.stopEngine();
       await this.startEngine(settings);
     };
     const next = this.queue.then(step, step);
@@ -129,6 +154,7 @@ export class EngineManager {
       this.setStatus({ state: "error", error: `Could not look up the model: ${describeError(error)}` });
       return;
     }
+    this.chosenKind = choice.kind === "unavailable" ? undefined : choice.kind;
     if (choice.kind === "unavailable") {
       logger.info(choice.message);
       this.setStatus(choice.reason === "unconfigured" ? { state: "none" } : { state: "error", error: choice.message });
@@ -154,6 +180,8 @@ export class EngineManager {
               ...(choice.baseUrl !== undefined ? { baseUrl: choice.baseUrl } : {}),
               model: choice.models.chat,
               ...(choice.models.fim !== undefined ? { fimModel: choice.models.fim } : {}),
+              ...(this.remoteApiKey !== undefined ? { apiKey: this.remoteApiKey } : {}),
+              apiKeySource: REMOTE_API_KEY_SOURCE,
               validator: new AjvToolValidator(),
               onRetry: ({ attempt, delayMs, reason }) =>
                 logger.warn(`remote engine: retry ${attempt} in ${delayMs} ms (${reason})`),

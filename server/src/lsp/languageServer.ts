@@ -3,10 +3,12 @@
  */
 import {
   PROTOCOL_VERSION,
+  SecretOpener,
   Status,
   Version,
   protocolCompatible,
   settingsFrom,
+  type BoraServerCapabilities,
   type VersionResult,
 } from "@bora/protocol";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -23,6 +25,7 @@ import type { EngineManager } from "../host/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
 import { registerModelHandlers } from "./modelHandlers.js";
+import { registerSecretHandlers } from "./secretHandlers.js";
 import { describeTransport, openTransport, type Transport } from "./transport.js";
 
 export interface RunningServer {
@@ -39,6 +42,7 @@ export async function startLanguageServer(
   const streams = await openTransport(transport, (reason) => logger.warn(`LSP input: ${reason}`));
   const connection = createConnection(streams.reader, streams.writer);
   const documents = new TextDocuments(TextDocument);
+  const secrets = new SecretOpener();
   let canPullConfiguration = false;
   let greeting = "";
   /** Settings given in `initializationOptions.settings`, for LSP clients that cannot answer workspace/configuration. */
@@ -56,7 +60,13 @@ export async function startLanguageServer(
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-        experimental: { bora: { protocolVersion: PROTOCOL_VERSION, capabilities: host.capabilities } },
+        experimental: {
+          bora: {
+            protocolVersion: PROTOCOL_VERSION,
+            capabilities: host.capabilities,
+            secretKey: secrets.publicKey,
+          } satisfies BoraServerCapabilities,
+        },
       },
       serverInfo: { name: "bora-agent-host", version: HOST_VERSION },
     };
@@ -138,6 +148,7 @@ export async function startLanguageServer(
   });
 
   registerModelHandlers(connection, engines, logger);
+  registerSecretHandlers(connection, engines, logger, secrets);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };

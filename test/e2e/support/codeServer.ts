@@ -144,9 +144,19 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
 
 /** Runs a command from the command palette by its title, e.g. "Bora: Show Logs". */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget .quick-input-box input");
-  await input.waitFor({ timeout: 15_000 });
+  // F1 can be swallowed while focus sits somewhere that just closed (a quick input, a toast):
+  // Escape, then F1 again until the palette shows.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("F1");
+    try {
+      await input.waitFor({ state: "visible", timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
   await input.fill(`>${title}`);
   const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: title }).first();
   await row.waitFor({ timeout: 15_000 });

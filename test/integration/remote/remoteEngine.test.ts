@@ -142,10 +142,14 @@ describe("remote engine against OpenAI-compatible servers", function () {
       },
     });
     const secret = "sk-very-secret-value";
-    await assert.rejects(collect(engine({ apiKey: secret }).chat(ask)), (error: unknown) => {
+    const apiKeySource = "run 'Bora: Set Remote API Key' in VS Code";
+    await assert.rejects(collect(engine({ apiKey: secret, apiKeySource }).chat(ask)), (error: unknown) => {
       assert.ok(isRemoteEngineError(error, "unauthorized"));
       assert.equal(error.status, 401);
-      assert.match(error.message, /refused the API key.*Incorrect API key.*BORA_REMOTE_API_KEY or \$VLLM_API_KEY/);
+      assert.match(
+        error.message,
+        /refused the API key.*Incorrect API key.*run 'Bora: Set Remote API Key' in VS Code, or set \$BORA_REMOTE_API_KEY or \$VLLM_API_KEY/,
+      );
       assert.doesNotMatch(error.message, new RegExp(secret));
       return true;
     });
