@@ -53,15 +53,17 @@ export async function run(options: BenchOptions): Promise<void> {
   const common = { model: shape, threads: status.threads, backend: status.backend };
   options.log(await engine.describe());
   try {
-    await overhead(engine, modelPath, options, common, quick ? 256 : 128, 10);
-    await parallel4(engine, modelPath, options, common, quick ? 128 : 32);
-    await prefixReuse(engine, options, common, repeats);
-    await cancelMs(engine, options, common, repeats);
-    await interactiveUnderLoad(engine, options, common, quick ? 64 : 24, repeats);
+    if (options.wants("overhead")) await overhead(engine, modelPath, options, common, quick ? 256 : 128, 10);
+    if (options.wants("parallel4")) await parallel4(engine, modelPath, options, common, quick ? 128 : 32);
+    if (options.wants("prefixReuse")) await prefixReuse(engine, options, common, repeats);
+    if (options.wants("cancelMs")) await cancelMs(engine, options, common, repeats);
+    if (options.wants("interactiveUnderLoad"))
+      await interactiveUnderLoad(engine, options, common, quick ? 64 : 24, repeats);
   } finally {
     await engine.dispose();
   }
-  await predictedEdits(copyPath, options, quick ? 256 : 512);
+  if (options.wants("predictedEdit100") || options.wants("predictedEdit80"))
+    await predictedEdits(copyPath, options, quick ? 256 : 512);
 }
 
 type Common = Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <suite>...] [--quick]`: runs benchmark suites and prints one JSON line per
+ * `npm run bench [-- <suite>...] [--quick] [--only=<figure>,...]`: runs benchmark suites and prints one JSON line per
  * figure, `{"name": ..., "value": <number>, ...details}`. Every figure is a ratio measured side by
  * side in the same run, because these machines are too noisy for absolute times to mean much.
  *
@@ -12,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export interface BenchOptions {
   /** Smaller models and fewer tokens, so the whole run stays under a minute on 2 cores. */
   quick: boolean;
+  /** Whether the figure is wanted (`--only` names some; without it, all are). */
+  wants(figure: string): boolean;
   /** Prints one figure as a JSON line on stdout. */
   report(figure: { name: string; value: number; [detail: string]: unknown }): void;
   /** Progress for humans, on stderr. */
@@ -30,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
     .filter((f) => f.endsWith(".bench.ts"))
     .map((f) => f.replace(/\.bench\.ts$/, ""))
     .sort();
+  const only = argv
+    .filter((a) => a.startsWith("--only="))
+    .flatMap((a) => a.slice("--only=".length).split(","))
+    .filter((f) => f !== "");
   const asked = argv.filter((a) => !a.startsWith("--"));
   const unknown = asked.filter((a) => !available.includes(a));
   if (unknown.length > 0) {
@@ -43,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const options: BenchOptions = {
     quick,
+    wants: (figure) => only.length === 0 || only.includes(figure),
     report: (figure) => process.stdout.write(`${JSON.stringify({ suite: current, ...figure })}\n`),
     log: (message) => process.stderr.write(`[bench ${current}] ${message}\n`),
   };
