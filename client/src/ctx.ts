@@ -116,7 +116,7 @@ export class Ctx implements vscode.Disposable {
 
   /** Shows each new engine error once, with the buttons that fix it (the status bar keeps showing it). */
   private tellEngineError(status: StatusParams): void {
-    const error = status.engine.state === "error" ? status.engine.error : undefined;
+    const error = status.engine.state === "error" ? status.engine.problem?.message : undefined;
     if (error === undefined || error === this.lastEngineError) {
       this.lastEngineError = error;
       return;

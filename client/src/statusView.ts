@@ -42,7 +42,7 @@ export function statusView(phase: ClientPhase, status: StatusParams | undefined)
       ? "No model configured"
       : `Engine: ${engine.state}${engine.model ? ` (${engine.model})` : ""}${
           engine.lastTokensPerSecond !== undefined ? `, ${engine.lastTokensPerSecond.toFixed(1)} tok/s` : ""
-        }${engine.error ? ` — ${engine.error}` : ""}`;
+        }${engine.problem ? ` — ${engine.problem.message}` : ""}`;
   const tooltip = [`Agent host: ${status.host}`, engineLine, status.message].filter(Boolean).join("\n");
   switch (status.host) {
     case "ready":

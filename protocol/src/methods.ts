@@ -20,6 +20,33 @@ export type HostState = "starting" | "ready" | "degraded" | "stopping";
 /** What the inference engine is doing. `none` means no engine is configured yet. */
 export type EngineState = "none" | "loading" | "ready" | "error";
 
+/**
+ * What a user can do about a problem, as a button the client offers: `pullModel` runs
+ * **Bora: Pull Model…**, `setApiKey` **Bora: Set Remote API Key…**, `openSettings` opens the
+ * settings at `Problem.target`, `openLogs` shows the Bora log, `configureIntegration` (later) the
+ * integration's settings.
+ */
+export const PROBLEM_FIXES = ["pullModel", "setApiKey", "openSettings", "openLogs", "configureIntegration"] as const;
+export type ProblemFix = (typeof PROBLEM_FIXES)[number];
+
+/**
+ * A problem the host reports, the same object in `bora/status` and in a `ResponseError`'s `data`.
+ * `code` is stable for programs to branch on; `message` is worded for the front end that shows it.
+ */
+export interface Problem {
+  /** Stable identifier, e.g. `modelMissing`, `remoteUnauthorized`. */
+  code: string;
+  /** One or two sentences for the user: what is wrong and what to do. */
+  message: string;
+  /** The button that fixes it. Defaults to none. */
+  fix?: ProblemFix;
+  /**
+   * What the fix acts on: for `openSettings` the settings search (e.g. `bora.models.chat`), for
+   * `pullModel` the model reference to offer. Defaults to none.
+   */
+  target?: string;
+}
+
 export interface EngineStatus {
   state: EngineState;
   /** `local` for the in-process engine, `remote` for an OpenAI-compatible server. */
@@ -28,8 +55,8 @@ export interface EngineStatus {
   model?: string;
   /** Decode speed of the most recent generation, in tokens per second. */
   lastTokensPerSecond?: number;
-  /** Human-readable reason when `state` is `error`. */
-  error?: string;
+  /** Why the engine cannot run, when `state` is `error` (or `none` with something to do). */
+  problem?: Problem;
 }
 
 export interface StatusParams {

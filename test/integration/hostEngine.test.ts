@@ -99,7 +99,7 @@ describe("host engine from settings", function () {
   it("reports a missing model with the command that downloads it", async () => {
     const started = await startWithSettings(() => ({ models: { chat: "hf:bora-test/none/missing.gguf" } }), env);
     const failed = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
-    assert.match(failed.engine.error ?? "", /bora models pull hf:bora-test\/none\/missing\.gguf/);
+    assert.match(failed.engine.problem?.message ?? "", /bora models pull hf:bora-test\/none\/missing\.gguf/);
     assert.equal(started.host.child.exitCode, null, "the host stays up");
     assert.equal(await stop(started), 0);
   });
@@ -113,7 +113,7 @@ describe("host engine from settings", function () {
       () => started.statuses.find((s) => s.engine.state === "error"),
       30_000,
     );
-    assert.match(failed.engine.error ?? "", /GGUF/i);
+    assert.match(failed.engine.problem?.message ?? "", /GGUF/i);
     assert.equal(await stop(started), 0);
   });
 
@@ -192,8 +192,8 @@ describe("host engine from settings", function () {
       const refused = await waitFor("engine error without a key", () =>
         started.statuses.find((s) => s.engine.state === "error"),
       );
-      assert.match(refused.engine.error ?? "", /API key/);
-      assert.match(refused.engine.error ?? "", /run 'Bora: Set Remote API Key' in VS Code/);
+      assert.match(refused.engine.problem?.message ?? "", /API key/);
+      assert.match(refused.engine.problem?.message ?? "", /run 'Bora: Set Remote API Key' in VS Code/);
 
       const send = (name: string, sealed: unknown): Promise<null> =>
         connection.sendRequest(SetSecret.type, { name, sealed } as never);
@@ -264,7 +264,7 @@ describe("host engine from settings", function () {
       });
       const missing = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
       assert.match(
-        missing.engine.error ?? "",
+        missing.engine.problem?.message ?? "",
         new RegExp(`bora models pull ${url.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`),
       );
 

@@ -3,13 +3,13 @@
  * wants to hear about changes. The LSP layer turns changes into `bora/status` notifications.
  */
 import type { EngineStatus, HostState, StatusParams } from "@bora/protocol";
-import { ChildProcessRegistry } from "./childProcesses.js";
+import { Spawner } from "../workspace/spawner.js";
 import type { Logger } from "./logger.js";
 
 export type StatusListener = (status: StatusParams) => void;
 
 export class AgentHost {
-  readonly children = new ChildProcessRegistry();
+  readonly spawner = new Spawner();
   private state: HostState = "starting";
   private engine: EngineStatus = { state: "none" };
   private message: string | undefined;
@@ -47,7 +47,7 @@ export class AgentHost {
   /** Ends everything the host started. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.state !== "stopping") this.setState("stopping");
-    await this.children.killAll();
+    await this.spawner.killAll();
   }
 
   private emit(): void {

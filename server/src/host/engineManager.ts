@@ -151,13 +151,20 @@ export class EngineManager {
         (uri) => this.openers.lookup(uri),
       );
     } catch (error) {
-      this.setStatus({ state: "error", error: `Could not look up the model: ${describeError(error)}` });
+      this.setStatus({
+        state: "error",
+        problem: { code: "modelLookupFailed", message: `Could not look up the model: ${describeError(error)}` },
+      });
       return;
     }
     this.chosenKind = choice.kind === "unavailable" ? undefined : choice.kind;
     if (choice.kind === "unavailable") {
       logger.info(choice.message);
-      this.setStatus(choice.reason === "unconfigured" ? { state: "none" } : { state: "error", error: choice.message });
+      this.setStatus(
+        choice.reason === "unconfigured"
+          ? { state: "none" }
+          : { state: "error", problem: { code: "modelMissing", message: choice.message } },
+      );
       return;
     }
     const kind = choice.kind;
@@ -199,7 +206,7 @@ export class EngineManager {
       this.setStatus({ state: "ready", kind, model: shown });
     } catch (error) {
       logger.error(`the ${kind} engine did not start`, error);
-      this.setStatus({ state: "error", kind, model, error: describeError(error) });
+      this.setStatus({ state: "error", kind, model, problem: { code: "engineFailed", message: describeError(error) } });
     }
   }
 }

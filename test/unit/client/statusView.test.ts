@@ -26,7 +26,10 @@ describe("client status view", () => {
     assert.match(view.text, /Bora: ready · tiny$/);
   });
   it("flags an engine error even when the host is ready", () => {
-    const view = statusView("running", { host: "ready", engine: { state: "error", error: "model missing" } });
+    const view = statusView("running", {
+      host: "ready",
+      engine: { state: "error", problem: { code: "modelMissing", message: "model missing" } },
+    });
     assert.equal(view.error, true);
     assert.match(view.text, /\$\(warning\) Bora: ready · model error/);
     assert.match(view.tooltip, /model missing/);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChildProcessRegistry } from "../../server/src/host/childProcesses.js";
+import { Spawner } from "../../server/src/workspace/spawner.js";
 
 function alive(pid: number): boolean {
   try {
@@ -19,9 +19,9 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
   return check();
 }
 
-describe("child process registry (no orphans)", () => {
+describe("spawner (no orphans)", () => {
   it("kills every child's whole process group, grandchildren included", async () => {
-    const registry = new ChildProcessRegistry();
+    const registry = new Spawner();
     // Each shell starts a grandchild and prints its pid; killing only the shell would orphan it.
     const children = [1, 2].map(() =>
       registry.spawn("sh", ["-c", "sleep 300 & echo $!; wait"], { stdio: ["ignore", "pipe", "ignore"] }),
@@ -40,7 +40,7 @@ describe("child process registry (no orphans)", () => {
   });
 
   it("escalates to SIGKILL for a child that ignores SIGTERM", async () => {
-    const registry = new ChildProcessRegistry();
+    const registry = new Spawner();
     const child = registry.spawn("sh", ["-c", "trap '' TERM; echo ready; while :; do sleep 1; done"], {
       stdio: ["ignore", "pipe", "ignore"],
     });

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
-export class ChildProcessRegistry {
+export class Spawner {
   private readonly children = new Set<ChildProcess>();
 
   constructor() {
