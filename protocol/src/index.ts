@@ -1,4 +1,5 @@
 export * from "./methods.js";
+export * from "./problems.js";
 export * from "./settings.js";
 export { protocolCompatible } from "./compat.js";
-export { SecretOpener, sealSecret, type SealedSecret } from "./sealedSecret.js";
+export { SecretOpener, sealSecret, SealedSecret, MAX_SEALED_DATA_CHARS } from "./sealedSecret.js";

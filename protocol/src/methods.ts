@@ -1,70 +1,89 @@
 /**
  * Every custom LSP method between the Bora extension (client) and the agent host (server).
  *
- * Each method is a namespace holding its method string and its typed `RequestType` or
- * `NotificationType`. No method string is written anywhere else in the code base: both sides
- * import the namespace. `PROTOCOL.md` lists the same methods; a unit test keeps the two in step.
+ * Each method is a namespace holding its method string, who sends it (`direction`), the schema of
+ * its params (`params`, a TypeBox schema: plain JSON Schema that the TypeScript type derives from)
+ * and its typed `RequestType` or `NotificationType`. No method string is written anywhere else in
+ * the code base: both sides import the namespace. The host checks every incoming message against
+ * `params` before a handler runs (`server/src/lsp/params.ts`), so a handler only ever sees params
+ * that match it, with documented defaults filled in. `PROTOCOL.md` lists the same methods and
+ * params; a unit test keeps the two in step.
  */
-import { NotificationType, RequestType, type WorkDoneProgressParams } from "vscode-languageserver-protocol";
-import type { SealedSecret } from "./sealedSecret.js";
+import { Type, type Static } from "@sinclair/typebox";
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+import { Problem } from "./problems.js";
+import { stringEnum } from "./schema.js";
+import { SealedSecret } from "./sealedSecret.js";
 
 /**
  * The version of this protocol. Bumped on any change that an older peer would misread.
  * The host reports it in `bora/version`; the client warns when the major parts differ.
  */
-export const PROTOCOL_VERSION = "0.1.0";
+export const PROTOCOL_VERSION = "0.2.0";
 
+/** Who sends a method: the client to the host (the host checks its params) or the reverse. */
+export type Direction = "clientToHost" | "hostToClient";
+
+/**
+ * Longest model reference (`https://` URL, `hf:` reference or path) accepted. Real URLs with a
+ * signed query stay under 2 KiB; 8 KiB is what common servers accept in a request line.
+ */
+export const MAX_MODEL_URI_CHARS = 8192;
+/** Longest version string: semver with a pre-release and build part fits in well under 64. */
+export const MAX_VERSION_CHARS = 64;
+/** Longest store name of a model: a file name without `.gguf`; file systems allow 255 bytes. */
+export const MAX_MODEL_NAME_CHARS = 255;
+/** Longest `workDoneToken` string: clients use UUIDs (36 characters). */
+export const MAX_PROGRESS_TOKEN_CHARS = 256;
+
+/** The `workDoneToken` of LSP's `WorkDoneProgressParams`: the client's id for `$/progress` reports. */
+const WorkDoneToken = Type.Union([Type.Integer(), Type.String({ maxLength: MAX_PROGRESS_TOKEN_CHARS })], {
+  description: "Token for `$/progress` reports of this request (LSP `WorkDoneProgressParams`). Defaults to none.",
+});
+
+// --- bora/status -------------------------------------------------------------------------------
+
+export const HostState = Type.Union(
+  [Type.Literal("starting"), Type.Literal("ready"), Type.Literal("degraded"), Type.Literal("stopping")],
+  { description: "What the agent host is doing as a whole." },
+);
 /** What the agent host is doing as a whole. */
-export type HostState = "starting" | "ready" | "degraded" | "stopping";
+export type HostState = Static<typeof HostState>;
 
+export const EngineState = Type.Union(
+  [Type.Literal("none"), Type.Literal("loading"), Type.Literal("ready"), Type.Literal("error")],
+  { description: "What the inference engine is doing; `none` means no engine is configured yet." },
+);
 /** What the inference engine is doing. `none` means no engine is configured yet. */
-export type EngineState = "none" | "loading" | "ready" | "error";
+export type EngineState = Static<typeof EngineState>;
 
-/**
- * What a user can do about a problem, as a button the client offers: `pullModel` runs
- * **Bora: Pull Model…**, `setApiKey` **Bora: Set Remote API Key…**, `openSettings` opens the
- * settings at `Problem.target`, `openLogs` shows the Bora log, `configureIntegration` (later) the
- * integration's settings.
- */
-export const PROBLEM_FIXES = ["pullModel", "setApiKey", "openSettings", "openLogs", "configureIntegration"] as const;
-export type ProblemFix = (typeof PROBLEM_FIXES)[number];
-
-/**
- * A problem the host reports, the same object in `bora/status` and in a `ResponseError`'s `data`.
- * `code` is stable for programs to branch on; `message` is worded for the front end that shows it.
- */
-export interface Problem {
-  /** Stable identifier, e.g. `modelMissing`, `remoteUnauthorized`. */
-  code: string;
-  /** One or two sentences for the user: what is wrong and what to do. */
-  message: string;
-  /** The button that fixes it. Defaults to none. */
-  fix?: ProblemFix;
-  /**
-   * What the fix acts on: for `openSettings` the settings search (e.g. `bora.models.chat`), for
-   * `pullModel` the model reference to offer. Defaults to none.
-   */
-  target?: string;
-}
-
-export interface EngineStatus {
-  state: EngineState;
-  /** `local` for the in-process engine, `remote` for an OpenAI-compatible server. */
-  kind?: "local" | "remote";
-  /** Display name of the loaded model, when one is loaded. */
-  model?: string;
-  /** Decode speed of the most recent generation, in tokens per second. */
-  lastTokensPerSecond?: number;
+export const EngineStatus = Type.Object({
+  state: EngineState,
+  kind: Type.Optional(
+    Type.Union([Type.Literal("local"), Type.Literal("remote")], {
+      description: "`local` for the in-process engine, `remote` for an OpenAI-compatible server.",
+    }),
+  ),
+  model: Type.Optional(Type.String({ description: "Display name of the loaded model, when one is loaded." })),
+  lastTokensPerSecond: Type.Optional(
+    Type.Number({ description: "Decode speed of the most recent generation, in tokens per second." }),
+  ),
   /** Why the engine cannot run, when `state` is `error` (or `none` with something to do). */
-  problem?: Problem;
-}
+  problem: Type.Optional(Problem),
+});
+export type EngineStatus = Static<typeof EngineStatus>;
 
-export interface StatusParams {
-  host: HostState;
-  engine: EngineStatus;
-  /** Short text for the status bar tooltip, e.g. why the host is degraded. */
-  message?: string;
-}
+export const StatusParams = Type.Object(
+  {
+    host: HostState,
+    engine: EngineStatus,
+    message: Type.Optional(
+      Type.String({ description: "Short text for the status bar tooltip, e.g. why the host is degraded." }),
+    ),
+  },
+  { examples: [{ host: "ready", engine: { state: "ready", kind: "local", model: "qwen2.5-coder-1.5b" } }] },
+);
+export type StatusParams = Static<typeof StatusParams>;
 
 /**
  * `bora/status` — host → client notification.
@@ -74,13 +93,26 @@ export interface StatusParams {
  */
 export namespace Status {
   export const method = "bora/status" as const;
+  export const direction: Direction = "hostToClient";
+  export const params = StatusParams;
   export const type = new NotificationType<StatusParams>(method);
 }
 
-export interface VersionParams {
-  /** The protocol version the client was built against. */
-  clientProtocolVersion: string;
-}
+// --- bora/version ------------------------------------------------------------------------------
+
+export const VersionParams = Type.Object(
+  {
+    clientProtocolVersion: Type.Optional(
+      Type.String({
+        maxLength: MAX_VERSION_CHARS,
+        description:
+          "The protocol version the client was built against. Defaults to none: the host then has nothing to judge and reports `compatible: true`.",
+      }),
+    ),
+  },
+  { examples: [{ clientProtocolVersion: PROTOCOL_VERSION }] },
+);
+export type VersionParams = Static<typeof VersionParams>;
 
 export interface VersionResult {
   /** The agent host's own package version. */
@@ -97,21 +129,44 @@ export interface VersionResult {
  * `bora/version` — client → host request.
  *
  * Asked once after the connection is up, so the client can tell the user when the extension and
- * the host disagree about the protocol (e.g. a remote host of another release).
+ * the host disagree about the protocol (e.g. a remote host of another release). Any LSP client may
+ * ask it with `{}`.
  */
 export namespace Version {
   export const method = "bora/version" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = VersionParams;
   export const type = new RequestType<VersionParams, VersionResult, void>(method);
 }
 
-export interface PullModelParams extends WorkDoneProgressParams {
-  /** A GGUF file path, an `https://` URL or `hf:<owner>/<repo>/<file>.gguf`. */
-  uri: string;
-  /** Expected SHA-256 in hex; the pull fails when the file does not match. */
-  sha256?: string;
-  /** Name in the model store. Defaults to the file name without `.gguf`. */
-  name?: string;
-}
+// --- bora/pullModel ----------------------------------------------------------------------------
+
+export const PullModelParams = Type.Object(
+  {
+    uri: Type.String({
+      minLength: 1,
+      maxLength: MAX_MODEL_URI_CHARS,
+      description: "A GGUF file path, an `https://` URL or `hf:<owner>/<repo>/<file>.gguf`.",
+    }),
+    sha256: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        pattern: "^[0-9a-fA-F]{64}$",
+        description: "Expected SHA-256 in hex; the pull fails when the file does not match. Defaults to none.",
+      }),
+    ),
+    name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_MODEL_NAME_CHARS,
+        description: "Name in the model store. Defaults to the file name without `.gguf`.",
+      }),
+    ),
+    workDoneToken: Type.Optional(WorkDoneToken),
+  },
+  { examples: [{ uri: "hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf" }] },
+);
+export type PullModelParams = Static<typeof PullModelParams>;
 
 export interface PullModelResult {
   name: string;
@@ -129,23 +184,34 @@ export interface PullModelResult {
  *
  * Downloads a model into the host's model store (resuming an interrupted download, verifying it),
  * reporting bytes, rate and time left as `$/progress` on the request's `workDoneToken`; cancelled
- * with `$/cancelRequest`. When the engine was waiting for this model, the host starts it.
+ * with `$/cancelRequest`. When the engine was waiting for this model, the host starts it. A failed
+ * pull's `ResponseError.data` is a `Problem`.
  */
 export namespace PullModel {
   export const method = "bora/pullModel" as const;
-  export const type = new RequestType<PullModelParams, PullModelResult, void>(method);
+  export const direction: Direction = "clientToHost";
+  export const params = PullModelParams;
+  export const type = new RequestType<PullModelParams, PullModelResult, Problem>(method);
 }
+
+// --- bora/setSecret ----------------------------------------------------------------------------
 
 /** Secrets the extension keeps in the editor's secret storage and hands to the host. */
 export const SECRET_NAMES = ["remote.apiKey"] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
-export interface SetSecretParams {
-  /** `remote.apiKey`: the bearer key for the remote engine's server. */
-  name: SecretName;
-  /** The secret sealed to the host's `secretKey` (see `sealedSecret.ts`), or `null` to forget it. */
-  sealed: SealedSecret | null;
-}
+export const SetSecretParams = Type.Object(
+  {
+    name: stringEnum(SECRET_NAMES, {
+      description: "Which secret: `remote.apiKey`, the bearer key for the remote engine's server.",
+    }),
+    sealed: Type.Union([SealedSecret, Type.Null()], {
+      description: "The secret sealed to the host's `secretKey` (see `sealedSecret.ts`), or `null` to forget it.",
+    }),
+  },
+  { examples: [{ name: "remote.apiKey", sealed: null }] },
+);
+export type SetSecretParams = Static<typeof SetSecretParams>;
 
 /** What the host offers in `initialize` under `capabilities.experimental.bora`. */
 export interface BoraServerCapabilities {
@@ -165,5 +231,7 @@ export interface BoraServerCapabilities {
  */
 export namespace SetSecret {
   export const method = "bora/setSecret" as const;
-  export const type = new RequestType<SetSecretParams, null, void>(method);
+  export const direction: Direction = "clientToHost";
+  export const params = SetSecretParams;
+  export const type = new RequestType<SetSecretParams, null, Problem>(method);
 }

@@ -16,17 +16,40 @@ import {
   randomBytes,
   type KeyObject,
 } from "node:crypto";
+import { Type, type Static } from "@sinclair/typebox";
 
-export interface SealedSecret {
-  /** The sender's ephemeral X25519 public key, base64 SPKI DER. */
-  key: string;
-  /** AES-GCM nonce, base64. */
-  iv: string;
-  /** Ciphertext, base64. */
-  data: string;
-  /** AES-GCM tag, base64. */
-  tag: string;
-}
+/**
+ * Longest sealed value: the base64 of a secret of up to 48 KiB. API keys and tokens are a few
+ * hundred bytes; a limit keeps a hostile or broken client from making the host decrypt megabytes.
+ */
+export const MAX_SEALED_DATA_CHARS = 65536;
+/** Longest base64 of the small fields: an X25519 SPKI key is 60 characters, the IV 16, the tag 24. */
+const MAX_SEALED_FIELD_CHARS = 128;
+
+const base64 = (maxLength: number, description: string) =>
+  Type.String({ minLength: 1, maxLength, pattern: "^[A-Za-z0-9+/]+={0,2}$", description });
+
+export const SealedSecret = Type.Object(
+  {
+    key: base64(MAX_SEALED_FIELD_CHARS, "The sender's ephemeral X25519 public key, base64 SPKI DER."),
+    iv: base64(MAX_SEALED_FIELD_CHARS, "AES-GCM nonce, base64."),
+    data: base64(MAX_SEALED_DATA_CHARS, "Ciphertext, base64."),
+    tag: base64(MAX_SEALED_FIELD_CHARS, "AES-GCM tag, base64."),
+  },
+  {
+    description: "A secret sealed to the host's `secretKey`.",
+    // Well-formed, not openable: what a schema walker needs to reach the fields.
+    examples: [
+      {
+        key: "MCowBQYDK2VuAyEAdKZ3bXRTdGVzdGtleXRlc3RrZXl0ZXN0a2V5dGVzdGs=",
+        iv: "AAAAAAAAAAAAAAAA",
+        data: "c2VjcmV0",
+        tag: "AAAAAAAAAAAAAAAAAAAAAA==",
+      },
+    ],
+  },
+);
+export type SealedSecret = Static<typeof SealedSecret>;
 
 const INFO = Buffer.from("bora secret v1");
 

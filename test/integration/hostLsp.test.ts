@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { PROTOCOL_VERSION, Status, Version, type StatusParams } from "@bora/protocol";
+import { PROTOCOL_VERSION, PullModel, SetSecret, Status, Version, type StatusParams } from "@bora/protocol";
 import {
   ErrorCodes,
   ExitNotification,
@@ -89,6 +89,34 @@ describe("agent host over stdio (a real LSP connection to the built host)", func
     assert.equal(same.compatible, true);
     const other = await host.connection.sendRequest(Version.type, { clientProtocolVersion: "9.0.0" });
     assert.equal(other.compatible, false);
+  });
+
+  it("answers a generic client's bora/version with {}, null or no params, and refuses bad params by name", async () => {
+    await initialize(host, statuses);
+    const raw = new RequestType0<{ compatible: boolean; protocolVersion: string }, void>(Version.method);
+    for (const answer of [
+      await host.connection.sendRequest(Version.method, {}),
+      await host.connection.sendRequest(raw),
+    ] as { compatible: boolean; protocolVersion: string }[]) {
+      assert.equal(answer.protocolVersion, PROTOCOL_VERSION);
+      assert.equal(answer.compatible, true, "a client that does not say its version has nothing to disagree with");
+    }
+    const invalid = (field: string) => (error: unknown) =>
+      error instanceof ResponseError &&
+      error.code === ErrorCodes.InvalidParams &&
+      error.message.includes(`'${field}'`) &&
+      (error.data as { code?: string } | undefined)?.code === "invalidParams";
+    await assert.rejects(
+      host.connection.sendRequest(Version.method, { clientProtocolVersion: 1 }),
+      invalid("clientProtocolVersion"),
+    );
+    await assert.rejects(host.connection.sendRequest(PullModel.method, {}), invalid("uri"));
+    await assert.rejects(host.connection.sendRequest(PullModel.method, { uri: "x".repeat(1 << 20) }), invalid("uri"));
+    await assert.rejects(host.connection.sendRequest(SetSecret.method, { name: "remote.apiKey" }), invalid("sealed"));
+    // Still up, and nothing it logged was an internal error.
+    const again = await host.connection.sendRequest(Version.type, { clientProtocolVersion: PROTOCOL_VERSION });
+    assert.equal(again.compatible, true);
+    assert.doesNotMatch(host.stderr(), /Cannot read properties|InternalError/);
   });
 
   it("answers an unknown method with MethodNotFound and stays up", async () => {

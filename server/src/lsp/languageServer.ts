@@ -25,6 +25,7 @@ import type { EngineManager } from "../host/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
 import { registerModelHandlers } from "./modelHandlers.js";
+import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
 import { describeTransport, openTransport, type Transport } from "./transport.js";
 
@@ -112,18 +113,23 @@ export async function startLanguageServer(
     void connection.sendNotification(Status.type, status);
   });
 
-  connection.onRequest(Version.type, (params): VersionResult => {
-    const compatible = protocolCompatible(params.clientProtocolVersion, PROTOCOL_VERSION);
-    if (!compatible) {
-      logger.warn(`client speaks protocol ${params.clientProtocolVersion}, this host ${PROTOCOL_VERSION}`);
-    }
-    return {
-      hostVersion: HOST_VERSION,
-      protocolVersion: PROTOCOL_VERSION,
-      compatible,
-      capabilities: host.capabilities,
-    };
-  });
+  onCheckedRequest(
+    connection,
+    Version,
+    (params): VersionResult => {
+      const claimed = params.clientProtocolVersion;
+      // A client that does not say which version it speaks gives the host nothing to disagree with.
+      const compatible = claimed === undefined || protocolCompatible(claimed, PROTOCOL_VERSION);
+      if (!compatible) logger.warn(`client speaks protocol ${claimed}, this host ${PROTOCOL_VERSION}`);
+      return {
+        hostVersion: HOST_VERSION,
+        protocolVersion: PROTOCOL_VERSION,
+        compatible,
+        capabilities: host.capabilities,
+      };
+    },
+    logger,
+  );
 
   connection.onShutdown(async () => {
     logger.info("shutdown requested");

@@ -8,6 +8,7 @@ import { ResponseError, type Connection } from "vscode-languageserver/node";
 import { formatProgress } from "../cli/commands/models/progressRenderer.js";
 import type { EngineManager } from "../host/engineManager.js";
 import type { Logger } from "../host/logger.js";
+import { onCheckedRequest } from "./params.js";
 
 /** LSP error code for a request that failed for a reason the message explains (not a protocol error). */
 const REQUEST_FAILED = -32803;
@@ -23,41 +24,49 @@ export function registerModelHandlers(
   logger: Logger,
   store: ModelStore = new ModelStore(),
 ): void {
-  connection.onRequest(PullModel.type, async (params, token): Promise<PullModelResult> => {
-    const controller = new AbortController();
-    // The client cancels with $/cancelRequest (its progress UI's cancel button sends that too).
-    const cancel = token.onCancellationRequested(() => controller.abort());
-    const workDone = connection.window.attachWorkDoneProgress(params.workDoneToken);
-    workDone.begin(`Pulling ${params.uri}`, 0, "starting", true);
-    try {
-      const result = await store.pull(params.uri, {
-        ...(params.sha256 !== undefined ? { sha256: params.sha256 } : {}),
-        ...(params.name !== undefined ? { name: params.name } : {}),
-        signal: controller.signal,
-        onProgress: (progress) => workDone.report(percentage(progress) ?? 0, formatProgress(progress)),
-      });
-      const { model } = result;
-      logger.info(
-        result.alreadyPresent
-          ? `model ${model.name} was already in the store`
-          : `pulled model ${model.name} (${model.sizeBytes} bytes)`,
-      );
-      void engines.retry();
-      return {
-        name: model.name,
-        path: model.path,
-        sizeBytes: model.sizeBytes,
-        sha256: model.sha256,
-        alreadyPresent: result.alreadyPresent,
-        resumedFromBytes: result.resumedFromBytes,
-      };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      logger.warn(`pulling ${params.uri} failed: ${message}`);
-      throw new ResponseError(REQUEST_FAILED, controller.signal.aborted ? `Pull of ${params.uri} cancelled` : message);
-    } finally {
-      cancel.dispose();
-      workDone.done();
-    }
-  });
+  onCheckedRequest(
+    connection,
+    PullModel,
+    async (params, token): Promise<PullModelResult> => {
+      const controller = new AbortController();
+      // The client cancels with $/cancelRequest (its progress UI's cancel button sends that too).
+      const cancel = token.onCancellationRequested(() => controller.abort());
+      const workDone = connection.window.attachWorkDoneProgress(params.workDoneToken);
+      workDone.begin(`Pulling ${params.uri}`, 0, "starting", true);
+      try {
+        const result = await store.pull(params.uri, {
+          ...(params.sha256 !== undefined ? { sha256: params.sha256 } : {}),
+          ...(params.name !== undefined ? { name: params.name } : {}),
+          signal: controller.signal,
+          onProgress: (progress) => workDone.report(percentage(progress) ?? 0, formatProgress(progress)),
+        });
+        const { model } = result;
+        logger.info(
+          result.alreadyPresent
+            ? `model ${model.name} was already in the store`
+            : `pulled model ${model.name} (${model.sizeBytes} bytes)`,
+        );
+        void engines.retry();
+        return {
+          name: model.name,
+          path: model.path,
+          sizeBytes: model.sizeBytes,
+          sha256: model.sha256,
+          alreadyPresent: result.alreadyPresent,
+          resumedFromBytes: result.resumedFromBytes,
+        };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        logger.warn(`pulling ${params.uri} failed: ${message}`);
+        throw new ResponseError(
+          REQUEST_FAILED,
+          controller.signal.aborted ? `Pull of ${params.uri} cancelled` : message,
+        );
+      } finally {
+        cancel.dispose();
+        workDone.done();
+      }
+    },
+    logger,
+  );
 }

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import * as protocol from "@bora/protocol";
-import { methodsInCode, methodsInDoc, protocolDrift } from "../../support/protocolDoc.js";
+import {
+  methodsInCode,
+  methodsInDoc,
+  paramsDrift,
+  paramsInDoc,
+  paramsInSchema,
+  protocolDrift,
+} from "../../support/protocolDoc.js";
 import { REPO_ROOT } from "../../support/paths.js";
 
 const doc = readFileSync(path.join(REPO_ROOT, "protocol/PROTOCOL.md"), "utf8");
@@ -33,6 +40,29 @@ describe("PROTOCOL.md and protocol/src stay in step", () => {
       "bora/gone is in PROTOCOL.md but not defined in protocol/src",
       "bora/version is a notification in code but a request in PROTOCOL.md",
     ]);
+  });
+
+  it("documents every field of every method's params, required or not, as its schema has it", () => {
+    const documented = paramsInDoc(doc);
+    const namespaces = Object.values(protocol as Record<string, unknown>).filter(
+      (v): v is { method: string; params: Parameters<typeof paramsInSchema>[0] } =>
+        typeof v === "object" && v !== null && typeof (v as { method?: unknown }).method === "string",
+    );
+    assert.ok(namespaces.length >= 4, "the walker found the methods");
+    const drift = namespaces.flatMap((n) => paramsDrift(n.method, paramsInSchema(n.params), documented.get(n.method)));
+    assert.deepEqual(drift, []);
+  });
+
+  it("reports a params field that is missing from the doc, or documented as optional when it is required", () => {
+    const code = [
+      { field: "uri", required: true },
+      { field: "name", required: false },
+    ];
+    assert.deepEqual(paramsDrift("bora/x", code, [{ field: "uri", required: false }]), [
+      "bora/x: field uri is required in the schema but not in PROTOCOL.md",
+      "bora/x: field name is in the schema but not in PROTOCOL.md",
+    ]);
+    assert.deepEqual(paramsDrift("bora/x", code, undefined), ["bora/x has no params table in PROTOCOL.md"]);
   });
 
   it("names every method bora/<camelCaseVerb>", () => {
