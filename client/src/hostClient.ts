@@ -4,6 +4,7 @@ import {
   CloseAction,
   ErrorAction,
   LanguageClient,
+  RevealOutputChannelOn,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
@@ -26,7 +27,15 @@ export function createHostClient(
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
     outputChannel: log,
-    synchronize: { configurationSection: "bora" },
+    // Bora shows its own problems, with the buttons that fix them; the client's generic
+    // "Request ... failed" toast would say the same thing a second time, without them.
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    // Settings flow one way: the host pulls them (workspace/configuration) when told they changed.
+    // It registers for that notification itself (section `bora`); the notification carries no
+    // values, so the pulled ones are the only ones.
+    middleware: {
+      workspace: { didChangeConfiguration: (_sections, next) => next(undefined) },
+    },
     errorHandler: {
       // A malformed message is logged by the host and skipped; keep the connection.
       error: () => ({ action: ErrorAction.Continue, handled: true }),
