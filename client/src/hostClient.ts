@@ -4,7 +4,6 @@ import {
   CloseAction,
   ErrorAction,
   LanguageClient,
-  RevealOutputChannelOn,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
@@ -27,9 +26,6 @@ export function createHostClient(
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
     outputChannel: log,
-    // Bora shows its own problems, with the buttons that fix them; the client's generic
-    // "Request ... failed" toast would say the same thing a second time, without them.
-    revealOutputChannelOn: RevealOutputChannelOn.Never,
     // Settings flow one way: the host pulls them (workspace/configuration) when told they changed.
     // It registers for that notification itself (section `bora`); the notification carries no
     // values, so the pulled ones are the only ones.
