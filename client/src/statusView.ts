@@ -83,9 +83,8 @@ export function statusView(
         error: true,
       };
     case "stopping":
-      return { ...busy("stopping"), tooltip: lines(hostLine, engineLine(status.engine), status.message) };
     case "starting":
-      return { ...busy("starting"), tooltip: lines(hostLine, engineLine(status.engine), status.message) };
+      return busy(status.host, lines(hostLine, engineLine(status.engine), status.message));
     case "ready": {
       const view = readyView(status.engine);
       return withUnusedModel({ ...view, tooltip: lines(hostLine, view.tooltip, status.message) }, extras.unusedModel);
@@ -93,8 +92,8 @@ export function statusView(
   }
 }
 
-function busy(what: string): StatusView {
-  return { text: `$(sync~spin) Bora: ${what}`, tooltip: "", click: OPEN_LOGS, actions: [OPEN_LOGS], error: false };
+function busy(what: string, tooltip: string): StatusView {
+  return { text: `$(sync~spin) Bora: ${what}`, tooltip, click: OPEN_LOGS, actions: [OPEN_LOGS], error: false };
 }
 
 /**
