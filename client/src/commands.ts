@@ -1,20 +1,49 @@
-/** The command table: each command id maps to a factory that gets the context. */
+/**
+ * The command table: each command (its id from `commandIds.ts`) maps to a factory that gets the
+ * context. A command that talks to the host is wrapped in `withHost`, the one place that explains a
+ * host that is not running, so no handler has to.
+ */
 import * as vscode from "vscode";
+import { BORA_COMMANDS, commandLabel, type CommandName } from "./commandIds.js";
 import type { Ctx } from "./ctx.js";
+import type { HostClient } from "./hostClient.js";
+import { OPEN_LOGS, RESTART_HOST } from "./problemActions.js";
 import { pullModelCommand } from "./pullModel.js";
 import { setRemoteApiKeyCommand } from "./secrets.js";
+import { showActions } from "./showProblem.js";
+import { useModelCommand } from "./useModel.js";
 
 type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
-export const COMMANDS: Record<string, CommandFactory> = {
-  "bora.restartHost": (ctx) => () => ctx.restart(),
-  "bora.showLogs": (ctx) => () => ctx.log.show(),
-  "bora.pullModel": (ctx) => () => pullModelCommand(ctx.languageClient, ctx.log),
-  "bora.setRemoteApiKey": (ctx) => () => setRemoteApiKeyCommand(ctx.extension.secrets),
+/**
+ * Wraps a handler that needs the host. One that is starting is waited for; one that is not
+ * running is explained, with buttons that restart it or show why it stopped.
+ */
+function withHost(
+  name: CommandName,
+  handler: (ctx: Ctx, client: HostClient, ...args: unknown[]) => unknown,
+): CommandFactory {
+  return (ctx) =>
+    async (...args) => {
+      const client = await ctx.settledClient();
+      if (client !== undefined) return handler(ctx, client, ...args);
+      await showActions("warning", `Bora: ${commandLabel(name)} needs the agent host, which is not running.`, [
+        RESTART_HOST,
+        OPEN_LOGS,
+      ]);
+    };
+}
+
+export const COMMANDS: Record<CommandName, CommandFactory> = {
+  restartHost: (ctx) => () => ctx.restart(),
+  showLogs: (ctx) => () => ctx.log.show(),
+  pullModel: withHost("pullModel", (ctx, client, suggested) => pullModelCommand(ctx, client, suggested)),
+  setRemoteApiKey: (ctx) => () => setRemoteApiKeyCommand(ctx.extension.secrets),
+  useModel: (ctx) => (name, role) => useModelCommand(ctx, name, role),
 };
 
 export function registerCommands(ctx: Ctx): void {
-  for (const [id, factory] of Object.entries(COMMANDS)) {
-    ctx.pushExtension(vscode.commands.registerCommand(id, factory(ctx)));
+  for (const [name, factory] of Object.entries(COMMANDS) as [CommandName, CommandFactory][]) {
+    ctx.pushExtension(vscode.commands.registerCommand(BORA_COMMANDS[name].id, factory(ctx)));
   }
 }

@@ -6,8 +6,11 @@
 import { PROTOCOL_VERSION, Status, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
 import { createHostClient, type HostClient } from "./hostClient.js";
+import { OPEN_LOGS, RESTART_HOST, problemKey } from "./problemActions.js";
 import { isBoraSecret, sendSecrets } from "./secrets.js";
+import { showActions, showProblem } from "./showProblem.js";
 import { StatusBar } from "./statusBar.js";
+import { dropHintWhenUsed } from "./useModel.js";
 
 export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -15,7 +18,8 @@ export class Ctx implements vscode.Disposable {
   private readonly extensionBag: vscode.Disposable[] = [];
   private clientBag: vscode.Disposable[] = [];
   private client: HostClient | undefined;
-  private lastEngineError: string | undefined;
+  /** The engine problem last shown, so each new one is shown once (the status bar keeps showing it). */
+  private lastEngineProblem: string | undefined;
   /** Serialises start/stop so a restart clicked twice does not start two hosts. */
   private lifecycle: Promise<void> = Promise.resolve();
 
@@ -28,6 +32,7 @@ export class Ctx implements vscode.Disposable {
       extension.secrets.onDidChange((event) => {
         if (isBoraSecret(event.key)) void sendSecrets(this.client, extension.secrets, this.log, true);
       }),
+      dropHintWhenUsed(this),
     );
   }
 
@@ -42,6 +47,12 @@ export class Ctx implements vscode.Disposable {
 
   get running(): boolean {
     return this.client?.isRunning() ?? false;
+  }
+
+  /** The running client once a start or restart under way has finished; undefined when the host is not running. */
+  async settledClient(): Promise<HostClient | undefined> {
+    await this.lifecycle;
+    return this.running ? this.client : undefined;
   }
 
   start(): Promise<void> {
@@ -79,7 +90,7 @@ export class Ctx implements vscode.Disposable {
     this.clientBag.push(
       client.onNotification(Status.type, (status) => {
         this.statusBar.setStatus(status);
-        this.tellEngineError(status);
+        this.tellEngineProblem(status);
       }),
     );
     try {
@@ -114,35 +125,18 @@ export class Ctx implements vscode.Disposable {
     this.statusBar.setPhase("stopped");
   }
 
-  /** Shows each new engine error once, with the buttons that fix it (the status bar keeps showing it). */
-  private tellEngineError(status: StatusParams): void {
-    const error = status.engine.state === "error" ? status.engine.problem?.message : undefined;
-    if (error === undefined || error === this.lastEngineError) {
-      this.lastEngineError = error;
-      return;
-    }
-    this.lastEngineError = error;
-    const keyProblem = /API key/.test(error);
-    const buttons = [...(keyProblem ? ["Set API Key"] : []), "Open Settings", "Open Logs"];
-    void vscode.window.showWarningMessage(`Bora: ${error}`, ...buttons).then((choice) => {
-      if (choice === "Set API Key") void vscode.commands.executeCommand("bora.setRemoteApiKey");
-      if (choice === "Open Settings")
-        void vscode.commands.executeCommand(
-          "workbench.action.openSettings",
-          keyProblem ? "bora.remote" : "bora.models",
-        );
-      if (choice === "Open Logs") this.log.show();
-    });
+  /** Shows each new engine problem once, with the button that fixes it (the status bar keeps showing it). */
+  private tellEngineProblem(status: StatusParams): void {
+    const problem = status.engine.state === "error" ? status.engine.problem : undefined;
+    const key = problem === undefined ? undefined : problemKey(problem);
+    if (key === this.lastEngineProblem) return;
+    this.lastEngineProblem = key;
+    if (problem !== undefined) void showProblem(problem);
   }
 
   /** The host died: show it, offer the logs, and do not restart on our own (no restart loop). */
   private onCrash(): void {
     this.statusBar.setPhase("crashed");
-    void vscode.window
-      .showErrorMessage("The Bora agent host stopped unexpectedly.", "Open Logs", "Restart")
-      .then((choice) => {
-        if (choice === "Open Logs") this.log.show();
-        if (choice === "Restart") void this.restart();
-      });
+    void showActions("error", "The Bora agent host stopped unexpectedly.", [OPEN_LOGS, RESTART_HOST]);
   }
 }

@@ -26,7 +26,12 @@ export function createHostClient(
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
     outputChannel: log,
-    synchronize: { configurationSection: "bora" },
+    // Settings flow one way: the host pulls them (workspace/configuration) when told they changed.
+    // It registers for that notification itself (section `bora`); the notification carries no
+    // values, so the pulled ones are the only ones.
+    middleware: {
+      workspace: { didChangeConfiguration: (_sections, next) => next(undefined) },
+    },
     errorHandler: {
       // A malformed message is logged by the host and skipped; keep the connection.
       error: () => ({ action: ErrorAction.Continue, handled: true }),

@@ -2,33 +2,34 @@
 import { randomUUID } from "node:crypto";
 import { PullModel, type PullModelResult } from "@bora/protocol";
 import * as vscode from "vscode";
-import { WorkDoneProgress, type LanguageClient } from "vscode-languageclient/node";
+import { WorkDoneProgress } from "vscode-languageclient/node";
+import type { Ctx } from "./ctx.js";
+import type { HostClient } from "./hostClient.js";
+import { problemOfError } from "./problemActions.js";
+import { showProblem } from "./showProblem.js";
+import { tellPulled } from "./useModel.js";
 
-export async function pullModelCommand(
-  client: LanguageClient | undefined,
-  log: vscode.LogOutputChannel,
-): Promise<void> {
-  if (!client?.isRunning()) {
-    void vscode.window
-      .showWarningMessage("The Bora agent host is not running.", "Restart Agent Host")
-      .then((choice) => {
-        if (choice) void vscode.commands.executeCommand("bora.restartHost");
-      });
-    return;
-  }
+/**
+ * Runs with a running host (the command table checks that). `suggested`: a reference to offer in
+ * the box, e.g. the missing model a problem names. Defaults to none.
+ */
+export async function pullModelCommand(ctx: Ctx, client: HostClient, suggested?: unknown): Promise<void> {
   const uri = await vscode.window.showInputBox({
     title: "Bora: Pull Model",
     prompt: "A GGUF model: hf:<owner>/<repo>/<file>.gguf, an https:// URL, or a local file path",
     placeHolder: "hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    ...(typeof suggested === "string" && suggested !== "" ? { value: suggested } : {}),
     ignoreFocusOut: true,
     validateInput: (value) => (value.trim() === "" ? "Enter a model reference" : undefined),
   });
   if (uri === undefined) return;
   let result: PullModelResult;
+  let cancelled = false;
   try {
     result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Pulling ${uri.trim()}`, cancellable: true },
       async (progress, cancel) => {
+        cancel.onCancellationRequested(() => (cancelled = true));
         const workDoneToken = randomUUID();
         let last = 0;
         const listener = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
@@ -45,19 +46,11 @@ export async function pullModelCommand(
       },
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    log.warn(`pull failed: ${message}`);
-    void vscode.window.showErrorMessage(`Bora: ${message}`, "Open Logs").then((choice) => {
-      if (choice) log.show();
-    });
+    const problem = problemOfError(error);
+    ctx.log.warn(`pull of ${uri.trim()} ${cancelled ? "cancelled" : `failed: ${problem.message}`}`);
+    // The user pressed Cancel: they know, and a part already downloaded is kept for the next try.
+    if (!cancelled) void showProblem(problem, "error");
     return;
   }
-  const what = result.alreadyPresent ? "is already in the model store" : "is in the model store";
-  const choice = await vscode.window.showInformationMessage(
-    `Bora: model ${result.name} ${what}.`,
-    "Use for Chat",
-    "Use for Edits",
-  );
-  const key = choice === "Use for Chat" ? "models.chat" : choice === "Use for Edits" ? "models.edit" : undefined;
-  if (key) await vscode.workspace.getConfiguration("bora").update(key, result.name, vscode.ConfigurationTarget.Global);
+  await tellPulled(ctx, result);
 }

@@ -1,12 +1,13 @@
 /** Renders the host's `bora/status` into one status-bar item. */
 import type { StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
-import { statusView, type ClientPhase } from "./statusView.js";
+import { statusView, tooltipMarkdown, type ClientPhase } from "./statusView.js";
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private phase: ClientPhase = "starting";
   private status: StatusParams | undefined;
+  private unused: string | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem("bora.status", vscode.StatusBarAlignment.Left, 100);
@@ -27,15 +28,29 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** A pulled model no setting uses yet, shown until the user decides; undefined clears it. */
+  get unusedModel(): string | undefined {
+    return this.unused;
+  }
+
+  set unusedModel(name: string | undefined) {
+    this.unused = name;
+    this.render();
+  }
+
   dispose(): void {
     this.item.dispose();
   }
 
   private render(): void {
-    const view = statusView(this.phase, this.status);
+    const view = statusView(this.phase, this.status, this.unused === undefined ? {} : { unusedModel: this.unused });
+    const markdown = tooltipMarkdown(view);
+    const tooltip = new vscode.MarkdownString(markdown.value);
+    // Links may run exactly the commands this tooltip offers, nothing else.
+    tooltip.isTrusted = { enabledCommands: markdown.enabledCommands };
     this.item.text = view.text;
-    this.item.tooltip = view.tooltip;
-    this.item.command = view.command;
+    this.item.tooltip = tooltip;
+    this.item.command = { title: view.click.title, command: view.click.command, arguments: view.click.args };
     this.item.accessibilityInformation = { label: view.text.replace(/\$\([^)]*\)\s*/g, "") };
     this.item.backgroundColor = view.error ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   }

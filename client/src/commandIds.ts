@@ -1,0 +1,32 @@
+/**
+ * Every command the extension registers, in one table: its id and, for the commands in the
+ * palette, the title `package.json` contributes under the category "Bora" (a unit test keeps the
+ * two in step). Code that runs a Bora command takes its id from here, never from a string.
+ * No `vscode` import, so the table can be checked without VS Code.
+ */
+
+export const COMMAND_CATEGORY = "Bora";
+
+export const BORA_COMMANDS = {
+  restartHost: { id: "bora.restartHost", title: "Restart Agent Host" },
+  showLogs: { id: "bora.showLogs", title: "Show Logs" },
+  pullModel: { id: "bora.pullModel", title: "Pull Model…" },
+  setRemoteApiKey: { id: "bora.setRemoteApiKey", title: "Set Remote API Key…" },
+  /**
+   * Uses a pulled model for chat or edits (arguments: the store name, then `chat` or `edit`; without
+   * a role it asks). Run only by Bora's buttons and links, so it is not in the palette.
+   */
+  useModel: { id: "bora.useModel", title: undefined },
+} as const satisfies Record<string, { id: `bora.${string}`; title: string | undefined }>;
+
+export type CommandName = keyof typeof BORA_COMMANDS;
+export type CommandId = (typeof BORA_COMMANDS)[CommandName]["id"];
+
+/** VS Code's own command that opens the settings editor with a search (e.g. `bora.models.chat`). */
+export const OPEN_SETTINGS = "workbench.action.openSettings";
+
+/** A title for sentences and buttons: the palette title without its trailing ellipsis. */
+export function commandLabel(name: CommandName): string {
+  const { id, title } = BORA_COMMANDS[name];
+  return (title ?? id).replace(/…$/, "");
+}
