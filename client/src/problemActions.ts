@@ -3,7 +3,7 @@
  * or a link runs. Pure (no `vscode` import), so every fix is tested without VS Code; `showProblem.ts`
  * is the adapter that shows the buttons and runs the chosen action.
  */
-import type { Problem, ProblemFix } from "@bora/protocol";
+import { isProblem, type Problem, type ProblemFix } from "@bora/protocol";
 import { BORA_COMMANDS, OPEN_SETTINGS } from "./commandIds.js";
 
 /** What a button, a tooltip link or a click on the status item does: one command with its arguments. */
@@ -48,17 +48,6 @@ export function problemActions(problem: Problem): Action[] {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Whether a value has a problem's shape (a host of another release may send fixes we do not know). */
-export function isProblem(value: unknown): value is Problem {
-  return (
-    isRecord(value) &&
-    typeof value.code === "string" &&
-    typeof value.message === "string" &&
-    (value.fix === undefined || typeof value.fix === "string") &&
-    (value.target === undefined || typeof value.target === "string")
-  );
 }
 
 /**

@@ -36,14 +36,17 @@ export const Problem = Type.Object(
  */
 export type Problem = Static<typeof Problem>;
 
-/** Whether a value (e.g. a `ResponseError`'s `data`) is a `Problem`. */
+/**
+ * Whether a value (e.g. a `ResponseError`'s `data`) has a problem's shape. A `fix` this release
+ * does not know still counts: a newer host may add fixes, and the problem is worth showing anyway.
+ */
 export function isProblem(value: unknown): value is Problem {
-  if (typeof value !== "object" || value === null) return false;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   return (
     typeof v["code"] === "string" &&
     typeof v["message"] === "string" &&
-    (v["fix"] === undefined || (PROBLEM_FIXES as readonly unknown[]).includes(v["fix"])) &&
+    (v["fix"] === undefined || typeof v["fix"] === "string") &&
     (v["target"] === undefined || typeof v["target"] === "string")
   );
 }

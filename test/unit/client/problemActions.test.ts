@@ -2,13 +2,7 @@ import assert from "node:assert/strict";
 import { PROBLEM_FIXES, type Problem } from "@bora/protocol";
 import { ResponseError } from "vscode-languageserver-protocol";
 import { OPEN_SETTINGS } from "../../../client/src/commandIds.js";
-import {
-  fixAction,
-  isProblem,
-  problemActions,
-  problemKey,
-  problemOfError,
-} from "../../../client/src/problemActions.js";
+import { fixAction, problemActions, problemKey, problemOfError } from "../../../client/src/problemActions.js";
 
 const buttons = (problem: Problem): unknown[][] =>
   problemActions(problem).map((action) => [action.title, action.command, ...action.args]);
@@ -78,13 +72,6 @@ describe("problems of failed requests", () => {
     });
     assert.equal(problemOfError(new Error("connection closed")).message, "connection closed");
     assert.equal(problemOfError(new ResponseError(-32803, "bad", { code: 1, message: "x" })).message, "bad");
-  });
-  it("knows a problem's shape", () => {
-    assert.equal(isProblem({ code: "c", message: "m" }), true);
-    assert.equal(isProblem({ code: "c", message: "m", fix: "pullModel", target: "t" }), true);
-    for (const bad of [null, "x", [], { code: "c" }, { message: "m" }, { code: "c", message: "m", fix: 3 }]) {
-      assert.equal(isProblem(bad), false, JSON.stringify(bad));
-    }
   });
   it("tells a problem from the same one reported again", () => {
     const a: Problem = { code: "c", message: "m", fix: "pullModel", target: "t" };
