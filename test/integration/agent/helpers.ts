@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, realpath, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { headlessHost, type EditorHost } from "../../../server/src/agent/editorHost.js";
+import { headlessQuestions, type Questions } from "../../../server/src/agent/questions.js";
 import {
   DEFAULT_TOOL_LIMITS,
   type CommandRecord,
@@ -51,12 +51,13 @@ export interface TestContext extends ToolContext {
 
 export function toolContext(
   root: string,
-  options: { runner?: CommandRunner; host?: EditorHost; limits?: Partial<ToolLimits> } = {},
+  options: { runner?: CommandRunner; questions?: Questions; limits?: Partial<ToolLimits> } = {},
 ): TestContext {
   const context: TestContext = {
     root,
+    runId: "test-run",
     signal: new AbortController().signal,
-    host: options.host ?? headlessHost,
+    questions: options.questions ?? headlessQuestions,
     limits: { ...DEFAULT_TOOL_LIMITS, ...options.limits },
     commands: () => (options.runner ? Promise.resolve(options.runner) : createCommandRunner({ root })),
     beforeWrite: () => {

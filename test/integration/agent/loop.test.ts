@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { ScriptedEngine, parseScript, type ScriptedTurn } from "@bora/inference";
-import {
-  headlessHost,
-  type ApprovalRequest,
-  type EditorHost,
-  type AgentEvent,
-} from "../../../server/src/agent/editorHost.js";
+import type { ApprovalRequest, Questions } from "../../../server/src/agent/questions.js";
+import type { AgentEvent, RunEvents } from "../../../server/src/agent/runEvents.js";
 import { rollbackRun, runAgent } from "../../../server/src/agent/loop.js";
 import { SUMMARY_HEADER } from "../../../server/src/agent/contextBudget.js";
 import { FIXTURE_SCRIPTS, fixtureRepo, gitIn, tempDir } from "./helpers.js";
@@ -16,16 +12,17 @@ function engine(turns: ScriptedTurn[], contextSize?: number): ScriptedEngine {
   return new ScriptedEngine(parseScript({ turns }), contextSize ? { contextSize } : {});
 }
 
-function recordingHost(answer = false): EditorHost & { approvals: ApprovalRequest[]; events: AgentEvent[] } {
+/** Records approvals and events; pass it as both `events` and `questions`. */
+function recordingHost(answer = false): RunEvents & Questions & { approvals: ApprovalRequest[]; events: AgentEvent[] } {
   const host = {
     approvals: [] as ApprovalRequest[],
     events: [] as AgentEvent[],
-    requestApproval(request: ApprovalRequest) {
+    requestApproval(_runId: string, request: ApprovalRequest) {
       host.approvals.push(request);
       return Promise.resolve(answer);
     },
     askUser: () => Promise.resolve(undefined),
-    progress(event: AgentEvent) {
+    emit(_runId: string, event: AgentEvent) {
       host.events.push(event);
     },
   };
@@ -53,7 +50,8 @@ describe("agent loop", function () {
     const host = recordingHost();
     const result = await runAgent({
       engine: scripted,
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: "Fix the failing test",
       autoApprove: true,
@@ -98,7 +96,6 @@ describe("agent loop", function () {
   it("stops a looping script at the turn budget, with a clear status", async () => {
     const result = await runAgent({
       engine: engine(Array.from({ length: 50 }, () => read("package.json"))),
-      host: headlessHost,
       root: repo.dir,
       task: "loop forever",
       budgets: { maxTurns: 5 },
@@ -112,7 +109,6 @@ describe("agent loop", function () {
   it("stops at the token budget", async () => {
     const result = await runAgent({
       engine: engine(Array.from({ length: 50 }, () => read("src/cart.js"))),
-      host: headlessHost,
       root: repo.dir,
       task: "loop forever",
       budgets: { maxTokens: 2000 },
@@ -129,7 +125,6 @@ describe("agent loop", function () {
         { tool_calls: [{ name: "run_command", arguments: { command: "sleep 60" } }] },
         { content: "never reached" },
       ]),
-      host: headlessHost,
       root: repo.dir,
       task: "wait",
       autoApprove: true,
@@ -144,7 +139,6 @@ describe("agent loop", function () {
   it("reports a script that ends without a final answer", async () => {
     const result = await runAgent({
       engine: engine([read("package.json")]),
-      host: headlessHost,
       root: repo.dir,
       task: "t",
     });
@@ -161,7 +155,14 @@ describe("agent loop", function () {
     const scripted = engine([...Array.from({ length: 12 }, () => read("big.js")), { content: "done" }], 6000);
     const host = recordingHost();
     const task = "TASK-MARKER: summarize big.js";
-    const result = await runAgent({ engine: scripted, host, root: repo.dir, task, budgets: { maxTokensPerTurn: 500 } });
+    const result = await runAgent({
+      engine: scripted,
+      events: host,
+      questions: host,
+      root: repo.dir,
+      task,
+      budgets: { maxTokensPerTurn: 500 },
+    });
     assert.equal(result.status, "completed", result.reason);
     assert.ok(host.events.some((e) => e.kind === "compacted"));
     for (const recorded of scripted.requests) {
@@ -199,7 +200,8 @@ describe("agent loop", function () {
         { tool_calls: [{ name: "write_file", arguments: { path: "src/ok.js", content: "ok" } }] },
         { content: "gave up" },
       ]),
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: "do it",
       autoApprove: true,
@@ -229,7 +231,8 @@ describe("agent loop", function () {
         { tool_calls: [{ name: "run_command", arguments: { command: "touch asked.txt" } }] },
         { content: "ok" },
       ]),
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: "t",
       stateDir: state.dir,
@@ -257,7 +260,8 @@ describe("agent loop", function () {
     const host = recordingHost();
     const result = await runAgent({
       engine: scripted,
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: `use the token ${secret}`,
       autoApprove: true,
@@ -290,7 +294,7 @@ describe("agent loop", function () {
       },
       { content: "sorry" },
     ]);
-    const result = await runAgent({ engine: scripted, host: headlessHost, root: repo.dir, task: "t" });
+    const result = await runAgent({ engine: scripted, root: repo.dir, task: "t" });
     assert.equal(result.status, "completed");
     const results = result.transcript.filter((e) => e.type === "tool").map((e) => (e.type === "tool" ? e.result : ""));
     assert.match(results[0]!, /^ERROR invalid_arguments: .*required property 'path'/);
