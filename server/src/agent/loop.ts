@@ -27,22 +27,22 @@ const runDirectly: StepRunner = (_name, input, step) => step(input);
 /** Runs steps from `state` until the run has an end; returns that last state. */
 export async function driveRun(state: RunState, deps: RunDeps, runStep: StepRunner = runDirectly): Promise<RunState> {
   while (state.end === undefined) {
-    const call = state.pending[0];
-    if (call !== undefined) {
-      const output = await runStep("executeCall", call, (input) => executeCall(input, deps));
-      state = applyCall(state, output, deps.stop.afterCall());
-    } else {
-      const end = deps.stop.beforeTurn(state);
-      if (end !== undefined) {
-        state = { ...state, end };
-        break;
-      }
-      const output = await runStep("modelTurn", state, (input) => modelTurn(input, deps));
-      state = applyTurn(state, output, deps.stop.afterTurn(state, output));
-    }
-    state = { ...state, elapsedMs: deps.stop.elapsedMs() };
+    state = { ...(await nextStep(state, deps, runStep)), elapsedMs: deps.stop.elapsedMs() };
   }
   return state;
+}
+
+/** The state after one step: the next pending call of the latest turn, or else a new turn. */
+async function nextStep(state: RunState, deps: RunDeps, runStep: StepRunner): Promise<RunState> {
+  const call = state.pending[0];
+  if (call !== undefined) {
+    const output = await runStep("executeCall", call, (input) => executeCall(input, deps));
+    return applyCall(state, output, deps.stop.afterCall());
+  }
+  const end = deps.stop.beforeTurn(state);
+  if (end !== undefined) return { ...state, end };
+  const output = await runStep("modelTurn", state, (input) => modelTurn(input, deps));
+  return applyTurn(state, output, deps.stop.afterTurn(state, output));
 }
 
 async function driveToEnd(state: RunState, deps: RunDeps, runStep: StepRunner): Promise<AgentRunResult> {

@@ -27,14 +27,15 @@ export interface AgentRunResult {
   summary: string;
 }
 
-function seconds(ms: number): string {
+/** Milliseconds as seconds with one decimal, the way run reports show times: `9.8 s`. */
+export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
 export function formatSummary(result: Omit<AgentRunResult, "summary" | "transcript">): string {
   const lines = [
     `Status: ${result.status}: ${result.reason}`,
-    `Turns: ${result.turns}, time: ${seconds(result.elapsedMs)}`,
+    `Turns: ${result.turns}, time: ${formatSeconds(result.elapsedMs)}`,
     // The per-turn progress lines show each turn's prompt; the totals add every turn's up.
     `Tokens (all turns): ${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion; last prompt: ${result.lastPromptTokens}`,
   ];

@@ -6,6 +6,7 @@
  */
 import { createInterface } from "node:readline";
 import type { Questions } from "../../agent/questions.js";
+import { formatSeconds } from "../../agent/runResult.js";
 import type { AgentEvent, RunEvents } from "../../agent/runEvents.js";
 import type { CliIO } from "../command.js";
 
@@ -21,16 +22,12 @@ export interface CliRunHost extends RunEvents, Questions {
   dispose(): void;
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 /** The line at the end of a turn: the reply's size and speed, and the prompt as the engine counted it. */
 export function turnFinishedLine(event: Extract<AgentEvent, { kind: "turnFinished" }>): string {
   // Whole-turn speed (prefill included), so the three numbers agree with each other.
   const rate = event.ms > 0 ? ` (${((event.completionTokens * 1000) / event.ms).toFixed(1)} tok/s)` : "";
   const cut = event.finishReason === "length" ? ", cut off at the token limit" : "";
-  return `[bora] turn ${event.turn}: ${event.completionTokens} tokens in ${seconds(event.ms)}${rate}; prompt ${event.promptTokens} tokens${cut}`;
+  return `[bora] turn ${event.turn}: ${event.completionTokens} tokens in ${formatSeconds(event.ms)}${rate}; prompt ${event.promptTokens} tokens${cut}`;
 }
 
 export function cliRunHost(io: CliIO, options: CliRunHostOptions): CliRunHost {
@@ -90,7 +87,7 @@ export function cliRunHost(io: CliIO, options: CliRunHostOptions): CliRunHost {
           const number = event.turn;
           const timer = setTimeout(() => {
             endText();
-            line(`[bora] turn ${number}: still running after ${seconds(performance.now() - started)}`);
+            line(`[bora] turn ${number}: still running after ${formatSeconds(performance.now() - started)}`);
           }, stillRunningMs);
           // The timer must never keep the process alive on its own.
           timer.unref();
