@@ -49,102 +49,34 @@ export type TurnOutput = {
 } & ({ reply: TurnReply } | { failure: TurnFailure });
 
 export async function modelTurn(state: RunState, deps: RunDeps): Promise<TurnOutput> {
-  const { engine, recorder, tools } = deps;
-  const { budgets, toolsTokens } = state;
+  const { recorder } = deps;
   const turn = state.turns + 1;
-  // The window holds the tool definitions (the engine renders them into the prompt), the
-  // conversation and the reply; the reply gets at most a quarter of it.
-  const contextSize = engine.info.contextSize;
-  const replyReserve = Math.min(budgets.maxTokensPerTurn, Math.floor(contextSize / 4));
-  const budget = new ContextBudget((text) => engine.countTokens(text), {
-    maxPromptTokens: Math.max(1, contextSize - replyReserve - toolsTokens),
-  });
-  const fitted = await budget.fit(state.messages, FIXED_MESSAGES);
-  const compacted = fitted.truncatedResults > 0 || fitted.summarizedTurns > 0;
+  const fitted = await fitContext(state, deps);
   const base = {
     turn,
-    contextSize,
-    estimatedPromptTokens: fitted.promptTokens + toolsTokens,
-    ...(compacted && {
-      compacted: {
-        messages: fitted.messages,
-        truncatedResults: fitted.truncatedResults,
-        summarizedTurns: fitted.summarizedTurns,
-      },
-    }),
+    contextSize: deps.engine.info.contextSize,
+    estimatedPromptTokens: fitted.promptTokens + state.toolsTokens,
+    ...(fitted.compacted && { compacted: fitted.compacted }),
   };
-  const messages = compacted ? fitted.messages : state.messages;
-  if (compacted) {
-    recorder.record({
-      type: "compaction",
-      turn,
-      truncatedResults: fitted.truncatedResults,
-      summarizedTurns: fitted.summarizedTurns,
-      promptTokens: fitted.promptTokens,
-    });
-    recorder.emit({
-      kind: "compacted",
-      truncatedResults: fitted.truncatedResults,
-      summarizedTurns: fitted.summarizedTurns,
-    });
+  if (fitted.compacted) {
+    const { truncatedResults, summarizedTurns } = fitted.compacted;
+    recorder.record({ type: "compaction", turn, truncatedResults, summarizedTurns, promptTokens: fitted.promptTokens });
+    recorder.emit({ kind: "compacted", truncatedResults, summarizedTurns });
   }
   if (!fitted.fits) return { ...base, failure: { code: "contextExhausted" } };
 
   recorder.emit({ kind: "turnStarted", turn, estimatedPromptTokens: base.estimatedPromptTokens });
-  const limits: [TurnLimit, number][] = [
-    ["turn", budgets.maxTokensPerTurn],
-    ["context", contextSize - toolsTokens - fitted.promptTokens],
-    ["budget", budgets.maxTokens - state.usage.promptTokens - state.usage.completionTokens],
-  ];
-  const [limitedBy, limit] = limits.reduce((least, next) => (next[1] < least[1] ? next : least));
-  const maxTokens = Math.max(1, limit);
+  const { limitedBy, maxTokens } = replyLimit(state, base.contextSize, fitted.promptTokens);
   const started = performance.now();
-  let text = "";
-  const toolCalls: ToolCall[] = [];
-  const callErrors: TurnReply["callErrors"] = [];
-  let finishReason: FinishReason = "stop";
-  let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
-  try {
-    const stream = engine.chat({
-      // A copy: the engine must not see messages added after this call.
-      messages: [...messages],
-      tools: tools.definitions,
-      signal: deps.stop.signal,
-      priority: "background",
-      maxTokens,
-      deadlineMs: Math.max(1, deps.stop.remainingMs()),
-    });
-    for await (const event of stream) {
-      if (event.type === "text") {
-        text += event.text;
-        recorder.emit({ kind: "text", turn, text: event.text });
-      } else if (event.type === "toolCall") toolCalls.push(event.call);
-      else if (event.type === "toolCallError")
-        callErrors.push({ id: event.id, name: event.name, message: event.message });
-      else if (event.type === "done") {
-        finishReason = event.finishReason;
-        usage = { promptTokens: event.usage.promptTokens, completionTokens: event.usage.completionTokens };
-      }
-    }
-  } catch (error) {
-    if (isEngineError(error, "scriptExhausted")) return { ...base, failure: { code: "scriptEnded" } };
-    if (deps.stop.signal.aborted || isEngineError(error, "aborted") || isEngineError(error, "deadline")) {
-      return { ...base, failure: { code: "interrupted" } };
-    }
-    return {
-      ...base,
-      failure: {
-        code: "engineError",
-        message: recorder.redact(error instanceof Error ? error.message : String(error)),
-      },
-    };
-  }
+  const streamed = await streamReply(turn, fitted.messages, maxTokens, deps);
+  if ("failure" in streamed) return { ...base, failure: streamed.failure };
+  const { text, toolCalls, callErrors, finishReason, usage } = streamed;
   const ms = Math.round(performance.now() - started);
   recorder.record({
     type: "turn",
     turn,
     promptTokens: base.estimatedPromptTokens,
-    promptMessages: messages.length,
+    promptMessages: fitted.messages.length,
     output: text,
     toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
     finishReason,
@@ -172,6 +104,91 @@ export async function modelTurn(state: RunState, deps: RunDeps): Promise<TurnOut
       ms,
     },
   };
+}
+
+/** The conversation fitted into the window, compacted when it had to be. */
+async function fitContext(
+  state: RunState,
+  { engine }: RunDeps,
+): Promise<{ messages: ChatMessage[]; promptTokens: number; fits: boolean; compacted?: TurnOutput["compacted"] }> {
+  // The window holds the tool definitions (the engine renders them into the prompt), the
+  // conversation and the reply; the reply gets at most a quarter of it.
+  const contextSize = engine.info.contextSize;
+  const replyReserve = Math.min(state.budgets.maxTokensPerTurn, Math.floor(contextSize / 4));
+  const budget = new ContextBudget((text) => engine.countTokens(text), {
+    maxPromptTokens: Math.max(1, contextSize - replyReserve - state.toolsTokens),
+  });
+  const fitted = await budget.fit(state.messages, FIXED_MESSAGES);
+  const { truncatedResults, summarizedTurns } = fitted;
+  if (truncatedResults === 0 && summarizedTurns === 0) {
+    return { messages: state.messages, promptTokens: fitted.promptTokens, fits: fitted.fits };
+  }
+  return {
+    messages: fitted.messages,
+    promptTokens: fitted.promptTokens,
+    fits: fitted.fits,
+    compacted: { messages: fitted.messages, truncatedResults, summarizedTurns },
+  };
+}
+
+/** The most tokens the reply may have: the least of the per-turn budget, the room left in the window, and the run's token budget. */
+function replyLimit(
+  state: RunState,
+  contextSize: number,
+  promptTokens: number,
+): { limitedBy: TurnLimit; maxTokens: number } {
+  const limits: [TurnLimit, number][] = [
+    ["turn", state.budgets.maxTokensPerTurn],
+    ["context", contextSize - state.toolsTokens - promptTokens],
+    ["budget", state.budgets.maxTokens - state.usage.promptTokens - state.usage.completionTokens],
+  ];
+  const [limitedBy, least] = limits.reduce((min, next) => (next[1] < min[1] ? next : min));
+  return { limitedBy, maxTokens: Math.max(1, least) };
+}
+
+/** Streams one reply, its text to the recorder as it comes; an engine that fails or stops early gives a failure. */
+async function streamReply(
+  turn: number,
+  messages: ChatMessage[],
+  maxTokens: number,
+  { engine, tools, stop, recorder }: RunDeps,
+): Promise<Pick<TurnReply, "text" | "toolCalls" | "callErrors" | "finishReason" | "usage"> | { failure: TurnFailure }> {
+  let text = "";
+  const toolCalls: ToolCall[] = [];
+  const callErrors: TurnReply["callErrors"] = [];
+  let finishReason: FinishReason = "stop";
+  let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+  try {
+    const stream = engine.chat({
+      // A copy: the engine must not see messages added after this call.
+      messages: [...messages],
+      tools: tools.definitions,
+      signal: stop.signal,
+      priority: "background",
+      maxTokens,
+      deadlineMs: Math.max(1, stop.remainingMs()),
+    });
+    for await (const event of stream) {
+      if (event.type === "text") {
+        text += event.text;
+        recorder.emit({ kind: "text", turn, text: event.text });
+      } else if (event.type === "toolCall") toolCalls.push(event.call);
+      else if (event.type === "toolCallError")
+        callErrors.push({ id: event.id, name: event.name, message: event.message });
+      else if (event.type === "done") {
+        finishReason = event.finishReason;
+        usage = { promptTokens: event.usage.promptTokens, completionTokens: event.usage.completionTokens };
+      }
+    }
+  } catch (error) {
+    if (isEngineError(error, "scriptExhausted")) return { failure: { code: "scriptEnded" } };
+    if (stop.signal.aborted || isEngineError(error, "aborted") || isEngineError(error, "deadline")) {
+      return { failure: { code: "interrupted" } };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return { failure: { code: "engineError", message: recorder.redact(message) } };
+  }
+  return { text, toolCalls, callErrors, finishReason, usage };
 }
 
 /**
