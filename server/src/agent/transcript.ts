@@ -43,6 +43,13 @@ export type TranscriptEntry =
   | { type: "checkpoint"; at: string; ref: string; commit: string }
   | { type: "end"; at: string; status: string; reason: string; answer: string };
 
+/** An entry as a caller writes it: `at` is filled in when it is recorded. */
+export type TranscriptRecord = TranscriptEntry extends infer E
+  ? E extends TranscriptEntry
+    ? Omit<E, "at">
+    : never
+  : never;
+
 /** Longest tool result kept in a transcript entry. */
 const MAX_RESULT_CHARS = 20000;
 
@@ -58,7 +65,7 @@ export class Transcript {
   }
 
   /** `at` is filled in here. */
-  record(entry: TranscriptEntry extends infer E ? (E extends TranscriptEntry ? Omit<E, "at"> : never) : never): void {
+  record(entry: TranscriptRecord): void {
     const full = this.redactor.redactValue({ at: new Date().toISOString(), ...entry }) as TranscriptEntry;
     if (full.type === "tool" && full.result.length > MAX_RESULT_CHARS) {
       full.result = `${full.result.slice(0, MAX_RESULT_CHARS)}\n[... ${full.result.length - MAX_RESULT_CHARS} more characters not kept in the transcript]`;

@@ -3,6 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { runBuiltCli, type CliResult } from "../../support/hostProcess.js";
+import { ensureTestModel } from "../../support/testModels.js";
 import { FIXTURE_SCRIPTS, fixtureRepo, gitIn, tempDir } from "./helpers.js";
 
 const bora = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
@@ -128,6 +129,53 @@ describe("bora run (the built CLI, scripted models)", function () {
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^Status: max_turns: the turn budget of 3 turns ran out/);
     assert.match(result.stderr, /bora run: max_turns: the turn budget of 3 turns ran out/);
+  });
+
+  it("ends each turn with its tokens, time and speed; the summary adds up the prompts the turns showed", async () => {
+    const script = path.join(state.dir, "look.json");
+    await writeFile(
+      script,
+      JSON.stringify({
+        turns: [
+          { tool_calls: [{ name: "list_dir", arguments: { path: "." } }] },
+          { tool_calls: [{ name: "read_file", arguments: { path: "src/cart.js" } }] },
+          { content: "Looked around." },
+        ],
+      }),
+    );
+    const result = await bora(["--cwd", repo.dir, "--engine", `script:${script}`, "Look"], env);
+    assert.equal(result.code, 0, result.stderr);
+    const turnLines = [
+      ...result.stderr.matchAll(
+        /^\[bora\] turn (\d+): \d+ tokens in \d+\.\d s(?: \(\d+\.\d tok\/s\))?; prompt (\d+) tokens$/gm,
+      ),
+    ];
+    assert.deepEqual(
+      turnLines.map((m) => m[1]),
+      ["1", "2", "3"],
+      result.stderr,
+    );
+    const prompts = turnLines.map((m) => Number(m[2]));
+    const totals = /^Tokens \(all turns\): (\d+) prompt \+ \d+ completion; last prompt: (\d+)$/m.exec(result.stdout);
+    assert.ok(totals, result.stdout);
+    assert.equal(Number(totals[1]), prompts[0]! + prompts[1]! + prompts[2]!);
+    assert.equal(Number(totals[2]), prompts[2]);
+    // The size shown when a turn starts is counted before the engine's template, and says so.
+    assert.match(result.stderr, /^\[bora\] turn 1 \(prompt ≈\d+ tokens, estimated\)$/m);
+  });
+
+  it("exits 1 when a reply is cut off at the per-turn limit, and names --max-turn-tokens", async () => {
+    // The generated model's words are gibberish; what matters is that 8 tokens cannot finish a reply.
+    const model = await ensureTestModel("tiny");
+    const result = await bora(
+      ["--cwd", repo.dir, "--model", model, "--max-turn-tokens", "8", "--max-turns", "1", "Fix the failing test"],
+      env,
+    );
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /^Status: truncated: the model's reply was cut off at the per-turn limit of 8 tokens/);
+    assert.match(result.stderr, /^\[bora\] turn 1: 8 tokens in .*, cut off at the token limit$/m);
+    assert.match(result.stderr, /^bora run: truncated: .*per-turn limit of 8 tokens/m);
+    assert.match(result.stderr, /^bora run: to give each reply more room, pass --max-turn-tokens N \(above 8\)$/m);
   });
 
   it("refuses usage mistakes with exit 2 and a hint", async () => {

@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, realpath, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { headlessHost, type EditorHost } from "../../../server/src/agent/editorHost.js";
+import { ScriptedEngine, type ChatRequest, type StreamEvent } from "@bora/inference";
+import { headlessQuestions, type Questions } from "../../../server/src/agent/questions.js";
 import {
   DEFAULT_TOOL_LIMITS,
   type CommandRecord,
@@ -51,12 +52,13 @@ export interface TestContext extends ToolContext {
 
 export function toolContext(
   root: string,
-  options: { runner?: CommandRunner; host?: EditorHost; limits?: Partial<ToolLimits> } = {},
+  options: { runner?: CommandRunner; questions?: Questions; limits?: Partial<ToolLimits> } = {},
 ): TestContext {
   const context: TestContext = {
     root,
+    runId: "test-run",
     signal: new AbortController().signal,
-    host: options.host ?? headlessHost,
+    questions: options.questions ?? headlessQuestions,
     limits: { ...DEFAULT_TOOL_LIMITS, ...options.limits },
     commands: () => (options.runner ? Promise.resolve(options.runner) : createCommandRunner({ root })),
     beforeWrite: () => {
@@ -71,4 +73,30 @@ export function toolContext(
     checkpoints: 0,
   };
   return context;
+}
+
+/**
+ * A scripted engine that, like a real one, stops a reply at the request's `maxTokens` and says so
+ * (`finishReason: "length"`): text past the limit is dropped, and so are the calls after it.
+ */
+export class TokenLimitedEngine extends ScriptedEngine {
+  override chat(request: ChatRequest): AsyncIterable<StreamEvent> {
+    const stream = super.chat(request);
+    const count = (text: string): Promise<number> => this.countTokens(text);
+    const limit = request.maxTokens ?? Number.POSITIVE_INFINITY;
+    return (async function* () {
+      let used = 0;
+      let cut = false;
+      for await (const event of stream) {
+        if (event.type === "done") {
+          yield cut ? { ...event, finishReason: "length", usage: { ...event.usage, completionTokens: used } } : event;
+        } else if (!cut && event.type === "text" && used + (await count(event.text)) > limit) {
+          cut = true;
+        } else if (!cut) {
+          if (event.type === "text") used += await count(event.text);
+          yield event;
+        }
+      }
+    })();
+  }
 }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { LocalEngine } from "@bora/inference";
-import { headlessHost } from "../../../server/src/agent/editorHost.js";
 import { runAgent } from "../../../server/src/agent/loop.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { fixtureRepo, tempDir } from "./helpers.js";
@@ -24,15 +23,20 @@ describe("agent loop on the local engine (generated tiny model)", function () {
     try {
       const result = await runAgent({
         engine,
-        host: headlessHost,
         root: repo.dir,
         task: "Fix the failing test",
         budgets: { maxTurns: 2, maxTokensPerTurn: 16, maxWallMs: 90000 },
         stateDir: state.dir,
       });
-      assert.ok(["completed", "max_turns"].includes(result.status), `${result.status}: ${result.reason}`);
+      assert.ok(["completed", "truncated", "max_turns"].includes(result.status), `${result.status}: ${result.reason}`);
       const turns = result.transcript.filter((e) => e.type === "turn");
       assert.ok(turns.length >= 1);
+      // A last reply without calls is the answer only when the model ended it; one cut off at the
+      // 16-token limit is reported as cut off (issue 10, section 8).
+      const last = turns.at(-1);
+      if (last?.type === "turn" && last.toolCalls.length === 0) {
+        assert.equal(result.status, last.finishReason === "length" ? "truncated" : "completed", result.reason);
+      }
       for (const turn of turns) {
         if (turn.type !== "turn") continue;
         // The engine's own count includes the rendered tool definitions, so it exceeds the system prompt's size alone.

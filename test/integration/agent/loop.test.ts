@@ -2,30 +2,27 @@ import assert from "node:assert/strict";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { ScriptedEngine, parseScript, type ScriptedTurn } from "@bora/inference";
-import {
-  headlessHost,
-  type ApprovalRequest,
-  type EditorHost,
-  type AgentEvent,
-} from "../../../server/src/agent/editorHost.js";
+import type { ApprovalRequest, Questions } from "../../../server/src/agent/questions.js";
+import type { AgentEvent, RunEvents } from "../../../server/src/agent/runEvents.js";
 import { rollbackRun, runAgent } from "../../../server/src/agent/loop.js";
 import { SUMMARY_HEADER } from "../../../server/src/agent/contextBudget.js";
-import { FIXTURE_SCRIPTS, fixtureRepo, gitIn, tempDir } from "./helpers.js";
+import { FIXTURE_SCRIPTS, TokenLimitedEngine, fixtureRepo, gitIn, tempDir } from "./helpers.js";
 
 function engine(turns: ScriptedTurn[], contextSize?: number): ScriptedEngine {
   return new ScriptedEngine(parseScript({ turns }), contextSize ? { contextSize } : {});
 }
 
-function recordingHost(answer = false): EditorHost & { approvals: ApprovalRequest[]; events: AgentEvent[] } {
+/** Records approvals and events; pass it as both `events` and `questions`. */
+function recordingHost(answer = false): RunEvents & Questions & { approvals: ApprovalRequest[]; events: AgentEvent[] } {
   const host = {
     approvals: [] as ApprovalRequest[],
     events: [] as AgentEvent[],
-    requestApproval(request: ApprovalRequest) {
+    requestApproval(_runId: string, request: ApprovalRequest) {
       host.approvals.push(request);
       return Promise.resolve(answer);
     },
     askUser: () => Promise.resolve(undefined),
-    progress(event: AgentEvent) {
+    emit(_runId: string, event: AgentEvent) {
       host.events.push(event);
     },
   };
@@ -53,7 +50,8 @@ describe("agent loop", function () {
     const host = recordingHost();
     const result = await runAgent({
       engine: scripted,
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: "Fix the failing test",
       autoApprove: true,
@@ -98,7 +96,6 @@ describe("agent loop", function () {
   it("stops a looping script at the turn budget, with a clear status", async () => {
     const result = await runAgent({
       engine: engine(Array.from({ length: 50 }, () => read("package.json"))),
-      host: headlessHost,
       root: repo.dir,
       task: "loop forever",
       budgets: { maxTurns: 5 },
@@ -112,7 +109,6 @@ describe("agent loop", function () {
   it("stops at the token budget", async () => {
     const result = await runAgent({
       engine: engine(Array.from({ length: 50 }, () => read("src/cart.js"))),
-      host: headlessHost,
       root: repo.dir,
       task: "loop forever",
       budgets: { maxTokens: 2000 },
@@ -129,7 +125,6 @@ describe("agent loop", function () {
         { tool_calls: [{ name: "run_command", arguments: { command: "sleep 60" } }] },
         { content: "never reached" },
       ]),
-      host: headlessHost,
       root: repo.dir,
       task: "wait",
       autoApprove: true,
@@ -144,7 +139,6 @@ describe("agent loop", function () {
   it("reports a script that ends without a final answer", async () => {
     const result = await runAgent({
       engine: engine([read("package.json")]),
-      host: headlessHost,
       root: repo.dir,
       task: "t",
     });
@@ -161,7 +155,14 @@ describe("agent loop", function () {
     const scripted = engine([...Array.from({ length: 12 }, () => read("big.js")), { content: "done" }], 6000);
     const host = recordingHost();
     const task = "TASK-MARKER: summarize big.js";
-    const result = await runAgent({ engine: scripted, host, root: repo.dir, task, budgets: { maxTokensPerTurn: 500 } });
+    const result = await runAgent({
+      engine: scripted,
+      events: host,
+      questions: host,
+      root: repo.dir,
+      task,
+      budgets: { maxTokensPerTurn: 500 },
+    });
     assert.equal(result.status, "completed", result.reason);
     assert.ok(host.events.some((e) => e.kind === "compacted"));
     for (const recorded of scripted.requests) {
@@ -199,7 +200,8 @@ describe("agent loop", function () {
         { tool_calls: [{ name: "write_file", arguments: { path: "src/ok.js", content: "ok" } }] },
         { content: "gave up" },
       ]),
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: "do it",
       autoApprove: true,
@@ -229,7 +231,8 @@ describe("agent loop", function () {
         { tool_calls: [{ name: "run_command", arguments: { command: "touch asked.txt" } }] },
         { content: "ok" },
       ]),
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: "t",
       stateDir: state.dir,
@@ -257,7 +260,8 @@ describe("agent loop", function () {
     const host = recordingHost();
     const result = await runAgent({
       engine: scripted,
-      host,
+      events: host,
+      questions: host,
       root: repo.dir,
       task: `use the token ${secret}`,
       autoApprove: true,
@@ -290,10 +294,91 @@ describe("agent loop", function () {
       },
       { content: "sorry" },
     ]);
-    const result = await runAgent({ engine: scripted, host: headlessHost, root: repo.dir, task: "t" });
+    const result = await runAgent({ engine: scripted, root: repo.dir, task: "t" });
     assert.equal(result.status, "completed");
     const results = result.transcript.filter((e) => e.type === "tool").map((e) => (e.type === "tool" ? e.result : ""));
     assert.match(results[0]!, /^ERROR invalid_arguments: .*required property 'path'/);
     assert.match(results[1]!, /^ERROR unknown_tool: there is no tool named 'delete_everything'/);
+  });
+
+  describe("replies cut off at a token limit", () => {
+    const words = (n: number): string => Array.from({ length: n }, (_, i) => `word${i}`).join(" ");
+
+    it("reports a reply cut off at the per-turn limit as truncated, not as the final answer", async () => {
+      const host = recordingHost();
+      const result = await runAgent({
+        engine: new TokenLimitedEngine(parseScript({ turns: [read("package.json"), { content: words(40) }] })),
+        events: host,
+        questions: host,
+        root: repo.dir,
+        task: "t",
+        budgets: { maxTokensPerTurn: 10 },
+      });
+      assert.equal(result.status, "truncated");
+      assert.equal(result.ok, false);
+      assert.equal(result.turns, 2);
+      assert.match(result.reason, /cut off at the per-turn limit of 10 tokens before it finished/);
+      assert.match(result.reason, /raise the per-turn token limit or ask for a shorter answer/);
+      assert.match(result.summary, /^Status: truncated: /);
+      const finished = host.events.flatMap((e) => (e.kind === "turnFinished" ? [e] : []));
+      assert.deepEqual(
+        finished.map((e) => e.finishReason),
+        ["toolCalls", "length"],
+      );
+      assert.equal(finished[1]!.completionTokens, 10);
+    });
+
+    it("names the context window or the run's token budget when that is what cut the reply", async () => {
+      const byContext = await runAgent({
+        engine: new TokenLimitedEngine(parseScript({ turns: [{ content: words(6000) }] }), { contextSize: 4000 }),
+        root: repo.dir,
+        task: "t",
+        budgets: { maxTokensPerTurn: 5000 },
+      });
+      assert.equal(byContext.status, "context_exhausted", byContext.reason);
+      assert.match(byContext.reason, /reply filled the rest of the 4000-token context window/);
+      const byBudget = await runAgent({
+        engine: new TokenLimitedEngine(parseScript({ turns: [{ content: words(6000) }] })),
+        root: repo.dir,
+        task: "t",
+        budgets: { maxTokens: 1500 },
+      });
+      assert.equal(byBudget.status, "max_tokens", byBudget.reason);
+      assert.match(
+        byBudget.reason,
+        /token budget of 1500 tokens ran out \(\d+ used\) in the middle of the model's reply/,
+      );
+    });
+  });
+
+  it("reports each turn's prompt as the engine counted it, and the summary adds up the same numbers", async () => {
+    const host = recordingHost();
+    const result = await runAgent({
+      engine: engine([read("package.json"), read("src/cart.js"), { content: "done" }]),
+      events: host,
+      questions: host,
+      root: repo.dir,
+      task: "t",
+    });
+    assert.equal(result.status, "completed", result.reason);
+    const finished = host.events.flatMap((e) => (e.kind === "turnFinished" ? [e] : []));
+    const turns = result.transcript.flatMap((e) => (e.type === "turn" ? [e] : []));
+    assert.equal(finished.length, 3);
+    assert.deepEqual(
+      finished.map((e) => [e.promptTokens, e.completionTokens]),
+      turns.map((t) => [t.usage.promptTokens, t.usage.completionTokens]),
+    );
+    const promptTotal = finished.reduce((sum, e) => sum + e.promptTokens, 0);
+    assert.equal(result.usage.promptTokens, promptTotal);
+    assert.equal(result.lastPromptTokens, finished.at(-1)!.promptTokens);
+    assert.ok(finished[0]!.promptTokens < finished[2]!.promptTokens, "the prompt grows turn by turn");
+    assert.match(
+      result.summary,
+      new RegExp(
+        `\nTokens \\(all turns\\): ${promptTotal} prompt \\+ ${result.usage.completionTokens} completion; last prompt: ${result.lastPromptTokens}\n`,
+      ),
+    );
+    // The number shown when a turn starts is the runtime's estimate, and says so.
+    assert.ok(host.events.some((e) => e.kind === "turnStarted" && e.estimatedPromptTokens > 0));
   });
 });

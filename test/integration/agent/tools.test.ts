@@ -10,7 +10,7 @@ import { readFileTool } from "../../../server/src/agent/tools/readFile.js";
 import { runCommandTool } from "../../../server/src/agent/tools/runCommand.js";
 import { ToolError, type ToolErrorCode } from "../../../server/src/agent/tools/types.js";
 import { writeFileTool } from "../../../server/src/agent/tools/writeFile.js";
-import { headlessHost } from "../../../server/src/agent/editorHost.js";
+import { headlessQuestions, type UserQuestion } from "../../../server/src/agent/questions.js";
 import { createCommandRunner } from "../../../server/src/workspace/sandbox.js";
 import { fixtureRepo, tempDir, toolContext } from "./helpers.js";
 
@@ -294,11 +294,15 @@ describe("agent tools on a real repository", function () {
 
   describe("ask_user", () => {
     it("returns the user's answer", async () => {
-      const host = {
-        ...headlessHost,
-        askUser: (q: string, options?: readonly string[]) => Promise.resolve(`${q} -> ${options?.[1]}`),
+      const questions = {
+        ...headlessQuestions,
+        askUser: (_runId: string, { question, options }: UserQuestion) =>
+          Promise.resolve(`${question} -> ${options?.[1]}`),
       };
-      const out = await askUserTool.run({ question: "Which?", options: ["a", "b"] }, toolContext(repo.dir, { host }));
+      const out = await askUserTool.run(
+        { question: "Which?", options: ["a", "b"] },
+        toolContext(repo.dir, { questions }),
+      );
       assert.equal(out, "the user answered: Which? -> b");
     });
 

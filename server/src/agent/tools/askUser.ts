@@ -22,9 +22,12 @@ export const askUserTool: Tool = {
   },
   subject: (args) => ({ summary: String(args["question"]).slice(0, 120) }),
   async run(args, context) {
-    const answer = await context.host.askUser(
-      args["question"] as string,
-      args["options"] as string[] | undefined,
+    const answer = await context.questions.askUser(
+      context.runId,
+      {
+        question: args["question"] as string,
+        ...(Array.isArray(args["options"]) && { options: args["options"] as string[] }),
+      },
       context.signal,
     );
     if (answer === undefined) {

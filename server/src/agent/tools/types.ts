@@ -4,7 +4,7 @@
  */
 import type { ToolDefinition } from "@bora/inference";
 import type { CommandRunner } from "../../workspace/sandbox.js";
-import type { EditorHost } from "../editorHost.js";
+import type { Questions } from "../questions.js";
 
 /** Stable error codes a tool result can carry. */
 export type ToolErrorCode =
@@ -74,8 +74,11 @@ export interface CommandRecord {
 export interface ToolContext {
   /** The run's root, a real path. */
   root: string;
+  /** The run's id: questions to the user are keyed by it. */
+  runId: string;
   signal: AbortSignal;
-  host: EditorHost;
+  /** Where `ask_user` asks. */
+  questions: Questions;
   limits: ToolLimits;
   /** The command runner, or why there is none (bubblewrap missing and unsandboxed runs not allowed). */
   commands(): Promise<CommandRunner>;

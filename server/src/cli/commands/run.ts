@@ -1,24 +1,26 @@
 /**
  * `bora run`: one agent task, headless. Progress goes to stderr, the summary to stdout; the exit code
- * is 0 when the model finished the task, 1 when the run ended otherwise (budget, engine error), 2 for
- * usage mistakes.
+ * is 0 when the model finished the task, 1 when the run ended otherwise (budget, a reply cut off at
+ * its token limit, engine error), 2 for usage mistakes.
  */
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { LocalEngine, ModelStore, parseScript, ScriptedEngine, type Engine } from "@bora/inference";
 import { parsePolicy, type ApprovalPolicy } from "../../agent/approvals.js";
-import type { AgentEvent, EditorHost } from "../../agent/editorHost.js";
 import { rollbackRun, runAgent } from "../../agent/loop.js";
+import type { AgentRunResult } from "../../agent/runResult.js";
+import { resolveBudgets, type Budgets } from "../../agent/runState.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
+import { cliRunHost } from "./runHost.js";
 
 const USAGE = `bora run [options] "instruction"
 
 Runs one agent task on a folder without an editor: the model reads, edits and runs commands in a
 sandbox until it answers. Progress goes to stderr; the summary goes to stdout. Exit code 0 when the
-task finished, 1 when the run stopped early (budget, engine error, denied), 2 for usage mistakes.
+task finished, 1 when the run stopped early (budget, a reply cut off at --max-turn-tokens, engine
+error), 2 for usage mistakes.
 
 Options:
   --cwd DIR              Folder to work in (the run's root). Defaults to the current directory.
@@ -28,6 +30,8 @@ Options:
   --policy FILE          Approval policy JSON ({"run_command": {"default": "ask", "rules": [...]}, ...}).
   --max-turns N          Model turns before the run stops. Defaults to 40.
   --max-tokens N         Prompt + completion tokens for the whole run. Defaults to 2000000.
+  --max-turn-tokens N    Tokens the model may write in one reply; a reply cut off there ends the run
+                         (status truncated). Defaults to 2048.
   --timeout S            Wall-clock seconds for the whole run. Defaults to 1800.
   --allow-network        Let commands reach the network (they run without it by default).
   --allow-unsandboxed    Run commands without bubblewrap if it is missing (not recommended).
@@ -79,76 +83,21 @@ async function loadEngine(values: { model?: string; engine?: string }, io: CliIO
   return LocalEngine.open({ modelPath, sequences: 1, contextSize: 16384 });
 }
 
-/** The CLI's editor host: progress lines on stderr, approvals by prompt on a terminal. */
-function cliHost(io: CliIO, interactive: boolean): EditorHost {
-  const line = (text: string): void => void io.stderr.write(`${text}\n`);
-  let midText = false;
-  const endText = (): void => {
-    if (midText) io.stderr.write("\n");
-    midText = false;
-  };
-  const prompt = async (question: string): Promise<string | undefined> => {
-    if (!interactive) return undefined;
-    const rl = createInterface({ input: process.stdin, output: io.stderr });
-    try {
-      return await new Promise<string>((resolve) => rl.question(question, resolve));
-    } finally {
-      rl.close();
-    }
-  };
-  return {
-    async requestApproval(request) {
-      endText();
-      if (!interactive) {
-        line(
-          `[bora] not approved: ${request.tool} ${request.summary} (${request.reason}; non-interactive: pass --yes to approve)`,
-        );
-        return false;
-      }
-      const answer = await prompt(`[bora] allow ${request.tool}: ${request.summary}? [y/N] `);
-      return /^y(es)?$/i.test((answer ?? "").trim());
-    },
-    async askUser(question, options) {
-      endText();
-      const choices = options && options.length > 0 ? ` (${options.join(" / ")})` : "";
-      const answer = await prompt(`[bora] the agent asks: ${question}${choices}\n> `);
-      return answer === undefined || answer.trim() === "" ? undefined : answer.trim();
-    },
-    progress(event: AgentEvent) {
-      switch (event.kind) {
-        case "runStarted":
-          line(`[bora] run ${event.runId} in ${event.root}`);
-          break;
-        case "turnStarted":
-          endText();
-          line(`[bora] turn ${event.turn} (prompt ${event.promptTokens} tokens)`);
-          break;
-        case "text":
-          io.stderr.write(event.text);
-          midText = true;
-          break;
-        case "toolCall":
-          endText();
-          line(`[bora] → ${event.name} ${event.summary}`);
-          break;
-        case "toolResult":
-          line(`[bora]   ${event.ok ? "ok" : "failed"} (${event.ms} ms): ${event.summary.slice(0, 160)}`);
-          break;
-        case "checkpoint":
-          line(`[bora] checkpoint ${event.ref}`);
-          break;
-        case "compacted":
-          line(
-            `[bora] context compacted: ${event.truncatedResults} result(s) truncated, ${event.summarizedTurns} turn(s) summarized`,
-          );
-          break;
-        case "runFinished":
-          endText();
-          line(`[bora] finished: ${event.status}`);
-          break;
-      }
-    },
-  };
+/** The flag that raises the budget a run ran out of, for the line after its reason. */
+function budgetHint(result: AgentRunResult, budgets: Budgets): string | undefined {
+  const limits = resolveBudgets(budgets);
+  switch (result.status) {
+    case "truncated":
+      return `to give each reply more room, pass --max-turn-tokens N (above ${limits.maxTokensPerTurn})`;
+    case "max_turns":
+      return `to allow more turns, pass --max-turns N (above ${limits.maxTurns})`;
+    case "max_tokens":
+      return `to allow more tokens, pass --max-tokens N (above ${limits.maxTokens})`;
+    case "timeout":
+      return `to allow more time, pass --timeout S (above ${Math.round(limits.maxWallMs / 1000)})`;
+    default:
+      return undefined;
+  }
 }
 
 export const runCommand: CliCommand = {
@@ -168,6 +117,7 @@ export const runCommand: CliCommand = {
         policy: { type: "string" },
         "max-turns": { type: "string" },
         "max-tokens": { type: "string" },
+        "max-turn-tokens": { type: "string" },
         timeout: { type: "string" },
         "allow-network": { type: "boolean" },
         "allow-unsandboxed": { type: "boolean" },
@@ -189,10 +139,11 @@ export const runCommand: CliCommand = {
     if (positionals.length !== 1 || positionals[0]!.trim() === "") {
       throw new UsageError('give the instruction as one quoted argument, e.g. bora run --yes "fix the failing test"');
     }
-    const budgets = {
+    const budgets: Budgets = {
       maxTurns: positiveInt("--max-turns", values["max-turns"]),
       maxTokens: positiveInt("--max-tokens", values["max-tokens"]),
       maxWallMs: (positiveInt("--timeout", values.timeout) ?? 1800) * 1000,
+      maxTokensPerTurn: positiveInt("--max-turn-tokens", values["max-turn-tokens"]),
     };
     let policy: ApprovalPolicy | undefined;
     if (values.policy !== undefined) {
@@ -210,10 +161,12 @@ export const runCommand: CliCommand = {
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
     process.once("SIGINT", onSigint);
+    const host = cliRunHost(io, { interactive: process.stdin.isTTY === true });
     try {
       const result = await runAgent({
         engine,
-        host: cliHost(io, process.stdin.isTTY === true),
+        events: host,
+        questions: host,
         root,
         task: positionals[0]!,
         runId,
@@ -236,9 +189,14 @@ export const runCommand: CliCommand = {
       } else {
         io.stdout.write(`${result.summary}\nTranscript: ${transcriptFile}\n`);
       }
-      if (!result.ok) io.stderr.write(`bora run: ${result.status}: ${result.reason}\n`);
+      if (!result.ok) {
+        io.stderr.write(`bora run: ${result.status}: ${result.reason}\n`);
+        const hint = budgetHint(result, budgets);
+        if (hint) io.stderr.write(`bora run: ${hint}\n`);
+      }
       return result.ok ? 0 : 1;
     } finally {
+      host.dispose();
       process.removeListener("SIGINT", onSigint);
       await engine.dispose();
     }

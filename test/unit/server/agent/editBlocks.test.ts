@@ -5,7 +5,7 @@ import path from "node:path";
 import { applyEditBlocks } from "../../../../server/src/agent/editBlocks.js";
 import { editFileTool } from "../../../../server/src/agent/tools/editFile.js";
 import { DEFAULT_TOOL_LIMITS, ToolError, type ToolContext } from "../../../../server/src/agent/tools/types.js";
-import { headlessHost } from "../../../../server/src/agent/editorHost.js";
+import { headlessQuestions } from "../../../../server/src/agent/questions.js";
 
 describe("edit blocks", () => {
   const source = "function add(a, b) {\n  return a - b;\n}\n\nfunction sub(a, b) {\n  return a - b;\n}\n";
@@ -124,8 +124,9 @@ describe("edit_file property test", function () {
 
   const context = (): ToolContext => ({
     root: dir,
+    runId: "test-run",
     signal: new AbortController().signal,
-    host: headlessHost,
+    questions: headlessQuestions,
     limits: DEFAULT_TOOL_LIMITS,
     commands: () => Promise.reject(new Error("no commands here")),
     beforeWrite: () => Promise.resolve(),
