@@ -202,6 +202,8 @@ export class EngineManager {
       }
       this.chatInner = engine;
       this.chat = measuredEngine(engine, ({ timing }) => {
+        // A generation of one token has no decode rate (see `decodeTokensPerSecond`); the last real one stays shown.
+        if (timing.tokensPerSecond <= 0) return;
         this.setStatus({ ...this.status, lastTokensPerSecond: Math.round(timing.tokensPerSecond * 10) / 10 });
       });
       const shown = engine.info.model || model;
