@@ -101,7 +101,7 @@ export interface Timing {
   ttftMs: number;
   /** Milliseconds from the call to the end. */
   totalMs: number;
-  /** Generated tokens per second, measured from the first token to the last. */
+  /** Decode speed: the tokens after the first over the time from the first to the last (`decodeTokensPerSecond`). */
   tokensPerSecond: number;
 }
 

@@ -14,6 +14,7 @@ import type {
   ToolCall,
 } from "./engine.js";
 import { EngineError } from "./errors.js";
+import { timingOf } from "./timing.js";
 
 export interface ScriptedToolCall {
   name: string;
@@ -173,21 +174,19 @@ export class ScriptedEngine implements Engine {
     const promptTokens = roughTokenCount(prompt);
     let completionTokens = 0;
     let firstTokenAt: number | undefined;
-    const done = (finishReason: "stop" | "toolCalls" | "aborted"): StreamEvent => {
-      const end = performance.now();
-      const first = firstTokenAt ?? end;
-      const decodeSeconds = (end - first) / 1000;
-      return {
-        type: "done",
-        finishReason,
-        usage: { promptTokens, completionTokens },
-        timing: {
-          ttftMs: first - started,
-          totalMs: end - started,
-          tokensPerSecond: decodeSeconds > 0 ? completionTokens / decodeSeconds : 0,
-        },
-      };
-    };
+    let lastTokenAt: number | undefined;
+    const done = (finishReason: "stop" | "toolCalls" | "aborted"): StreamEvent => ({
+      type: "done",
+      finishReason,
+      usage: { promptTokens, completionTokens },
+      timing: timingOf({
+        startedMs: started,
+        firstTokenMs: firstTokenAt,
+        lastTokenMs: lastTokenAt,
+        endMs: performance.now(),
+        completionTokens,
+      }),
+    });
     for (const piece of chunks(turn.content ?? "")) {
       if (options.signal?.aborted) {
         yield done("aborted");
@@ -199,6 +198,7 @@ export class ScriptedEngine implements Engine {
         return;
       }
       firstTokenAt ??= performance.now();
+      lastTokenAt = performance.now();
       completionTokens += roughTokenCount(piece);
       yield { type: "text", text: piece };
     }
@@ -206,6 +206,7 @@ export class ScriptedEngine implements Engine {
     for (const call of calls) {
       const toolCall: ToolCall = { id: `call_${++this.callIds}`, name: call.name, arguments: call.arguments };
       firstTokenAt ??= performance.now();
+      lastTokenAt = performance.now();
       completionTokens += roughTokenCount(JSON.stringify(call.arguments)) + 1;
       yield { type: "toolCall", call: toolCall };
     }

@@ -6,3 +6,4 @@ export { HOST_VERSION } from "./version.js";
 export * from "./agent/index.js";
 export * from "./integrations/index.js";
 export * from "./engineServer/index.js";
+export * from "./engines/index.js";

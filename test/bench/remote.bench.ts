@@ -22,7 +22,7 @@ import {
   type CollectedResult,
   type Engine,
 } from "@bora/inference";
-import { AjvToolValidator } from "../../server/src/engineServer/toolSchemaValidator.js";
+import { AjvToolValidator } from "../../server/src/engines/toolArgumentsValidator.js";
 import { HOST_BUNDLE } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
 import type { BenchOptions } from "./index.js";

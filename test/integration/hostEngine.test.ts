@@ -1,7 +1,7 @@
 /**
  * The host runs the engine its settings name and reports it in `bora/status`: the local engine on a
- * generated model, a remote engine against `bora engine serve`, and a missing model as an error
- * that names the command that fixes it.
+ * generated model, a remote engine against `bora engine serve`, and a missing model as a problem
+ * whose fix is the editor's button that downloads it.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -78,10 +78,30 @@ describe("host engine from settings", function () {
   const modelsDir = mkdtempSync(path.join(os.tmpdir(), "bora-host-models-"));
   const env = { BORA_MODELS_DIR: modelsDir };
 
-  it("reports no engine when no model is configured", async () => {
-    const started = await startWithSettings(() => ({}), env);
+  it("reports no engine when no model is configured, with Pull Model as the fix", async () => {
+    const started = await startWithSettings(() => ({}), {
+      BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-host-empty-")),
+    });
     const ready = await waitFor("host ready", () => started.statuses.find((s) => s.host === "ready"));
     assert.equal(ready.engine.state, "none");
+    const none = await waitFor("the no-model problem", () => started.statuses.find((s) => s.engine.problem));
+    assert.equal(none.engine.state, "none");
+    assert.deepEqual([none.engine.problem?.code, none.engine.problem?.fix], ["modelUnconfigured", "pullModel"]);
+    assert.match(none.engine.problem?.message ?? "", /Bora: Pull Model…/);
+    assert.equal(await stop(started), 0);
+  });
+
+  it("says a pulled model is not in use, and points at the chat model setting", async () => {
+    const store = mkdtempSync(path.join(os.tmpdir(), "bora-host-pulled-"));
+    writeFileSync(path.join(store, "tiny-chat.gguf"), readFileSync(await ensureTestModel("tiny")));
+    const started = await startWithSettings(() => ({}), { BORA_MODELS_DIR: store });
+    const unused = await waitFor("the unused-model problem", () => started.statuses.find((s) => s.engine.problem));
+    assert.equal(unused.engine.state, "none");
+    assert.deepEqual(
+      [unused.engine.problem?.code, unused.engine.problem?.fix, unused.engine.problem?.target],
+      ["modelUnused", "openSettings", "bora.models.chat"],
+    );
+    assert.match(unused.engine.problem?.message ?? "", /Model tiny-chat is pulled but not in use/);
     assert.equal(await stop(started), 0);
   });
 
@@ -96,10 +116,15 @@ describe("host engine from settings", function () {
     assert.equal(await stop(started), 0);
   });
 
-  it("reports a missing model with the command that downloads it", async () => {
+  it("reports a missing model with the button that downloads it", async () => {
     const started = await startWithSettings(() => ({ models: { chat: "hf:bora-test/none/missing.gguf" } }), env);
     const failed = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
-    assert.match(failed.engine.problem?.message ?? "", /bora models pull hf:bora-test\/none\/missing\.gguf/);
+    assert.deepEqual(
+      [failed.engine.problem?.code, failed.engine.problem?.fix, failed.engine.problem?.target],
+      ["modelMissing", "pullModel", "hf:bora-test/none/missing.gguf"],
+    );
+    assert.match(failed.engine.problem?.message ?? "", /hf:bora-test\/none\/missing\.gguf .*Bora: Pull Model…/);
+    assert.doesNotMatch(failed.engine.problem?.message ?? "", /bora models pull/, "the editor has a button for it");
     assert.equal(started.host.child.exitCode, null, "the host stays up");
     assert.equal(await stop(started), 0);
   });
@@ -193,7 +218,11 @@ describe("host engine from settings", function () {
         started.statuses.find((s) => s.engine.state === "error"),
       );
       assert.match(refused.engine.problem?.message ?? "", /API key/);
-      assert.match(refused.engine.problem?.message ?? "", /run 'Bora: Set Remote API Key' in VS Code/);
+      assert.match(refused.engine.problem?.message ?? "", /Bora: Set Remote API Key…/);
+      assert.deepEqual(
+        [refused.engine.problem?.code, refused.engine.problem?.fix],
+        ["remoteUnauthorized", "setApiKey"],
+      );
 
       const send = (name: string, sealed: unknown): Promise<null> =>
         connection.sendRequest(SetSecret.type, { name, sealed } as never);
@@ -263,10 +292,7 @@ describe("host engine from settings", function () {
         BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-pull-")),
       });
       const missing = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
-      assert.match(
-        missing.engine.problem?.message ?? "",
-        new RegExp(`bora models pull ${url.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`),
-      );
+      assert.deepEqual([missing.engine.problem?.fix, missing.engine.problem?.target], ["pullModel", url]);
 
       const events: (WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd)[] = [];
       const token = "pull-1";
@@ -314,7 +340,15 @@ describe("host engine from settings", function () {
         source.token,
       );
       setTimeout(() => source.cancel(), 500);
-      await assert.rejects(pending, /cancelled/i);
+      await assert.rejects(pending, (error: unknown) => {
+        assert.match((error as Error).message, /cancelled/i);
+        assert.equal(
+          (error as { data?: { code?: string } }).data?.code,
+          "pullCancelled",
+          "the problem travels as data",
+        );
+        return true;
+      });
       assert.equal(started.host.child.exitCode, null);
       assert.equal(await stop(started), 0);
       stall = false;

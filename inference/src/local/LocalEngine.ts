@@ -34,6 +34,7 @@ import type {
 } from "../engine.js";
 import { MAX_PARALLEL_TOOL_CALLS } from "../engine.js";
 import { EngineError } from "../errors.js";
+import { decodeTokensPerSecond } from "../timing.js";
 import type { GrammarLimits } from "./jsonSchemaGrammar.js";
 import { classifyLoadFailure, formatBytes, inspectModelFile, isOutOfMemory, outOfMemory } from "./modelFile.js";
 import { acquireLlama, backendName, loadNodeLlamaCpp, type NativeLogLevel, type NodeLlamaCpp } from "./native.js";
@@ -777,7 +778,7 @@ export class LocalEngine implements Engine {
         timing: {
           ttftMs: first - started,
           totalMs: end - started,
-          tokensPerSecond: generated.length > 1 && last > first ? ((generated.length - 1) * 1000) / (last - first) : 0,
+          tokensPerSecond: decodeTokensPerSecond(generated.length, first, last),
         },
       };
     } catch (error) {

@@ -1,7 +1,8 @@
 /**
  * Turns the host's engine settings (which engine, which model per role) into what to start, or
- * into a message that names the command that fixes a missing model. The host calls this on start
- * and on every settings change, and reports the outcome in `bora/status`.
+ * into the facts of why nothing can start (which role has no model, which references are not on
+ * this machine and whether each can be downloaded). The host calls this on start and on every
+ * settings change, words the facts for its front end and reports them in `bora/status`.
  */
 import type { RemotePresetName } from "../remote/presets.js";
 
@@ -37,12 +38,14 @@ export interface ResolvedLocalModel {
   path: string;
 }
 
+/** A model reference that is not on this machine. */
 export interface MissingModel {
+  /** The first role that names it (a reference two roles share is reported once). */
   role: ModelRole;
+  /** The reference as the settings wrote it. */
   uri: string;
-  /** The command that fetches it (`bora models pull ...`), when it is a downloadable reference. */
-  fixCommand?: string;
-  message: string;
+  /** Whether it is a URL or `hf:` reference the model store can pull; otherwise a path or store name that is not there. */
+  downloadable: boolean;
 }
 
 export type EngineChoice =
@@ -53,58 +56,35 @@ export type EngineChoice =
       baseUrl?: string;
       models: { chat: string; edit: string; fim?: string };
     }
-  /** Nothing to start: no model configured, or one is not on disk. `message` is for the status bar and the log. */
-  | { kind: "unavailable"; reason: "unconfigured" | "missing"; missing: MissingModel[]; message: string };
+  /**
+   * Nothing to start: `unconfigured` when the chat role has no model (edit falls back to chat, fim
+   * is optional), `missing` when references are not on disk.
+   */
+  | {
+      kind: "unavailable";
+      reason: "unconfigured" | "missing";
+      /** The engine the settings chose. */
+      engine: "local" | "remote";
+      /** Roles that need a model and have none: `["chat"]` when `unconfigured`, else empty. */
+      unconfigured: ModelRole[];
+      missing: MissingModel[];
+    };
 
 /** Finds a reference on disk (`ModelStore.resolve`); undefined when it is not there. */
 export type ModelLookup = (uri: string) => Promise<string | undefined>;
 
-/** Quotes for a POSIX shell only when needed, so the suggested command can be pasted as it is. */
-function shellWord(text: string): string {
-  return /^[A-Za-z0-9_./:@%+=-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-function isDownloadable(uri: string): boolean {
+/** Whether the model store can pull a reference (as opposed to a path or a store name that must exist). */
+export function isDownloadableReference(uri: string): boolean {
   return uri.startsWith("hf:") || /^https?:\/\//i.test(uri);
-}
-
-const SETTING_OF_ROLE: Record<ModelRole, string> = {
-  chat: "bora.models.chat",
-  edit: "bora.models.edit",
-  fim: "bora.models.fim",
-};
-
-function missing(role: ModelRole, uri: string): MissingModel {
-  if (isDownloadable(uri)) {
-    const fixCommand = `bora models pull ${shellWord(uri)}`;
-    return {
-      role,
-      uri,
-      fixCommand,
-      message: `The ${role} model ${uri} is not downloaded yet. Run: ${fixCommand}`,
-    };
-  }
-  return {
-    role,
-    uri,
-    message: `The ${role} model file ${uri} does not exist. Fix ${SETTING_OF_ROLE[role]}, or download a model with 'bora models pull <hf:owner/repo/file.gguf | https://...>' and point the setting at it.`,
-  };
 }
 
 export async function chooseEngine(settings: EngineSelectionSettings, lookup: ModelLookup): Promise<EngineChoice> {
   const chatUri = settings.models.chat?.trim() || undefined;
   const editUri = settings.models.edit?.trim() || chatUri;
   const fimUri = settings.models.fim?.trim() || undefined;
+  const engine = settings.engine ?? "local";
   if (chatUri === undefined || editUri === undefined) {
-    return {
-      kind: "unavailable",
-      reason: "unconfigured",
-      missing: [],
-      message:
-        settings.engine === "remote"
-          ? "No remote model is configured: set bora.models.chat to the model name your server lists at /v1/models."
-          : "No model is configured: set bora.models.chat to a GGUF file, or download one with 'bora models pull hf:<owner>/<repo>/<file>.gguf' and use its name.",
-    };
+    return { kind: "unavailable", reason: "unconfigured", engine, unconfigured: ["chat"], missing: [] };
   }
   if (settings.engine === "remote") {
     return {
@@ -127,11 +107,11 @@ export async function chooseEngine(settings: EngineSelectionSettings, lookup: Mo
     const file = seen.get(uri);
     if (file === undefined) {
       // The same missing reference in two roles needs one fix, not two.
-      if (!absent.some((m) => m.uri === uri)) absent.push(missing(role, uri));
+      if (!absent.some((m) => m.uri === uri)) absent.push({ role, uri, downloadable: isDownloadableReference(uri) });
     } else resolved.set(role, { role, uri, path: file });
   }
   if (absent.length > 0) {
-    return { kind: "unavailable", reason: "missing", missing: absent, message: absent.map((m) => m.message).join(" ") };
+    return { kind: "unavailable", reason: "missing", engine, unconfigured: [], missing: absent };
   }
   const fim = resolved.get("fim");
   return {

@@ -1,4 +1,5 @@
-/** Typed failures of the model store; every message says what to do next. */
+/** Typed failures of the model store; every message says what happened and what to do next. */
+import { CodedError } from "../errors.js";
 
 export type ModelStoreErrorCode =
   /** The source does not exist (404, missing file) or the store has no model of that name. */
@@ -20,15 +21,8 @@ export type ModelStoreErrorCode =
   | "busy"
   | "aborted";
 
-export class ModelStoreError extends Error {
-  override readonly name = "ModelStoreError";
-  constructor(
-    readonly code: ModelStoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+export class ModelStoreError extends CodedError<ModelStoreErrorCode> {
+  override readonly name: string = "ModelStoreError";
 }
 
 export function isModelStoreError(error: unknown, code?: ModelStoreErrorCode): error is ModelStoreError {

@@ -3,6 +3,7 @@
  * URL, or `hf:<owner>/<repo>/<file>` on the Hugging Face Hub, and the store name it gets.
  */
 import path from "node:path";
+import { CodedError } from "../errors.js";
 
 export type ModelSource =
   | { kind: "file"; path: string; name: string }
@@ -27,8 +28,11 @@ export interface ModelUriOptions {
 }
 
 /** A usage mistake in a model reference; the message says what a valid one looks like. */
-export class ModelUriError extends Error {
-  override readonly name = "ModelUriError";
+export class ModelUriError extends CodedError<"invalidReference"> {
+  override readonly name: string = "ModelUriError";
+  constructor(message: string) {
+    super("invalidReference", message);
+  }
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;

@@ -18,6 +18,7 @@ import type {
   Usage,
 } from "../engine.js";
 import { EngineError } from "../errors.js";
+import { timingOf } from "../timing.js";
 import {
   DEFAULT_RETRY_POLICY,
   RequestAborted,
@@ -29,7 +30,7 @@ import {
   type RetryPolicy,
 } from "./httpRetry.js";
 import { REMOTE_PRESETS, type RemotePreset, type RemotePresetName } from "./presets.js";
-import { RemoteEngineError, errorForStatus } from "./remoteErrors.js";
+import { RemoteEngineError, errorForStatus, type ApiKeyFacts } from "./remoteErrors.js";
 import { parseSse } from "./sse.js";
 import { ToolCallAssembler, type ToolArgumentsValidator, type ToolCallFragment } from "./toolCallAssembler.js";
 import { toWireMessages, toWireTools } from "./wireMessages.js";
@@ -48,11 +49,6 @@ export interface RemoteEngineOptions {
    * variables that is set (`BORA_REMOTE_API_KEY`, then e.g. `MISTRAL_API_KEY`), else none.
    */
   apiKey?: string;
-  /**
-   * How a user sets the key where this engine runs, for the message of a refused or missing key,
-   * e.g. "run 'Bora: Set Remote API Key' in VS Code". The environment variables are always named.
-   */
-  apiKeySource?: string;
   /** Environment to read the key from. Defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Context window reported in `info`. Defaults to what `/v1/models` reports (via `connect`), else 8192. */
@@ -111,7 +107,6 @@ export class RemoteEngine implements Engine {
   readonly preset: RemotePreset;
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
-  private readonly apiKeySource: string | undefined;
   private readonly policy: RetryPolicy;
   private readonly fetchImpl: typeof fetch;
   private readonly inFlight = new Set<AbortController>();
@@ -121,7 +116,6 @@ export class RemoteEngine implements Engine {
     this.preset = REMOTE_PRESETS[options.preset ?? "openai"];
     this.baseUrl = (options.baseUrl ?? this.preset.defaultBaseUrl).replace(/\/+$/, "");
     const env = options.env ?? process.env;
-    this.apiKeySource = options.apiKeySource;
     this.apiKey =
       options.apiKey ??
       this.preset.apiKeyEnv.map((name) => env[name]).find((v) => v !== undefined && v !== "") ??
@@ -265,12 +259,12 @@ export class RemoteEngine implements Engine {
     return headers;
   }
 
-  private apiKeyHint(): string {
-    const envs = this.preset.apiKeyEnv.map((v) => `$${v}`).join(" or ");
-    const where = this.apiKeySource !== undefined ? `${this.apiKeySource}, or set ${envs}` : `set ${envs}`;
-    return this.apiKey === undefined || this.apiKey === this.preset.placeholderApiKey
-      ? `No API key was sent: ${where}.`
-      : `Check the API key: ${where}.`;
+  /** The facts of a refused key; the host words where the key goes for its front end. */
+  private apiKeyFacts(): ApiKeyFacts {
+    return {
+      sent: this.apiKey !== undefined && this.apiKey !== this.preset.placeholderApiKey,
+      env: this.preset.apiKeyEnv,
+    };
   }
 
   private sampling(request: GenerationOptions, seedField: "seed" | "random_seed"): Record<string, unknown> {
@@ -391,7 +385,7 @@ export class RemoteEngine implements Engine {
     return errorForStatus(status, body, {
       server: this.serverName,
       model: this.options.model,
-      apiKeyHint: this.apiKeyHint(),
+      apiKeyFacts: this.apiKeyFacts(),
     });
   }
 
@@ -430,10 +424,7 @@ export class RemoteEngine implements Engine {
       indexReuse: this.preset.toolCallIndexReuse,
     });
     const done = (reason: FinishReason): StreamEvent => {
-      const end = performance.now();
-      const first = firstTokenAt ?? end;
       const completionTokens = usage?.completion_tokens ?? streamedChunks;
-      const decodeSeconds = ((lastTokenAt ?? end) - first) / 1000;
       const out: Usage = { promptTokens: usage?.prompt_tokens ?? 0, completionTokens };
       const cached = usage?.prompt_tokens_details?.cached_tokens;
       if (cached !== undefined) out.cachedPromptTokens = cached;
@@ -443,12 +434,13 @@ export class RemoteEngine implements Engine {
         type: "done",
         finishReason: reason,
         usage: out,
-        timing: {
-          ttftMs: first - started,
-          totalMs: end - started,
-          // The first token's own time is TTFT, so the rate counts the tokens after it.
-          tokensPerSecond: decodeSeconds > 0 && completionTokens > 1 ? (completionTokens - 1) / decodeSeconds : 0,
-        },
+        timing: timingOf({
+          startedMs: started,
+          firstTokenMs: firstTokenAt,
+          lastTokenMs: lastTokenAt,
+          endMs: performance.now(),
+          completionTokens,
+        }),
       };
     };
     /** Takes one parsed chunk (or whole response) and returns the text it adds. */

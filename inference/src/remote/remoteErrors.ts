@@ -1,7 +1,8 @@
 /**
  * Errors from a remote engine. They are `EngineError`s (code `remote`, or `modelNotFound` when the
  * server does not serve the configured model) with the HTTP status and a `reason` to branch on,
- * and a message that says what to change.
+ * a message that states what happened, and for a refused key the facts a front end needs to say
+ * where the key goes (the engine does not know whether an editor or a terminal runs it).
  */
 import { EngineError } from "../errors.js";
 
@@ -25,14 +26,26 @@ export type RemoteFailure =
   /** The server answered something that is not the OpenAI format. */
   | "protocol";
 
+/** What the engine knew about the API key when a server refused it. */
+export interface ApiKeyFacts {
+  /** Whether a key went with the request (a preset's placeholder key does not count). */
+  sent: boolean;
+  /** The environment variables the engine reads a key from when none is given, in order. */
+  env: readonly string[];
+}
+
 export class RemoteEngineError extends EngineError {
+  /** For `unauthorized`: what the engine knew about the key (never the key itself). Defaults to none. */
+  readonly apiKeyFacts: ApiKeyFacts | undefined;
+
   constructor(
     readonly reason: RemoteFailure,
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; apiKeyFacts?: ApiKeyFacts },
   ) {
     super(reason === "modelNotFound" ? "modelNotFound" : "remote", message, options);
+    this.apiKeyFacts = options?.apiKeyFacts;
   }
 }
 
@@ -72,11 +85,11 @@ function errorBodyCode(body: string): string | undefined {
   }
 }
 
-/** Maps a failed HTTP answer to an error whose message names the server, the model and the fix. */
+/** Maps a failed HTTP answer to an error whose message names the server, the model and, where it can, the fix. */
 export function errorForStatus(
   status: number,
   body: string,
-  context: { server: string; model: string; apiKeyHint: string },
+  context: { server: string; model: string; apiKeyFacts: ApiKeyFacts },
 ): RemoteEngineError {
   const said = errorBodyMessage(body);
   const detail = said === undefined ? "" : `: ${said}`;
@@ -84,8 +97,11 @@ export function errorForStatus(
   if (status === 401 || status === 403) {
     return new RemoteEngineError(
       "unauthorized",
-      `${context.server} refused the API key (HTTP ${status})${detail}. ${context.apiKeyHint}`,
+      context.apiKeyFacts.sent
+        ? `${context.server} refused the API key (HTTP ${status})${detail}.`
+        : `${context.server} refused the request without an API key (HTTP ${status})${detail}.`,
       status,
+      { apiKeyFacts: context.apiKeyFacts },
     );
   }
   const aboutModel =

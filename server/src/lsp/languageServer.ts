@@ -21,7 +21,7 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import type { AgentHost } from "../host/agentHost.js";
-import type { EngineManager } from "../host/engineManager.js";
+import type { EngineManager } from "../engines/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
 import { registerModelHandlers } from "./modelHandlers.js";

@@ -2,11 +2,12 @@
  * LSP handlers for the model store: `bora/pullModel` turns a pull's progress into `$/progress`
  * reports and `$/cancelRequest` into an abort, then lets the engine start if it waited for the model.
  */
-import { ModelStore, type PullProgress } from "@bora/inference";
+import { ModelStore, ModelStoreError, type PullProgress } from "@bora/inference";
 import { PullModel, type PullModelResult } from "@bora/protocol";
 import { ResponseError, type Connection } from "vscode-languageserver/node";
 import { formatProgress } from "../cli/commands/models/progressRenderer.js";
-import type { EngineManager } from "../host/engineManager.js";
+import type { EngineManager } from "../engines/engineManager.js";
+import { problemFor } from "../engines/problems.js";
 import type { Logger } from "../host/logger.js";
 import { onCheckedRequest } from "./params.js";
 
@@ -56,12 +57,14 @@ export function registerModelHandlers(
           resumedFromBytes: result.resumedFromBytes,
         };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        logger.warn(`pulling ${params.uri} failed: ${message}`);
-        throw new ResponseError(
-          REQUEST_FAILED,
-          controller.signal.aborted ? `Pull of ${params.uri} cancelled` : message,
+        const cancelled = controller.signal.aborted;
+        const problem = problemFor(
+          cancelled ? new ModelStoreError("aborted", `Pull of ${params.uri} cancelled`) : error,
+          "editor",
         );
+        logger.warn(`pulling ${params.uri} failed: ${problem.message}`);
+        // The client shows `data` (a Problem) with its fix button; the message is for clients that only read that.
+        throw new ResponseError(REQUEST_FAILED, problem.message, problem);
       } finally {
         cancel.dispose();
         workDone.done();

@@ -4,7 +4,7 @@
  */
 import { SetSecret, type Problem, type SecretOpener } from "@bora/protocol";
 import { ErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
-import type { EngineManager } from "../host/engineManager.js";
+import type { EngineManager } from "../engines/engineManager.js";
 import type { Logger } from "../host/logger.js";
 import { onCheckedRequest } from "./params.js";
 

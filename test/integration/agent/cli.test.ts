@@ -4,6 +4,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { runBuiltCli, type CliResult } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
+import { chunk, startFakeOpenAiServer, usageChunk, type FakeOpenAiServer } from "../remote/fakeOpenAiServer.js";
 import { FIXTURE_SCRIPTS, fixtureRepo, gitIn, tempDir } from "./helpers.js";
 
 const bora = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
@@ -193,5 +194,95 @@ describe("bora run (the built CLI, scripted models)", function () {
     const missingModel = await bora(["--cwd", repo.dir, "--model", path.join(state.dir, "none.gguf"), "Go"], env);
     assert.equal(missingModel.code, 1);
     assert.match(missingModel.stderr, /is not on this machine/);
+  });
+});
+
+describe("bora run --engine remote (the built CLI, a loopback OpenAI-compatible server)", function () {
+  this.timeout(60000);
+  let repo: { dir: string; dispose(): Promise<void> };
+  let state: { dir: string; dispose(): Promise<void> };
+  let fake: FakeOpenAiServer;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(async () => {
+    repo = await fixtureRepo();
+    state = await tempDir("bora-cli-remote-");
+    fake = await startFakeOpenAiServer();
+    env = { XDG_STATE_HOME: state.dir, BORA_MODELS_DIR: path.join(state.dir, "models") };
+  });
+  afterEach(async () => {
+    await fake.close();
+    await repo.dispose();
+    await state.dispose();
+  });
+
+  const remote = (preset: string, model = "fake-coder"): string[] => [
+    "--cwd",
+    repo.dir,
+    "--engine",
+    "remote",
+    "--preset",
+    preset,
+    "--base-url",
+    fake.baseUrl,
+    "--model",
+    model,
+  ];
+
+  it("runs the task on the server's model with the API key from the environment", async () => {
+    const key = "sk-cli-remote-4b1d9e27";
+    fake.queue.push(
+      { kind: "json", body: { object: "list", data: [{ id: "fake-coder", object: "model" }] } },
+      {
+        kind: "sse",
+        events: [
+          chunk({ role: "assistant", content: "Nothing to change: " }),
+          chunk({ content: "the code is fine." }),
+          chunk({}, "stop"),
+          usageChunk(120, 8),
+        ],
+      },
+    );
+    const result = await bora([...remote("openai"), "--yes", "Look at the code"], { ...env, BORA_REMOTE_API_KEY: key });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Status: completed: the model gave its final answer\n/);
+    assert.deepEqual(
+      fake.requests.map((r) => `${r.method} ${r.path}`),
+      ["GET /v1/models", "POST /v1/chat/completions"],
+    );
+    for (const request of fake.requests) assert.equal(request.headers.authorization, `Bearer ${key}`);
+    const body = fake.requests[1]?.body as { model?: string; tools?: { function: { name: string } }[] };
+    assert.equal(body.model, "fake-coder");
+    assert.ok(
+      body.tools?.some((t) => t.function.name === "read_file"),
+      "the agent's tools went to the server",
+    );
+    assert.doesNotMatch(result.stdout + result.stderr, new RegExp(key));
+  });
+
+  it("reports a refused key with the environment variables that hold it, and exit 1", async () => {
+    const key = "sk-wrong-key-8c3f0a61";
+    fake.queue.push({
+      kind: "json",
+      status: 401,
+      body: {
+        error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" },
+      },
+    });
+    const result = await bora([...remote("mistral"), "Look at the code"], { ...env, BORA_REMOTE_API_KEY: key });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^bora run: the mistral server at http:\/\/127\.0\.0\.1:\d+\/v1 refused the API key \(HTTP 401\): Incorrect API key provided\. Check the key in \$BORA_REMOTE_API_KEY or \$MISTRAL_API_KEY\.$/m,
+    );
+    assert.doesNotMatch(result.stderr, /Bora: Set Remote API Key|bora\.remote/, "no editor wording on a terminal");
+    assert.doesNotMatch(result.stdout + result.stderr, new RegExp(key));
+    assert.equal(fake.requests.length, 1, "a refused key is not retried");
+  });
+
+  it("refuses a remote engine without a model name, with exit 2, before sending anything", async () => {
+    const noModel = await bora(["--cwd", repo.dir, "--engine", "remote", "--base-url", fake.baseUrl, "Go"], env);
+    assert.equal(noModel.code, 2);
+    assert.match(noModel.stderr, /--engine remote needs --model NAME/);
+    assert.equal(fake.requests.length, 0);
   });
 });

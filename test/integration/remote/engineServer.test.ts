@@ -21,10 +21,14 @@ import {
   type Engine,
   type ToolDefinition,
 } from "@bora/inference";
+import { DEFAULT_SETTINGS } from "@bora/protocol";
 import OpenAI from "openai";
 import { EngineHttpServer } from "../../../server/src/engineServer/EngineHttpServer.js";
-import { remoteEngineFor } from "../../../server/src/engineServer/remoteEngineFor.js";
-import { AjvToolValidator } from "../../../server/src/engineServer/toolSchemaValidator.js";
+import { roleSpecsFor } from "../../../server/src/engines/engineManager.js";
+import { createEngineProvider } from "../../../server/src/engines/engineProvider.js";
+import { defaultEngineDeps, openEngine } from "../../../server/src/engines/openEngine.js";
+import { createLogger } from "../../../server/src/host/logger.js";
+import { AjvToolValidator } from "../../../server/src/engines/toolArgumentsValidator.js";
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { startModelFileServer, type ModelFileServer } from "../modelStore/modelFileServer.js";
@@ -320,15 +324,22 @@ describe("bora engine serve", function () {
           () => Promise.resolve(undefined),
         );
         assert.ok(choice.kind === "remote");
-        const fromSettings = await remoteEngineFor(choice, "chat");
-        assert.equal(
-          fromSettings.info.contextSize,
-          scripted.info.contextSize,
-          "connect() read the context size from /v1/models",
-        );
-        await assert.rejects(
-          remoteEngineFor({ ...choice, models: { ...choice.models, chat: "other" } }, "chat"),
-          (error: unknown) => isEngineError(error, "modelNotFound"),
+        const specs = roleSpecsFor(choice, DEFAULT_SETTINGS, undefined);
+        const deps = defaultEngineDeps({ env: {}, cwd: dir, log: createLogger("error") });
+        const provider = createEngineProvider(specs, deps);
+        try {
+          const fromSettings = await provider.forRole("chat");
+          assert.equal(
+            fromSettings?.info.contextSize,
+            scripted.info.contextSize,
+            "connect() read the context size from /v1/models",
+          );
+        } finally {
+          await provider.dispose();
+        }
+        assert.ok(specs.chat.kind === "remote");
+        await assert.rejects(openEngine({ ...specs.chat, model: "other" }, deps), (error: unknown) =>
+          isEngineError(error, "modelNotFound"),
         );
       } finally {
         await server.close();

@@ -15,7 +15,8 @@ import {
   type StreamEvent,
   type ToolDefinition,
 } from "@bora/inference";
-import { AjvToolValidator } from "../../../server/src/engineServer/toolSchemaValidator.js";
+import { problemFor } from "../../../server/src/engines/problems.js";
+import { AjvToolValidator } from "../../../server/src/engines/toolArgumentsValidator.js";
 import { chunk, startFakeOpenAiServer, usageChunk, type FakeOpenAiServer } from "./fakeOpenAiServer.js";
 
 const readFile: ToolDefinition = {
@@ -133,7 +134,7 @@ describe("remote engine against OpenAI-compatible servers", function () {
     assert.match(result.toolCallErrors[1]!.message, /not valid JSON/);
   });
 
-  it("fails 401 with an unauthorized error that says where the key goes, without echoing it", async () => {
+  it("fails 401 with an unauthorized error whose facts say where the key goes, without echoing it", async () => {
     fake.queue.push({
       kind: "json",
       status: 401,
@@ -142,15 +143,22 @@ describe("remote engine against OpenAI-compatible servers", function () {
       },
     });
     const secret = "sk-very-secret-value";
-    const apiKeySource = "run 'Bora: Set Remote API Key' in VS Code";
-    await assert.rejects(collect(engine({ apiKey: secret, apiKeySource }).chat(ask)), (error: unknown) => {
+    await assert.rejects(collect(engine({ apiKey: secret }).chat(ask)), (error: unknown) => {
       assert.ok(isRemoteEngineError(error, "unauthorized"));
       assert.equal(error.status, 401);
+      assert.match(error.message, /refused the API key.*Incorrect API key/);
+      assert.deepEqual(error.apiKeyFacts, { sent: true, env: ["BORA_REMOTE_API_KEY", "VLLM_API_KEY"] });
+      // The host words where the key goes for its front end (test/unit/server/engines/problems.test.ts).
       assert.match(
-        error.message,
-        /refused the API key.*Incorrect API key.*run 'Bora: Set Remote API Key' in VS Code, or set \$BORA_REMOTE_API_KEY or \$VLLM_API_KEY/,
+        problemFor(error, "editor").message,
+        /refused the API key.*Incorrect API key.*Bora: Set Remote API Key…/,
       );
-      assert.doesNotMatch(error.message, new RegExp(secret));
+      assert.match(
+        problemFor(error, "cli").message,
+        /refused the API key.*Incorrect API key.*\$BORA_REMOTE_API_KEY or \$VLLM_API_KEY/,
+      );
+      for (const text of [error.message, JSON.stringify(error.apiKeyFacts), problemFor(error, "cli").message])
+        assert.doesNotMatch(text, new RegExp(secret));
       return true;
     });
     assert.equal(fake.requests[0]?.headers.authorization, `Bearer ${secret}`);

@@ -25,7 +25,7 @@ describe("model store: engine selection", () => {
     });
   });
 
-  it("names the pull command that fixes a missing download, once per reference", async () => {
+  it("reports a missing download as pullable, once per reference", async () => {
     const store = storeWith({});
     const choice = await chooseEngine(
       { models: { chat: "hf:Qwen/Repo-GGUF/chat.gguf", edit: "hf:Qwen/Repo-GGUF/chat.gguf" } },
@@ -34,23 +34,20 @@ describe("model store: engine selection", () => {
     assert.equal(choice.kind, "unavailable");
     assert.ok(choice.kind === "unavailable");
     assert.equal(choice.reason, "missing");
-    assert.deepEqual(
-      choice.missing.map((m) => m.fixCommand),
-      ["bora models pull hf:Qwen/Repo-GGUF/chat.gguf"],
-    );
-    assert.match(choice.message, /not downloaded yet\. Run: bora models pull hf:Qwen\/Repo-GGUF\/chat\.gguf/);
+    assert.deepEqual(choice.missing, [{ role: "chat", uri: "hf:Qwen/Repo-GGUF/chat.gguf", downloadable: true }]);
     assert.deepEqual(store.asked, ["hf:Qwen/Repo-GGUF/chat.gguf"], "the same reference is looked up once");
   });
 
-  it("quotes a URL for the shell when it needs it, and points a missing path at its setting", async () => {
+  it("tells a pullable URL from a missing path, with the role that names each", async () => {
     const choice = await chooseEngine(
       { models: { chat: "https://cdn.invalid/a b.gguf", fim: "/nowhere/fim.gguf" } },
       storeWith({}),
     );
     assert.ok(choice.kind === "unavailable");
-    assert.equal(choice.missing[0]?.fixCommand, "bora models pull 'https://cdn.invalid/a b.gguf'");
-    assert.equal(choice.missing[1]?.fixCommand, undefined);
-    assert.match(choice.missing[1]!.message, /does not exist\. Fix bora\.models\.fim/);
+    assert.deepEqual(choice.missing, [
+      { role: "chat", uri: "https://cdn.invalid/a b.gguf", downloadable: true },
+      { role: "fim", uri: "/nowhere/fim.gguf", downloadable: false },
+    ]);
   });
 
   it("passes model names through for a remote engine without looking at the disk", async () => {
@@ -67,12 +64,22 @@ describe("model store: engine selection", () => {
     assert.deepEqual(store.asked, []);
   });
 
-  it("explains an unconfigured model, for each engine kind", async () => {
+  it("reports an unconfigured chat role, for each engine kind", async () => {
     const local = await chooseEngine({ models: {} }, storeWith({}));
     assert.ok(local.kind === "unavailable" && local.reason === "unconfigured");
-    assert.match(local.message, /set bora\.models\.chat.*bora models pull/);
+    assert.equal(local.engine, "local");
+    assert.deepEqual(local.unconfigured, ["chat"]);
     const remote = await chooseEngine({ engine: "remote", models: { chat: "  " } }, storeWith({}));
-    assert.ok(remote.kind === "unavailable");
-    assert.match(remote.message, /\/v1\/models/);
+    assert.ok(remote.kind === "unavailable" && remote.reason === "unconfigured");
+    assert.equal(remote.engine, "remote");
+  });
+
+  it("never words a fix: no setting, command or flag in what it returns", async () => {
+    const choices = [
+      await chooseEngine({ models: {} }, storeWith({})),
+      await chooseEngine({ engine: "remote", models: {} }, storeWith({})),
+      await chooseEngine({ models: { chat: "hf:o/r/c.gguf", fim: "/no/f.gguf" } }, storeWith({})),
+    ];
+    for (const choice of choices) assert.doesNotMatch(JSON.stringify(choice), /bora[. ]|--|Bora:/);
   });
 });

@@ -1,6 +1,6 @@
 /** The agent's tool set, with argument validation against each tool's JSON schema. */
-import { Ajv, type ValidateFunction } from "ajv";
 import type { ToolDefinition } from "@bora/inference";
+import { AjvToolValidator } from "../../engines/toolArgumentsValidator.js";
 import type { SearchBackend } from "../../workspace/search.js";
 import { askUserTool } from "./askUser.js";
 import { editFileTool } from "./editFile.js";
@@ -19,12 +19,11 @@ export interface ToolSetOptions {
 }
 
 export class ToolSet {
-  private readonly byName = new Map<string, { tool: Tool; validate: ValidateFunction }>();
+  private readonly byName = new Map<string, { tool: Tool }>();
+  private readonly validator = new AjvToolValidator();
 
   constructor(tools: readonly Tool[]) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    for (const tool of tools)
-      this.byName.set(tool.definition.name, { tool, validate: ajv.compile(tool.definition.parameters) });
+    for (const tool of tools) this.byName.set(tool.definition.name, { tool });
   }
 
   get definitions(): ToolDefinition[] {
@@ -40,13 +39,7 @@ export class ToolSet {
     const entry = this.byName.get(name);
     if (entry === undefined)
       return `there is no tool named '${name}'; the tools are ${[...this.byName.keys()].join(", ")}`;
-    if (entry.validate(args)) return undefined;
-    return (entry.validate.errors ?? [])
-      .map(
-        (e) =>
-          `${e.instancePath || "arguments"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` ('${String(e.params["additionalProperty"])}')` : ""}`,
-      )
-      .join("; ");
+    return this.validator.check(entry.tool.definition, args);
   }
 }
 

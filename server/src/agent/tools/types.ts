@@ -2,7 +2,7 @@
  * The shape every agent tool has. Tool names, argument schemas, results and error codes are a
  * stable interface (docs/agent-tools.md): recorded scripts and users' policies refer to them.
  */
-import type { ToolDefinition } from "@bora/inference";
+import { CodedError, type ToolDefinition } from "@bora/inference";
 import type { CommandRunner } from "../../workspace/sandbox.js";
 import type { Questions } from "../questions.js";
 
@@ -25,14 +25,8 @@ export type ToolErrorCode =
   | "no_answer"
   | "io_error";
 
-export class ToolError extends Error {
+export class ToolError extends CodedError<ToolErrorCode> {
   override readonly name = "ToolError";
-  constructor(
-    readonly code: ToolErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export type ToolOutput = { ok: true; content: string } | { ok: false; code: ToolErrorCode; message: string };

@@ -5,11 +5,12 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { LocalEngineOptions } from "@bora/inference";
 import { isLoopbackBind } from "../../engineServer/bearerToken.js";
 import { EngineHttpServer } from "../../engineServer/EngineHttpServer.js";
-import { engineFromFlags } from "../../engineServer/engineFromFlags.js";
+import { LOCAL_PROFILES, type LocalOptions } from "../../engines/engineSpec.js";
+import { modelIdFor } from "../../engines/openEngine.js";
 import { UsageError, type CliCommand, type CliIO, type CommandOutcome } from "../command.js";
+import { ENGINE_FLAG_OPTIONS, cliEngineDeps, engineSpecFromFlags, openEngineForCli } from "../engineFlags.js";
 import { progressRenderer } from "./models/progressRenderer.js";
 
 const USAGE = `bora engine serve --model <path|uri> [--listen HOST:PORT] [--token-file FILE] [--model-name NAME]
@@ -19,15 +20,15 @@ Serves a model over the OpenAI-compatible API: GET /v1/models, POST /v1/chat/com
 (with 'suffix' for fill-in-the-middle) and POST /tokenize. Requests may carry
 'x-bora-priority: interactive|chat|background'.
 
-  --model        a GGUF file, an https:// URL or hf:<owner>/<repo>/<file>.gguf (pulled into the
-                 model store first if it is not there)
+  --model        a GGUF file, a store name, an https:// URL or hf:<owner>/<repo>/<file>.gguf (a URL
+                 or hf: reference is pulled into the model store first if it is not there)
   --listen       address to bind. Defaults to 127.0.0.1:8765. Port 0 picks a free port.
   --token-file   file holding the bearer token clients must send. Required unless the address
                  is loopback (127.x, ::1, localhost).
-  --model-name   the id clients use. Defaults to the model's store name.
+  --model-name   the id clients use. Defaults to the model's store name (scripted: --model, else 'scripted').
   --engine       'local' (the default) or script:FILE (replays a scripted model; for tests)
   --sequences N  requests served at the same time. Defaults to 4
-  --context-size N  tokens of context per request. Defaults to 4096
+  --context-size N  tokens of context per request. Defaults to 4096, or the model's training context when smaller
   --threads N    CPU threads. Defaults to 1 for tiny models, else every math core
   --cpu          run on the CPU even when a GPU is available
 
@@ -74,28 +75,27 @@ async function serve(args: string[], io: CliIO): Promise<CommandOutcome> {
     args,
     strict: true,
     options: {
-      model: { type: "string" },
+      ...ENGINE_FLAG_OPTIONS,
       listen: { type: "string" },
       "token-file": { type: "string" },
       "model-name": { type: "string" },
-      engine: { type: "string" },
       "context-size": { type: "string" },
       sequences: { type: "string" },
       threads: { type: "string" },
       cpu: { type: "boolean" },
     },
   });
-  const local: Omit<LocalEngineOptions, "modelPath"> = {
+  const local: LocalOptions = {
+    ...LOCAL_PROFILES.serve,
     ...(values["context-size"] !== undefined
       ? { contextSize: positive("--context-size", values["context-size"]) }
       : {}),
     ...(values.sequences !== undefined ? { sequences: positive("--sequences", values.sequences) } : {}),
     ...(values.threads !== undefined ? { threads: positive("--threads", values.threads) } : {}),
     ...(values.cpu ? { gpu: false as const } : {}),
-    log: (level, message) => {
-      if (level === "error") io.stderr.write(`bora engine: llama.cpp: ${message.trim()}\n`);
-    },
   };
+  // Checked before anything is opened or pulled: a usage mistake costs nothing.
+  const spec = engineSpecFromFlags(values, { local, pull: true, kinds: ["local", "script"] });
   const { host, port } = parseListen(values.listen ?? "127.0.0.1:8765");
   const tokenFile = values["token-file"];
   if (tokenFile === undefined && !isLoopbackBind(host)) {
@@ -105,17 +105,12 @@ async function serve(args: string[], io: CliIO): Promise<CommandOutcome> {
     );
   }
   const token = tokenFile === undefined ? undefined : await readToken(path.resolve(io.cwd, tokenFile), io);
-  const built = await engineFromFlags({
-    ...(values.engine !== undefined ? { engine: values.engine } : {}),
-    ...(values.model !== undefined ? { model: values.model } : {}),
-    cwd: io.cwd,
-    env: io.env,
-    onProgress: progressRenderer(io.stderr),
-    local,
-  });
+  const deps = cliEngineDeps(io, "bora engine", progressRenderer(io.stderr));
+  const engine = await openEngineForCli(spec, deps);
+  const modelId = values["model-name"] ?? modelIdFor(spec, deps.store);
   const server = new EngineHttpServer({
-    engine: built.engine,
-    modelId: values["model-name"] ?? built.modelId,
+    engine,
+    modelId,
     ...(token !== undefined ? { token } : {}),
     log: (line) => io.stderr.write(`bora engine: ${line}\n`),
   });
@@ -123,18 +118,18 @@ async function serve(args: string[], io: CliIO): Promise<CommandOutcome> {
   try {
     url = await server.listen(host, port);
   } catch (error) {
-    await built.engine.dispose();
+    await engine.dispose();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new Error(`${host}:${port} is already in use; pick another port with --listen`);
     throw error;
   }
-  io.stdout.write(`serving ${values["model-name"] ?? built.modelId} on ${url}\n`);
+  io.stdout.write(`serving ${modelId} on ${url}\n`);
   const stop = (): void => {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     void server
       .close()
-      .then(() => built.engine.dispose())
+      .then(() => engine.dispose())
       .finally(() => {
         process.exitCode = 0;
       });

@@ -7,13 +7,20 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { LocalEngine, ModelStore, parseScript, ScriptedEngine, type Engine } from "@bora/inference";
 import { parsePolicy, type ApprovalPolicy } from "../../agent/approvals.js";
 import { rollbackRun, runAgent } from "../../agent/loop.js";
 import type { AgentRunResult } from "../../agent/runResult.js";
 import { resolveBudgets, type Budgets } from "../../agent/runState.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { cliRunHost } from "./runHost.js";
+import { LOCAL_PROFILES } from "../../engines/engineSpec.js";
+import {
+  ENGINE_FLAG_OPTIONS,
+  ENGINE_FLAGS_HELP,
+  cliEngineDeps,
+  engineSpecFromFlags,
+  openEngineForCli,
+} from "../engineFlags.js";
 
 const USAGE = `bora run [options] "instruction"
 
@@ -24,8 +31,7 @@ error), 2 for usage mistakes.
 
 Options:
   --cwd DIR              Folder to work in (the run's root). Defaults to the current directory.
-  --model PATH|URI       GGUF model: a file, or an https:/hf: reference already pulled into the model store.
-  --engine script:FILE   Replay a scripted model: {"turns": [{"content"?, "tool_calls"?: [{"name", "arguments"}]}]}.
+${ENGINE_FLAGS_HELP}
   --yes, -y              Approve every call the policy would ask about ('never' still blocks).
   --policy FILE          Approval policy JSON ({"run_command": {"default": "ask", "rules": [...]}, ...}).
   --max-turns N          Model turns before the run stops. Defaults to 40.
@@ -48,39 +54,6 @@ function positiveInt(name: string, value: string | undefined): number | undefine
 
 function stateDir(env: NodeJS.ProcessEnv): string {
   return path.join(env["XDG_STATE_HOME"] || path.join(env["HOME"] || os.homedir(), ".local", "state"), "bora");
-}
-
-async function loadEngine(values: { model?: string; engine?: string }, io: CliIO): Promise<Engine> {
-  if (values.model !== undefined && values.engine !== undefined)
-    throw new UsageError("give either --model or --engine, not both");
-  if (values.engine !== undefined) {
-    if (!values.engine.startsWith("script:"))
-      throw new UsageError(`--engine takes script:FILE, got '${values.engine}'`);
-    const file = path.resolve(io.cwd, values.engine.slice("script:".length));
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(file, "utf8"));
-    } catch (error) {
-      throw new UsageError(`cannot read the script ${file}: ${(error as Error).message}`);
-    }
-    try {
-      return new ScriptedEngine(parseScript(raw));
-    } catch (error) {
-      throw new UsageError(`${file}: ${(error as Error).message}`);
-    }
-  }
-  if (values.model === undefined)
-    throw new UsageError("say which model to use: --model PATH|URI or --engine script:FILE");
-  const store = new ModelStore({ env: io.env, uri: { cwd: io.cwd } });
-  const modelPath = await store.resolve(values.model);
-  if (modelPath === undefined) {
-    throw new Error(
-      `the model ${values.model} is not on this machine; pull it first with 'bora models pull ${values.model}'`,
-    );
-  }
-  // One run needs one sequence; agent prompts (tools, rules, files) need a large window. The engine
-  // caps the window at what the model was trained for.
-  return LocalEngine.open({ modelPath, sequences: 1, contextSize: 16384 });
 }
 
 /** The flag that raises the budget a run ran out of, for the line after its reason. */
@@ -111,8 +84,7 @@ export const runCommand: CliCommand = {
       allowPositionals: true,
       options: {
         cwd: { type: "string" },
-        model: { type: "string" },
-        engine: { type: "string" },
+        ...ENGINE_FLAG_OPTIONS,
         yes: { type: "boolean", short: "y" },
         policy: { type: "string" },
         "max-turns": { type: "string" },
@@ -153,7 +125,9 @@ export const runCommand: CliCommand = {
         throw new UsageError(`--policy ${values.policy}: ${(error as Error).message}`);
       }
     }
-    const engine = await loadEngine(values, io);
+    // One agent at a time: one sequence with a large window (see LOCAL_PROFILES).
+    const spec = engineSpecFromFlags(values, { local: LOCAL_PROFILES.headlessRun });
+    const engine = await openEngineForCli(spec, cliEngineDeps(io, "bora run"));
     const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${Math.random().toString(16).slice(2, 8)}`;
     const transcriptFile = values.transcript
       ? path.resolve(io.cwd, values.transcript)

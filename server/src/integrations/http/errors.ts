@@ -2,6 +2,7 @@
  * The one error every integration throws: which service, what went wrong in words a user can act on,
  * and the HTTP status when there was one. Sources map their client library's errors into this.
  */
+import { CodedError } from "@bora/inference";
 
 export type ServiceName = "github" | "jira" | "sentry" | "slack";
 
@@ -24,7 +25,7 @@ export type IntegrationErrorKind =
   | "timeout"
   | "config"; // Bora is not configured for this call
 
-export class IntegrationError extends Error {
+export class IntegrationError extends CodedError<IntegrationErrorKind> {
   override readonly name = "IntegrationError";
   readonly service: ServiceName;
   readonly kind: IntegrationErrorKind;
@@ -38,7 +39,7 @@ export class IntegrationError extends Error {
     message: string,
     details: { status?: number; retryAt?: number; cause?: unknown } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(kind, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.service = service;
     this.kind = kind;
     this.status = details.status;

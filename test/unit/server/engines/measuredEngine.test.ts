@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ScriptedEngine, collect } from "@bora/inference";
-import { measuredEngine, type GenerationObserver } from "../../../server/src/host/measuredEngine.js";
+import { measuredEngine, type GenerationObserver } from "../../../../server/src/engines/measuredEngine.js";
 
 describe("measured engine (tok/s for bora/status)", () => {
   it("reports the timing of every finished generation and passes the stream through unchanged", async () => {
