@@ -9,6 +9,8 @@ import { isEngineError, type ChatMessage, type Engine, type ToolCall } from "@bo
 import { CheckpointStore, type ChangedFile, type Checkpoint } from "../workspace/checkpoints.js";
 import { realRoot } from "../workspace/confinement.js";
 import { createCommandRunner, type CommandRunner, type RunnerChoice } from "../workspace/sandbox.js";
+import type { Spawner } from "../workspace/spawner.js";
+import { resolveStateDir } from "../workspace/stateDir.js";
 import { decide, DEFAULT_POLICY, freezePolicy, type ApprovalPolicy } from "./approvals.js";
 import { ContextBudget } from "./contextBudget.js";
 import type { AgentEvent, EditorHost } from "./editorHost.js";
@@ -59,8 +61,10 @@ export interface AgentRunOptions {
   policy?: ApprovalPolicy;
   /** Treats `ask` as approved without asking (`bora run --yes`); `never` still blocks. Defaults to false. */
   autoApprove?: boolean;
+  /** Starts every child process of the run (commands, git, search): its owner's, so that a shutdown ends them. */
+  spawner: Spawner;
   /** Sandbox settings for `run_command`. Defaults to bubblewrap, no network, the default env allow-list. */
-  sandbox?: Omit<RunnerChoice, "root">;
+  sandbox?: Omit<RunnerChoice, "root" | "spawner">;
   /** A ready command runner (tests); overrides `sandbox`. */
   commandRunner?: CommandRunner;
   /** Environment whose secret-looking values are redacted. Defaults to `process.env`. */
@@ -73,7 +77,7 @@ export interface AgentRunOptions {
   tools?: ToolSet;
   /** Takes a checkpoint before the first write. Defaults to true. */
   checkpoints?: boolean;
-  /** Where shadow repositories for non-git roots live. Defaults to `~/.local/state/bora`. */
+  /** The state folder, where shadow repositories for non-git roots live. Defaults to `resolveStateDir(process.env)`. */
   stateDir?: string;
   signal?: AbortSignal;
 }
@@ -198,7 +202,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   const commands = (): Promise<CommandRunner> =>
     (runnerPromise ??= options.commandRunner
       ? Promise.resolve(options.commandRunner)
-      : createCommandRunner({ ...options.sandbox, root }));
+      : createCommandRunner({ ...options.sandbox, root, spawner: options.spawner }));
 
   let store: CheckpointStore | undefined;
   let checkpoint: Checkpoint | undefined;
@@ -206,7 +210,10 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   const beforeWrite = (): Promise<void> => {
     if (options.checkpoints === false) return Promise.resolve();
     return (checkpointing ??= (async () => {
-      store = await CheckpointStore.open(root, { stateDir: options.stateDir });
+      store = await CheckpointStore.open(root, {
+        spawner: options.spawner,
+        stateDir: options.stateDir ?? resolveStateDir(process.env, process.cwd()),
+      });
       checkpoint = await store.create(runId);
       transcript.record({ type: "checkpoint", ref: checkpoint.ref, commit: checkpoint.commit });
       emit({ kind: "checkpoint", ref: checkpoint.ref });
@@ -389,6 +396,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
                 host: options.host,
                 limits,
                 commands,
+                spawner: options.spawner,
                 beforeWrite,
                 remainingMs: () => Math.max(0, deadline - Date.now()),
                 noteWrite: (p) => written.add(p),
@@ -471,9 +479,13 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
 }
 
 /** Puts a run's root back to its checkpoint; returns what was undone. */
-export async function rollbackRun(root: string, runId: string, stateDir?: string): Promise<ChangedFile[]> {
+export async function rollbackRun(
+  root: string,
+  runId: string,
+  options: { spawner: Spawner; stateDir: string },
+): Promise<ChangedFile[]> {
   const real = await realRoot(root);
-  const store = await CheckpointStore.open(real, { stateDir });
+  const store = await CheckpointStore.open(real, options);
   const checkpoint = await store.find(runId);
   if (checkpoint === undefined) {
     throw new Error(`no checkpoint for run ${runId} in ${real} (looked for ${CheckpointStore.refFor(runId)})`);

@@ -11,6 +11,7 @@ import {
   type ToolLimits,
 } from "../../../server/src/agent/tools/types.js";
 import { createCommandRunner, type CommandRunner } from "../../../server/src/workspace/sandbox.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { REPO_ROOT } from "../../support/hostProcess.js";
 
 export const FIXTURE_REPO = path.join(REPO_ROOT, "test/fixtures/agentRepo");
@@ -51,14 +52,16 @@ export interface TestContext extends ToolContext {
 
 export function toolContext(
   root: string,
-  options: { runner?: CommandRunner; host?: EditorHost; limits?: Partial<ToolLimits> } = {},
+  options: { runner?: CommandRunner; host?: EditorHost; limits?: Partial<ToolLimits>; spawner?: Spawner } = {},
 ): TestContext {
+  const spawner = options.spawner ?? new Spawner();
   const context: TestContext = {
     root,
     signal: new AbortController().signal,
     host: options.host ?? headlessHost,
     limits: { ...DEFAULT_TOOL_LIMITS, ...options.limits },
-    commands: () => (options.runner ? Promise.resolve(options.runner) : createCommandRunner({ root })),
+    commands: () => (options.runner ? Promise.resolve(options.runner) : createCommandRunner({ root, spawner })),
+    spawner,
     beforeWrite: () => {
       context.checkpoints++;
       return Promise.resolve();

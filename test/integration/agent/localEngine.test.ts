@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { LocalEngine } from "@bora/inference";
 import { headlessHost } from "../../../server/src/agent/editorHost.js";
 import { runAgent } from "../../../server/src/agent/loop.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { fixtureRepo, tempDir } from "./helpers.js";
 
@@ -21,9 +22,11 @@ describe("agent loop on the local engine (generated tiny model)", function () {
   it("runs turns with the tools and ends with a clear status", async () => {
     const repo = await fixtureRepo();
     const state = await tempDir("bora-local-state-");
+    const spawner = new Spawner();
     try {
       const result = await runAgent({
         engine,
+        spawner,
         host: headlessHost,
         root: repo.dir,
         task: "Fix the failing test",
@@ -44,6 +47,7 @@ describe("agent loop on the local engine (generated tiny model)", function () {
       const results = result.transcript.filter((e) => e.type === "tool").map((e) => (e.type === "tool" ? e.id : ""));
       assert.deepEqual(results, calls);
     } finally {
+      await spawner.close();
       await repo.dispose();
       await state.dispose();
     }

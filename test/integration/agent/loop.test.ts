@@ -10,6 +10,7 @@ import {
 } from "../../../server/src/agent/editorHost.js";
 import { rollbackRun, runAgent } from "../../../server/src/agent/loop.js";
 import { SUMMARY_HEADER } from "../../../server/src/agent/contextBudget.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { FIXTURE_SCRIPTS, fixtureRepo, gitIn, tempDir } from "./helpers.js";
 
 function engine(turns: ScriptedTurn[], contextSize?: number): ScriptedEngine {
@@ -38,11 +39,14 @@ describe("agent loop", function () {
   this.timeout(60000);
   let repo: { dir: string; dispose(): Promise<void> };
   let state: { dir: string; dispose(): Promise<void> };
+  let spawner: Spawner;
   beforeEach(async () => {
     repo = await fixtureRepo();
     state = await tempDir("bora-state-");
+    spawner = new Spawner();
   });
   afterEach(async () => {
+    await spawner.close();
     await repo.dispose();
     await state.dispose();
   });
@@ -52,6 +56,7 @@ describe("agent loop", function () {
     const scripted = new ScriptedEngine(script);
     const host = recordingHost();
     const result = await runAgent({
+      spawner,
       engine: scripted,
       host,
       root: repo.dir,
@@ -88,7 +93,7 @@ describe("agent loop", function () {
       gitIn(repo.dir, "show", `${result.checkpoint.ref}:src/cart.js`).includes("return sum - discountPercent;"),
       true,
     );
-    const undone = await rollbackRun(repo.dir, result.runId, state.dir);
+    const undone = await rollbackRun(repo.dir, result.runId, { spawner, stateDir: state.dir });
     assert.deepEqual(undone, [{ status: "modified", path: "src/cart.js" }]);
     assert.match(await readFile(path.join(repo.dir, "src/cart.js"), "utf8"), /return sum - discountPercent;/);
     assert.ok(host.events.some((e) => e.kind === "checkpoint"));
@@ -97,6 +102,7 @@ describe("agent loop", function () {
 
   it("stops a looping script at the turn budget, with a clear status", async () => {
     const result = await runAgent({
+      spawner,
       engine: engine(Array.from({ length: 50 }, () => read("package.json"))),
       host: headlessHost,
       root: repo.dir,
@@ -111,6 +117,7 @@ describe("agent loop", function () {
 
   it("stops at the token budget", async () => {
     const result = await runAgent({
+      spawner,
       engine: engine(Array.from({ length: 50 }, () => read("src/cart.js"))),
       host: headlessHost,
       root: repo.dir,
@@ -125,6 +132,7 @@ describe("agent loop", function () {
   it("stops at the wall-time budget, also inside a running command", async () => {
     const started = performance.now();
     const result = await runAgent({
+      spawner,
       engine: engine([
         { tool_calls: [{ name: "run_command", arguments: { command: "sleep 60" } }] },
         { content: "never reached" },
@@ -143,6 +151,7 @@ describe("agent loop", function () {
 
   it("reports a script that ends without a final answer", async () => {
     const result = await runAgent({
+      spawner,
       engine: engine([read("package.json")]),
       host: headlessHost,
       root: repo.dir,
@@ -161,7 +170,14 @@ describe("agent loop", function () {
     const scripted = engine([...Array.from({ length: 12 }, () => read("big.js")), { content: "done" }], 6000);
     const host = recordingHost();
     const task = "TASK-MARKER: summarize big.js";
-    const result = await runAgent({ engine: scripted, host, root: repo.dir, task, budgets: { maxTokensPerTurn: 500 } });
+    const result = await runAgent({
+      spawner,
+      engine: scripted,
+      host,
+      root: repo.dir,
+      task,
+      budgets: { maxTokensPerTurn: 500 },
+    });
     assert.equal(result.status, "completed", result.reason);
     assert.ok(host.events.some((e) => e.kind === "compacted"));
     for (const recorded of scripted.requests) {
@@ -192,6 +208,7 @@ describe("agent loop", function () {
     );
     const host = recordingHost(true);
     const result = await runAgent({
+      spawner,
       engine: engine([
         read("INSTRUCTIONS.txt"),
         { tool_calls: [{ name: "run_command", arguments: { command: "echo pwned > pwned.txt" } }] },
@@ -225,6 +242,7 @@ describe("agent loop", function () {
   it("asks for 'ask' calls through the editor host and respects a no", async () => {
     const host = recordingHost(false);
     const result = await runAgent({
+      spawner,
       engine: engine([
         { tool_calls: [{ name: "run_command", arguments: { command: "touch asked.txt" } }] },
         { content: "ok" },
@@ -256,6 +274,7 @@ describe("agent loop", function () {
     ]);
     const host = recordingHost();
     const result = await runAgent({
+      spawner,
       engine: scripted,
       host,
       root: repo.dir,
@@ -290,7 +309,7 @@ describe("agent loop", function () {
       },
       { content: "sorry" },
     ]);
-    const result = await runAgent({ engine: scripted, host: headlessHost, root: repo.dir, task: "t" });
+    const result = await runAgent({ spawner, engine: scripted, host: headlessHost, root: repo.dir, task: "t" });
     assert.equal(result.status, "completed");
     const results = result.transcript.filter((e) => e.type === "tool").map((e) => (e.type === "tool" ? e.result : ""));
     assert.match(results[0]!, /^ERROR invalid_arguments: .*required property 'path'/);
