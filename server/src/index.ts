@@ -6,3 +6,5 @@ export { HOST_VERSION } from "./version.js";
 export * from "./agent/index.js";
 export * from "./integrations/index.js";
 export * from "./engineServer/index.js";
+export { Spawner, SpawnerClosedError, type RunOptions, type RunResult, type StopCause } from "./workspace/spawner.js";
+export { resolveStateDir } from "./workspace/stateDir.js";
