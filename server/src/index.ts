@@ -7,3 +7,5 @@ export * from "./agent/index.js";
 export * from "./integrations/index.js";
 export * from "./engineServer/index.js";
 export * from "./engines/index.js";
+export { Spawner, SpawnerClosedError, type RunOptions, type RunResult, type StopCause } from "./workspace/spawner.js";
+export { resolveStateDir } from "./workspace/stateDir.js";

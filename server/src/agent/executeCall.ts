@@ -139,6 +139,7 @@ async function approveAndRun(
       questions: deps.questions,
       limits: deps.limits,
       commands: deps.commands,
+      spawner: deps.spawner,
       beforeWrite: () => deps.checkpoint.beforeWrite(),
       remainingMs: () => deps.stop.remainingMs(),
       ...notes,

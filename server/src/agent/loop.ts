@@ -16,6 +16,7 @@ import { applyTurn, modelTurn } from "./modelTurn.js";
 import { runDeps, startRun, type AgentRunOptions, type RunDeps } from "./runDeps.js";
 import { finishRun, type AgentRunResult } from "./runResult.js";
 import type { RunState } from "./runState.js";
+import type { Spawner } from "../workspace/spawner.js";
 
 export type StepName = "modelTurn" | "executeCall";
 
@@ -73,9 +74,13 @@ export function continueRun(
 }
 
 /** Puts a run's root back to its checkpoint; returns what was undone. */
-export async function rollbackRun(root: string, runId: string, stateDir?: string): Promise<ChangedFile[]> {
+export async function rollbackRun(
+  root: string,
+  runId: string,
+  options: { spawner: Spawner; stateDir: string },
+): Promise<ChangedFile[]> {
   const real = await realRoot(root);
-  const store = await CheckpointStore.open(real, { stateDir });
+  const store = await CheckpointStore.open(real, options);
   const checkpoint = await store.find(runId);
   if (checkpoint === undefined) {
     throw new Error(`no checkpoint for run ${runId} in ${real} (looked for ${CheckpointStore.refFor(runId)})`);

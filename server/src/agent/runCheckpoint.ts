@@ -3,6 +3,7 @@
  * end, the diff against it says what the run changed (commands' changes included).
  */
 import { CheckpointStore, type ChangedFile, type Checkpoint } from "../workspace/checkpoints.js";
+import type { Spawner } from "../workspace/spawner.js";
 import type { RunRecorder } from "./runRecorder.js";
 
 export interface RunCheckpointOptions {
@@ -10,8 +11,10 @@ export interface RunCheckpointOptions {
   runId: string;
   /** Takes a checkpoint before the first write. Defaults to true. */
   enabled?: boolean;
-  /** Where shadow repositories for non-git roots live. Defaults to `CheckpointStore`'s default. */
-  stateDir?: string;
+  /** Runs git for the checkpoint: the run owner's. */
+  spawner: Spawner;
+  /** The state folder, where shadow repositories for non-git roots live. */
+  stateDir: string;
   recorder: RunRecorder;
   /** The checkpoint a resumed run already took. Defaults to none. */
   existing?: Checkpoint;
@@ -55,6 +58,9 @@ export class RunCheckpoint {
   }
 
   private async open(): Promise<CheckpointStore> {
-    return (this.store ??= await CheckpointStore.open(this.options.root, { stateDir: this.options.stateDir }));
+    return (this.store ??= await CheckpointStore.open(this.options.root, {
+      spawner: this.options.spawner,
+      stateDir: this.options.stateDir,
+    }));
   }
 }

@@ -9,6 +9,8 @@ import type { Engine } from "@bora/inference";
 import { CheckpointStore } from "../workspace/checkpoints.js";
 import { realRoot } from "../workspace/confinement.js";
 import { createCommandRunner, type CommandRunner, type RunnerChoice } from "../workspace/sandbox.js";
+import type { Spawner } from "../workspace/spawner.js";
+import { resolveStateDir } from "../workspace/stateDir.js";
 import { DEFAULT_POLICY, freezePolicy, type ApprovalPolicy } from "./approvals.js";
 import { systemPrompt } from "./prompts.js";
 import { headlessQuestions, type Questions } from "./questions.js";
@@ -37,8 +39,10 @@ export interface AgentRunOptions {
   policy?: ApprovalPolicy;
   /** Treats `ask` as approved without asking (`bora run --yes`); `never` still blocks. Defaults to false. */
   autoApprove?: boolean;
+  /** Starts every child process of the run (commands, git, search): its owner's, so that a shutdown ends them. */
+  spawner: Spawner;
   /** Sandbox settings for `run_command`. Defaults to bubblewrap, no network, the default env allow-list. */
-  sandbox?: Omit<RunnerChoice, "root">;
+  sandbox?: Omit<RunnerChoice, "root" | "spawner">;
   /** A ready command runner (tests); overrides `sandbox`. */
   commandRunner?: CommandRunner;
   /** Environment whose secret-looking values are redacted. Defaults to `process.env`. */
@@ -51,7 +55,7 @@ export interface AgentRunOptions {
   tools?: ToolSet;
   /** Takes a checkpoint before the first write. Defaults to true. */
   checkpoints?: boolean;
-  /** Where shadow repositories for non-git roots live. Defaults to `~/.local/state/bora`. */
+  /** The state folder, where shadow repositories for non-git roots live. Defaults to `resolveStateDir(process.env)`. */
   stateDir?: string;
   signal?: AbortSignal;
 }
@@ -72,6 +76,8 @@ export interface RunDeps {
   checkpoint: RunCheckpoint;
   /** The command runner, created on first use. */
   commands(): Promise<CommandRunner>;
+  /** Starts the run's child processes (search, git): the run owner's. */
+  spawner: Spawner;
 }
 
 function newRunId(): string {
@@ -101,14 +107,16 @@ export function runDeps(state: RunState, options: AgentRunOptions): RunDeps {
       root: state.root,
       runId: state.runId,
       enabled: options.checkpoints,
-      stateDir: options.stateDir,
+      spawner: options.spawner,
+      stateDir: options.stateDir ?? resolveStateDir(process.env, process.cwd()),
       recorder,
       existing: state.checkpoint,
     }),
     commands: () =>
       (runner ??= options.commandRunner
         ? Promise.resolve(options.commandRunner)
-        : createCommandRunner({ ...options.sandbox, root: state.root })),
+        : createCommandRunner({ ...options.sandbox, root: state.root, spawner: options.spawner })),
+    spawner: options.spawner,
   };
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from "./logger.js";
 export type StatusListener = (status: StatusParams) => void;
 
 export class AgentHost {
+  /** Starts every child process of the host (sandboxed commands, git, search, checks); `stop` ends them all. */
   readonly spawner = new Spawner();
   private state: HostState = "starting";
   private engine: EngineStatus = { state: "none" };
@@ -44,10 +45,19 @@ export class AgentHost {
     this.emit();
   }
 
-  /** Ends everything the host started. Safe to call twice. */
+  /** Ends everything the host started, and refuses to start more. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.state !== "stopping") this.setState("stopping");
-    await this.spawner.killAll();
+    await this.spawner.close();
+  }
+
+  /**
+   * Ends everything the host started at once (SIGKILL, no grace), for exits that cannot wait: LSP
+   * `exit` without a finished `shutdown`, where the process ends as soon as the handler returns.
+   */
+  stopNow(): void {
+    if (this.state !== "stopping") this.setState("stopping");
+    this.spawner.closeNow();
   }
 
   private emit(): void {

@@ -133,11 +133,18 @@ export async function startLanguageServer(
 
   connection.onShutdown(async () => {
     logger.info("shutdown requested");
-    await engines.dispose();
-    await host.stop();
+    try {
+      await engines.dispose();
+    } finally {
+      // Every child process ends even when an engine fails to close.
+      await host.stop();
+    }
   });
 
   connection.onExit(() => {
+    // The library ends the process right after this handler: what `shutdown` did not end (no
+    // shutdown came, or it is still waiting out its grace period) is killed now, synchronously.
+    host.stopNow();
     streams.close();
   });
 
@@ -149,6 +156,7 @@ export async function startLanguageServer(
     logger.warn("the client closed the connection without shutdown; stopping");
     void engines
       .dispose()
+      .catch((error: unknown) => logger.error("could not close the engines", error))
       .then(() => host.stop())
       .finally(() => process.exit(1));
   });

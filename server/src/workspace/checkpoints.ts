@@ -12,6 +12,7 @@ import { copyFile, mkdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { git, GitError, repoTopLevel } from "./git.js";
+import type { Spawner } from "./spawner.js";
 
 const IDENTITY = {
   GIT_AUTHOR_NAME: "Bora",
@@ -21,8 +22,10 @@ const IDENTITY = {
 };
 
 export interface CheckpointOptions {
-  /** Directory for shadow repositories of roots that are not in a git repository. Defaults to `~/.local/state/bora`. */
-  stateDir?: string;
+  /** Starts every git the store runs, so that a shutdown of its owner ends them. */
+  spawner: Spawner;
+  /** The state folder (`resolveStateDir`): shadow repositories of roots outside git go under its `shadow/`. */
+  stateDir: string;
 }
 
 export interface Checkpoint {
@@ -43,25 +46,30 @@ export class CheckpointStore {
     /** `--git-dir`/`--work-tree` for shadow repositories; empty for a real repository. */
     private readonly repoArgs: string[],
     private readonly indexSeed: string | undefined,
+    private readonly spawner: Spawner,
   ) {}
 
-  static async open(root: string, options: CheckpointOptions = {}): Promise<CheckpointStore> {
-    const top = await repoTopLevel(root);
+  static async open(root: string, options: CheckpointOptions): Promise<CheckpointStore> {
+    const { spawner } = options;
+    const top = await repoTopLevel(root, { spawner });
     if (top !== undefined) {
       const indexPath = (
-        await git(["rev-parse", "--path-format=absolute", "--git-path", "index"], { cwd: root })
+        await git(["rev-parse", "--path-format=absolute", "--git-path", "index"], { cwd: root, spawner })
       ).trim();
-      return new CheckpointStore(root, [], indexPath);
+      return new CheckpointStore(root, [], indexPath, spawner);
     }
-    const stateDir = options.stateDir ?? path.join(os.homedir(), ".local", "state", "bora");
-    const shadow = path.join(stateDir, "shadow", createHash("sha256").update(root).digest("hex").slice(0, 16) + ".git");
+    const shadow = path.join(
+      options.stateDir,
+      "shadow",
+      createHash("sha256").update(root).digest("hex").slice(0, 16) + ".git",
+    );
     try {
       await stat(shadow);
     } catch {
       await mkdir(path.dirname(shadow), { recursive: true });
-      await git(["init", "--bare", "--quiet", shadow], { cwd: root });
+      await git(["init", "--bare", "--quiet", shadow], { cwd: root, spawner });
     }
-    return new CheckpointStore(root, [`--git-dir=${shadow}`, `--work-tree=${root}`], undefined);
+    return new CheckpointStore(root, [`--git-dir=${shadow}`, `--work-tree=${root}`], undefined, spawner);
   }
 
   static refFor(runId: string): string {
@@ -74,10 +82,14 @@ export class CheckpointStore {
     const ref = CheckpointStore.refFor(runId);
     try {
       const commit = (
-        await git([...this.repoArgs, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: this.root })
+        await git([...this.repoArgs, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
+          cwd: this.root,
+          spawner: this.spawner,
+        })
       ).trim();
       return { ref, commit };
-    } catch {
+    } catch (error) {
+      if (this.spawner.closed) throw error;
       return undefined;
     }
   }
@@ -157,7 +169,12 @@ export class CheckpointStore {
       await copyFile(this.indexSeed, index).catch(() => undefined);
     }
     const run = (args: string[], input?: string): Promise<string> =>
-      git([...this.repoArgs, ...args], { cwd: this.root, env: { ...IDENTITY, GIT_INDEX_FILE: index }, input });
+      git([...this.repoArgs, ...args], {
+        cwd: this.root,
+        spawner: this.spawner,
+        env: { ...IDENTITY, GIT_INDEX_FILE: index },
+        input,
+      });
     try {
       return await fn(run);
     } catch (error) {

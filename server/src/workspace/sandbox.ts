@@ -7,12 +7,12 @@
  * the system offers a pids cgroup, and an output cap that keeps the head and the tail; when it ends or
  * is stopped the whole process tree is killed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { HeadTailBuffer } from "./outputCap.js";
 import { createPidsLimit, type PidsLimit } from "./processLimits.js";
+import { SpawnerClosedError, type Spawner } from "./spawner.js";
 
 export interface CommandRequest {
   /** A shell command line, run by `/bin/sh -c`. */
@@ -66,6 +66,8 @@ export const DEFAULT_ENV_ALLOW_LIST: readonly string[] = [
 export interface SandboxOptions {
   /** The run's root: the one writable directory, and the commands' working directory. */
   root: string;
+  /** Starts every command (and the bubblewrap probe), so that a shutdown of its owner ends them. */
+  spawner: Spawner;
   /** Lets commands reach the network. Defaults to false (an empty network namespace). */
   allowNetwork?: boolean;
   /** Names of host environment variables passed through. Defaults to `DEFAULT_ENV_ALLOW_LIST`. */
@@ -125,61 +127,37 @@ function buildEnv(options: SandboxOptions, home: string): Record<string, string>
   return env;
 }
 
-/** Runs `child` to completion, enforcing the time limit and cap; `kill` takes down the whole tree. */
-function supervise(
-  child: ChildProcess,
+/**
+ * Runs one command through the spawner with the request's time limit and signal, stdout and stderr
+ * interleaved into one capped buffer. The spawner kills the whole process group when the limit or
+ * the signal ends it, and what the command left in its group when it ends by itself.
+ */
+async function runCapped(
+  spawner: Spawner,
+  file: string,
+  args: string[],
+  spawnOptions: { env: Record<string, string>; cwd?: string },
   request: CommandRequest,
   maxOutputBytes: number,
-  kill: () => void,
-  started: number,
-): Promise<CommandResult> {
+): Promise<Omit<CommandResult, "durationMs">> {
   const output = new HeadTailBuffer(maxOutputBytes);
-  let timedOut = false;
-  let aborted = false;
-  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk));
-  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk));
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill();
-  }, request.timeoutMs);
-  const onAbort = (): void => {
-    aborted = true;
-    kill();
-  };
-  if (request.signal?.aborted) onAbort();
-  else request.signal?.addEventListener("abort", onAbort, { once: true });
-  return new Promise((resolve, reject) => {
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onAbort);
-      reject(error);
-    });
-    child.once("close", (exitCode, signal) => {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onAbort);
-      // Whatever the command left behind in its group goes too.
-      kill();
-      resolve({
-        exitCode,
-        signal,
-        timedOut,
-        aborted,
-        output: output.text(),
-        outputBytes: output.totalBytes,
-        truncated: output.truncated,
-        durationMs: Math.round(performance.now() - started),
-      });
-    });
+  const keep = (chunk: Buffer): void => output.push(chunk);
+  const result = await spawner.run(file, args, {
+    ...spawnOptions,
+    timeoutMs: request.timeoutMs,
+    signal: request.signal,
+    onStdout: keep,
+    onStderr: keep,
   });
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // The group is already gone.
-  }
+  return {
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.stoppedBy === "timeout",
+    aborted: result.stoppedBy === "abort",
+    output: output.text(),
+    outputBytes: output.totalBytes,
+    truncated: output.truncated,
+  };
 }
 
 /** Commands under bubblewrap. Create it with `createCommandRunner`, which checks that bwrap works. */
@@ -224,9 +202,16 @@ export class BubblewrapRunner implements CommandRunner {
     const [file, args] = limit
       ? ["/bin/sh", ["-c", 'echo $$ > "$0" && exec "$@"', limit.procsFile, this.bwrap, ...bwrapArgs]]
       : [this.bwrap, bwrapArgs];
-    const child = spawn(file, args, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     try {
-      return await supervise(child, request, this.options.maxOutputBytes ?? 64 * 1024, () => killGroup(child), started);
+      const result = await runCapped(
+        this.options.spawner,
+        file,
+        args,
+        { env },
+        request,
+        this.options.maxOutputBytes ?? 64 * 1024,
+      );
+      return { ...result, durationMs: Math.round(performance.now() - started) };
     } finally {
       await limit?.dispose();
     }
@@ -258,14 +243,16 @@ export class UnsandboxedRunner implements CommandRunner {
     const [file, args] = limit
       ? ["/bin/sh", ["-c", 'echo $$ > "$0" && exec /bin/sh -c "$1"', limit.procsFile, request.command]]
       : ["/bin/sh", ["-c", request.command]];
-    const child = spawn(file, args, {
-      cwd: this.options.root,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
     try {
-      return await supervise(child, request, this.options.maxOutputBytes ?? 64 * 1024, () => killGroup(child), started);
+      const result = await runCapped(
+        this.options.spawner,
+        file,
+        args,
+        { env, cwd: this.options.root },
+        request,
+        this.options.maxOutputBytes ?? 64 * 1024,
+      );
+      return { ...result, durationMs: Math.round(performance.now() - started) };
     } finally {
       await limit?.dispose();
     }
@@ -276,36 +263,34 @@ export const BWRAP_INSTALL_HINT =
   "install bubblewrap (Debian/Ubuntu: 'sudo apt-get install bubblewrap'; Fedora: 'sudo dnf install bubblewrap'), " +
   "or allow unsandboxed commands explicitly (bora run --allow-unsandboxed)";
 
+/** Generous: the probe only sets up namespaces and runs /bin/true; a hang means something is broken. */
+const PROBE_TIMEOUT_MS = 30000;
+
 const probes = new Map<string, Promise<string | undefined>>();
 
-/** Runs bwrap once with the namespaces we use; returns its error text when it cannot work here. */
-function probe(bwrap: string): Promise<string | undefined> {
+/**
+ * Runs bwrap once with the namespaces we use; returns its error text when it cannot work here. The
+ * answer is kept per binary, except when a shutdown cut the probe short (then it says nothing about
+ * bwrap, and the promise rejects with `SpawnerClosedError`).
+ */
+function probe(bwrap: string, spawner: Spawner): Promise<string | undefined> {
   let pending = probes.get(bwrap);
   if (pending === undefined) {
-    pending = new Promise((resolve) => {
-      const child = spawn(
-        bwrap,
-        [
-          "--ro-bind",
-          "/",
-          "/",
-          "--dev",
-          "/dev",
-          "--proc",
-          "/proc",
-          "--unshare-pid",
-          "--unshare-net",
-          "--",
-          "/bin/true",
-        ],
-        { stdio: ["ignore", "ignore", "pipe"] },
-      );
-      let stderr = "";
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once("error", (error) => resolve(error.message));
-      child.once("close", (code) => resolve(code === 0 ? undefined : stderr.trim() || `exit ${code}`));
-    });
+    const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net"];
+    pending = spawner.run(bwrap, [...args, "--", "/bin/true"], { timeoutMs: PROBE_TIMEOUT_MS }).then(
+      (result) => {
+        if (result.stoppedBy === "shutdown") throw new SpawnerClosedError("bubblewrap");
+        if (result.exitCode === 0) return undefined;
+        if (result.stoppedBy === "timeout") return `bwrap did not answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+        return result.stderr.trim() || `exit ${result.exitCode ?? result.signal}`;
+      },
+      (error: Error) => {
+        if (error instanceof SpawnerClosedError) throw error;
+        return error.message;
+      },
+    );
     probes.set(bwrap, pending);
+    pending.catch(() => probes.delete(bwrap));
   }
   return pending;
 }
@@ -332,7 +317,7 @@ export async function createCommandRunner(choice: RunnerChoice): Promise<Command
   if (bwrap === undefined) {
     problem = "bubblewrap (bwrap) is not installed";
   } else {
-    const failure = await probe(bwrap);
+    const failure = await probe(bwrap, choice.spawner);
     if (failure === undefined) return new BubblewrapRunner(bwrap, choice);
     problem = `bubblewrap cannot create its namespaces here (${failure}); on Ubuntu 24.04 and later, unprivileged user namespaces may need an AppArmor profile for bwrap`;
   }

@@ -3,12 +3,12 @@
  * `git grep` inside a repository, else a JavaScript walk; all three skip what `.gitignore` excludes,
  * skip binary files, and return the same shape, so the model cannot tell which one ran.
  */
-import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { GitIgnore, matchesGlob } from "./globs.js";
 import { repoTopLevel } from "./git.js";
+import type { Spawner, StopCause } from "./spawner.js";
 
 export interface SearchMatch {
   /** Relative to the root, POSIX separators. */
@@ -28,6 +28,8 @@ export interface SearchRequest {
   /** Stop after this many matches. */
   maxMatches: number;
   signal?: AbortSignal;
+  /** Starts ripgrep or git grep, so that a shutdown of its owner ends them. */
+  spawner: Spawner;
 }
 
 export interface SearchResult {
@@ -43,7 +45,19 @@ export class SearchPatternError extends Error {
   override readonly name = "SearchPatternError";
 }
 
+/** The search was cancelled or its owner shut down before it finished. */
+export class SearchStoppedError extends Error {
+  override readonly name = "SearchStoppedError";
+}
+
 const MAX_LINE = 300;
+
+const STOPPED: Record<StopCause, string> = {
+  abort: "the search was cancelled",
+  timeout: "the search ran out of time",
+  maxOutput: "the search printed too many errors and was stopped",
+  shutdown: "the search was stopped: the host is shutting down",
+};
 
 function onPath(binary: string): boolean {
   for (const dir of (process.env["PATH"] ?? "").split(path.delimiter)) {
@@ -62,7 +76,7 @@ function clip(text: string): string {
 }
 
 /** Runs a grep-like tool printing `path\0line:text` lines, stopping once enough matches came. */
-function runGrep(
+async function runGrep(
   file: string,
   args: string[],
   cwd: string,
@@ -70,38 +84,39 @@ function runGrep(
   backend: SearchBackend,
   toRel: (p: string) => string,
 ): Promise<SearchResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"], signal: request.signal });
-    const matches: SearchMatch[] = [];
-    let truncated = false;
-    let pending = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      pending += chunk.toString("utf8");
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const raw of lines) {
-        const nul = raw.indexOf("\0");
-        if (nul < 0) continue;
-        // rg prints `path\0line:text`, git grep -z `path\0line\0text`.
-        const rest = /^(\d+)[:\0]([\s\S]*)$/.exec(raw.slice(nul + 1));
-        if (rest === null) continue;
-        if (matches.length >= request.maxMatches) {
-          truncated = true;
-          child.kill("SIGKILL");
-          return;
-        }
-        matches.push({ path: toRel(raw.slice(0, nul)), line: Number(rest[1]), text: clip(rest[2] ?? "") });
+  const matches: SearchMatch[] = [];
+  let truncated = false;
+  let pending = "";
+  // Enough matches stop the tool the same way the caller's signal does: its group is killed.
+  const enough = new AbortController();
+  const signal = request.signal ? AbortSignal.any([request.signal, enough.signal]) : enough.signal;
+  const onStdout = (chunk: Buffer): void => {
+    if (truncated) return;
+    pending += chunk.toString("utf8");
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const raw of lines) {
+      const nul = raw.indexOf("\0");
+      if (nul < 0) continue;
+      // rg prints `path\0line:text`, git grep -z `path\0line\0text`.
+      const rest = /^(\d+)[:\0]([\s\S]*)$/.exec(raw.slice(nul + 1));
+      if (rest === null) continue;
+      if (matches.length >= request.maxMatches) {
+        truncated = true;
+        enough.abort();
+        return;
       }
-    });
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => {
-      // Both tools exit 1 for "no match"; 2 (rg) or 128 (git) for a bad pattern.
-      if (code === 0 || code === 1 || truncated) resolve({ matches, truncated, backend });
-      else reject(new SearchPatternError(stderr.trim().split("\n").slice(0, 3).join(" ") || `exit ${code}`));
-    });
-  });
+      matches.push({ path: toRel(raw.slice(0, nul)), line: Number(rest[1]), text: clip(rest[2] ?? "") });
+    }
+  };
+  const result = await request.spawner.run(file, args, { cwd, signal, onStdout });
+  if (truncated) return { matches, truncated, backend };
+  if (result.stoppedBy !== undefined) throw new SearchStoppedError(STOPPED[result.stoppedBy]);
+  // Both tools exit 1 for "no match"; 2 (rg) or 128 (git) for a bad pattern.
+  if (result.exitCode === 0 || result.exitCode === 1) return { matches, truncated, backend };
+  throw new SearchPatternError(
+    result.stderr.trim().split("\n").slice(0, 3).join(" ") || `exit ${result.exitCode ?? result.signal}`,
+  );
 }
 
 function ripgrep(request: SearchRequest): Promise<SearchResult> {
@@ -192,7 +207,7 @@ async function jsSearch(request: SearchRequest): Promise<SearchResult> {
 export async function searchText(request: SearchRequest, prefer?: SearchBackend): Promise<SearchResult> {
   if (prefer === "js") return jsSearch(request);
   if (prefer === "ripgrep" || (prefer === undefined && onPath("rg"))) return ripgrep(request);
-  const top = await repoTopLevel(request.root);
+  const top = await repoTopLevel(request.root, { spawner: request.spawner });
   if (top !== undefined) return gitGrep(request);
   if (prefer === "git-grep") throw new Error("git grep needs the root to be inside a git repository");
   return jsSearch(request);

@@ -3,10 +3,15 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CheckpointStore } from "../../../server/src/workspace/checkpoints.js";
 import { createCommandRunner } from "../../../server/src/workspace/sandbox.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { fixtureRepo, gitIn, tempDir } from "./helpers.js";
 
 describe("checkpoints", function () {
   this.timeout(30000);
+  const spawner = new Spawner();
+  // Repositories inside git never use the state folder; one that is used gets its own temp dir below.
+  const unusedStateDir = "/nonexistent/bora-state";
+  after(() => spawner.close());
 
   it("snapshots tracked and untracked files without touching the user's index, HEAD or branches", async () => {
     const repo = await fixtureRepo();
@@ -19,7 +24,7 @@ describe("checkpoints", function () {
       const headBefore = gitIn(repo.dir, "rev-parse", "HEAD");
       const indexBefore = await readFile(path.join(repo.dir, ".git/index"));
 
-      const store = await CheckpointStore.open(repo.dir);
+      const store = await CheckpointStore.open(repo.dir, { spawner, stateDir: unusedStateDir });
       const checkpoint = await store.create("run-1");
       assert.equal(checkpoint.ref, "refs/bora/checkpoints/run-1");
       assert.equal(gitIn(repo.dir, "rev-parse", checkpoint.ref).trim(), checkpoint.commit);
@@ -42,7 +47,7 @@ describe("checkpoints", function () {
     try {
       await writeFile(path.join(repo.dir, "notes.txt"), "untracked before the run\n");
       await chmod(path.join(repo.dir, "notes.txt"), 0o755);
-      const store = await CheckpointStore.open(repo.dir);
+      const store = await CheckpointStore.open(repo.dir, { spawner, stateDir: unusedStateDir });
       const checkpoint = await store.create("run-2");
       const original = await readFile(path.join(repo.dir, "src/cart.js"), "utf8");
 
@@ -50,7 +55,7 @@ describe("checkpoints", function () {
       await rm(path.join(repo.dir, "README.md"));
       await mkdir(path.join(repo.dir, "generated"), { recursive: true });
       await writeFile(path.join(repo.dir, "generated/out.js"), "new\n");
-      const runner = await createCommandRunner({ root: repo.dir });
+      const runner = await createCommandRunner({ root: repo.dir, spawner });
       const result = await runner.run({
         command: "echo changed >> notes.txt && rm test/cart.test.js && echo x > made-by-command.txt",
         timeoutMs: 10000,
@@ -86,7 +91,7 @@ describe("checkpoints", function () {
     const repo = await fixtureRepo();
     try {
       const root = path.join(repo.dir, "src");
-      const store = await CheckpointStore.open(root);
+      const store = await CheckpointStore.open(root, { spawner, stateDir: unusedStateDir });
       const checkpoint = await store.create("run-sub");
       await writeFile(path.join(root, "cart.js"), "changed\n");
       await writeFile(path.join(repo.dir, "outside-root.txt"), "not ours\n");
@@ -104,7 +109,7 @@ describe("checkpoints", function () {
     const state = await tempDir("bora-state-");
     try {
       await writeFile(path.join(folder.dir, "a.txt"), "one\n");
-      const store = await CheckpointStore.open(folder.dir, { stateDir: state.dir });
+      const store = await CheckpointStore.open(folder.dir, { spawner, stateDir: state.dir });
       const checkpoint = await store.create("run-plain");
       await writeFile(path.join(folder.dir, "a.txt"), "two\n");
       await writeFile(path.join(folder.dir, "b.txt"), "new\n");

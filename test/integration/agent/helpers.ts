@@ -12,6 +12,7 @@ import {
   type ToolLimits,
 } from "../../../server/src/agent/tools/types.js";
 import { createCommandRunner, type CommandRunner } from "../../../server/src/workspace/sandbox.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { REPO_ROOT } from "../../support/hostProcess.js";
 
 export const FIXTURE_REPO = path.join(REPO_ROOT, "test/fixtures/agentRepo");
@@ -52,15 +53,17 @@ export interface TestContext extends ToolContext {
 
 export function toolContext(
   root: string,
-  options: { runner?: CommandRunner; questions?: Questions; limits?: Partial<ToolLimits> } = {},
+  options: { runner?: CommandRunner; questions?: Questions; limits?: Partial<ToolLimits>; spawner?: Spawner } = {},
 ): TestContext {
+  const spawner = options.spawner ?? new Spawner();
   const context: TestContext = {
     root,
     runId: "test-run",
     signal: new AbortController().signal,
     questions: options.questions ?? headlessQuestions,
     limits: { ...DEFAULT_TOOL_LIMITS, ...options.limits },
-    commands: () => (options.runner ? Promise.resolve(options.runner) : createCommandRunner({ root })),
+    commands: () => (options.runner ? Promise.resolve(options.runner) : createCommandRunner({ root, spawner })),
+    spawner,
     beforeWrite: () => {
       context.checkpoints++;
       return Promise.resolve();

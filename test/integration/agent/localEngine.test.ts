@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { LocalEngine } from "@bora/inference";
 import { runAgent } from "../../../server/src/agent/loop.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { fixtureRepo, tempDir } from "./helpers.js";
 
@@ -20,9 +21,11 @@ describe("agent loop on the local engine (generated tiny model)", function () {
   it("runs turns with the tools and ends with a clear status", async () => {
     const repo = await fixtureRepo();
     const state = await tempDir("bora-local-state-");
+    const spawner = new Spawner();
     try {
       const result = await runAgent({
         engine,
+        spawner,
         root: repo.dir,
         task: "Fix the failing test",
         budgets: { maxTurns: 2, maxTokensPerTurn: 16, maxWallMs: 90000 },
@@ -48,6 +51,7 @@ describe("agent loop on the local engine (generated tiny model)", function () {
       const results = result.transcript.filter((e) => e.type === "tool").map((e) => (e.type === "tool" ? e.id : ""));
       assert.deepEqual(results, calls);
     } finally {
+      await spawner.close();
       await repo.dispose();
       await state.dispose();
     }

@@ -6,6 +6,7 @@ import type { ApprovalRequest, Questions } from "../../../server/src/agent/quest
 import type { AgentEvent, RunEvents } from "../../../server/src/agent/runEvents.js";
 import { rollbackRun, runAgent } from "../../../server/src/agent/loop.js";
 import { SUMMARY_HEADER } from "../../../server/src/agent/contextBudget.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { FIXTURE_SCRIPTS, TokenLimitedEngine, fixtureRepo, gitIn, tempDir } from "./helpers.js";
 
 function engine(turns: ScriptedTurn[], contextSize?: number): ScriptedEngine {
@@ -35,11 +36,14 @@ describe("agent loop", function () {
   this.timeout(60000);
   let repo: { dir: string; dispose(): Promise<void> };
   let state: { dir: string; dispose(): Promise<void> };
+  let spawner: Spawner;
   beforeEach(async () => {
     repo = await fixtureRepo();
     state = await tempDir("bora-state-");
+    spawner = new Spawner();
   });
   afterEach(async () => {
+    await spawner.close();
     await repo.dispose();
     await state.dispose();
   });
@@ -49,6 +53,7 @@ describe("agent loop", function () {
     const scripted = new ScriptedEngine(script);
     const host = recordingHost();
     const result = await runAgent({
+      spawner,
       engine: scripted,
       events: host,
       questions: host,
@@ -86,7 +91,7 @@ describe("agent loop", function () {
       gitIn(repo.dir, "show", `${result.checkpoint.ref}:src/cart.js`).includes("return sum - discountPercent;"),
       true,
     );
-    const undone = await rollbackRun(repo.dir, result.runId, state.dir);
+    const undone = await rollbackRun(repo.dir, result.runId, { spawner, stateDir: state.dir });
     assert.deepEqual(undone, [{ status: "modified", path: "src/cart.js" }]);
     assert.match(await readFile(path.join(repo.dir, "src/cart.js"), "utf8"), /return sum - discountPercent;/);
     assert.ok(host.events.some((e) => e.kind === "checkpoint"));
@@ -95,6 +100,7 @@ describe("agent loop", function () {
 
   it("stops a looping script at the turn budget, with a clear status", async () => {
     const result = await runAgent({
+      spawner,
       engine: engine(Array.from({ length: 50 }, () => read("package.json"))),
       root: repo.dir,
       task: "loop forever",
@@ -108,6 +114,7 @@ describe("agent loop", function () {
 
   it("stops at the token budget", async () => {
     const result = await runAgent({
+      spawner,
       engine: engine(Array.from({ length: 50 }, () => read("src/cart.js"))),
       root: repo.dir,
       task: "loop forever",
@@ -121,6 +128,7 @@ describe("agent loop", function () {
   it("stops at the wall-time budget, also inside a running command", async () => {
     const started = performance.now();
     const result = await runAgent({
+      spawner,
       engine: engine([
         { tool_calls: [{ name: "run_command", arguments: { command: "sleep 60" } }] },
         { content: "never reached" },
@@ -138,6 +146,7 @@ describe("agent loop", function () {
 
   it("reports a script that ends without a final answer", async () => {
     const result = await runAgent({
+      spawner,
       engine: engine([read("package.json")]),
       root: repo.dir,
       task: "t",
@@ -156,6 +165,7 @@ describe("agent loop", function () {
     const host = recordingHost();
     const task = "TASK-MARKER: summarize big.js";
     const result = await runAgent({
+      spawner,
       engine: scripted,
       events: host,
       questions: host,
@@ -193,6 +203,7 @@ describe("agent loop", function () {
     );
     const host = recordingHost(true);
     const result = await runAgent({
+      spawner,
       engine: engine([
         read("INSTRUCTIONS.txt"),
         { tool_calls: [{ name: "run_command", arguments: { command: "echo pwned > pwned.txt" } }] },
@@ -227,6 +238,7 @@ describe("agent loop", function () {
   it("asks for 'ask' calls through the editor host and respects a no", async () => {
     const host = recordingHost(false);
     const result = await runAgent({
+      spawner,
       engine: engine([
         { tool_calls: [{ name: "run_command", arguments: { command: "touch asked.txt" } }] },
         { content: "ok" },
@@ -259,6 +271,7 @@ describe("agent loop", function () {
     ]);
     const host = recordingHost();
     const result = await runAgent({
+      spawner,
       engine: scripted,
       events: host,
       questions: host,
@@ -294,7 +307,7 @@ describe("agent loop", function () {
       },
       { content: "sorry" },
     ]);
-    const result = await runAgent({ engine: scripted, root: repo.dir, task: "t" });
+    const result = await runAgent({ spawner, engine: scripted, root: repo.dir, task: "t" });
     assert.equal(result.status, "completed");
     const results = result.transcript.filter((e) => e.type === "tool").map((e) => (e.type === "tool" ? e.result : ""));
     assert.match(results[0]!, /^ERROR invalid_arguments: .*required property 'path'/);
@@ -307,6 +320,7 @@ describe("agent loop", function () {
     it("reports a reply cut off at the per-turn limit as truncated, not as the final answer", async () => {
       const host = recordingHost();
       const result = await runAgent({
+        spawner,
         engine: new TokenLimitedEngine(parseScript({ turns: [read("package.json"), { content: words(40) }] })),
         events: host,
         questions: host,
@@ -330,6 +344,7 @@ describe("agent loop", function () {
 
     it("names the context window or the run's token budget when that is what cut the reply", async () => {
       const byContext = await runAgent({
+        spawner,
         engine: new TokenLimitedEngine(parseScript({ turns: [{ content: words(6000) }] }), { contextSize: 4000 }),
         root: repo.dir,
         task: "t",
@@ -338,6 +353,7 @@ describe("agent loop", function () {
       assert.equal(byContext.status, "context_exhausted", byContext.reason);
       assert.match(byContext.reason, /reply filled the rest of the 4000-token context window/);
       const byBudget = await runAgent({
+        spawner,
         engine: new TokenLimitedEngine(parseScript({ turns: [{ content: words(6000) }] })),
         root: repo.dir,
         task: "t",
@@ -354,6 +370,7 @@ describe("agent loop", function () {
   it("reports each turn's prompt as the engine counted it, and the summary adds up the same numbers", async () => {
     const host = recordingHost();
     const result = await runAgent({
+      spawner,
       engine: engine([read("package.json"), read("src/cart.js"), { content: "done" }]),
       events: host,
       questions: host,

@@ -8,6 +8,7 @@ import { applyTurn, modelTurn } from "../../../server/src/agent/modelTurn.js";
 import { startRun, type AgentRunOptions } from "../../../server/src/agent/runDeps.js";
 import type { AgentRunResult } from "../../../server/src/agent/runResult.js";
 import type { RunState } from "../../../server/src/agent/runState.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { FIXTURE_SCRIPTS, fixtureRepo, tempDir } from "./helpers.js";
 
 function roundTrip<T>(value: T): T {
@@ -65,13 +66,18 @@ describe("the agent loop as steps", function () {
   this.timeout(120000);
   let state: { dir: string; dispose(): Promise<void> };
   let fixCart: Script;
+  let spawner: Spawner;
   before(async () => {
     fixCart = parseScript(JSON.parse(await readFile(path.join(FIXTURE_SCRIPTS, "fixCart.json"), "utf8")));
   });
   beforeEach(async () => {
     state = await tempDir("bora-steps-state-");
+    spawner = new Spawner();
   });
-  afterEach(() => state.dispose());
+  afterEach(async () => {
+    await spawner.close();
+    await state.dispose();
+  });
 
   it("passes every step's input and output through JSON unchanged, in real runs that go on from the copies", async () => {
     const repo = await fixtureRepo();
@@ -86,12 +92,13 @@ describe("the agent loop as steps", function () {
       const runs: { name: string; options: Omit<AgentRunOptions, "root" | "task">; status: string }[] = [
         {
           name: "the fixture fix (reads, a checkpointed edit, sandboxed commands)",
-          options: { engine: new ScriptedEngine(fixCart), autoApprove: true },
+          options: { spawner, engine: new ScriptedEngine(fixCart), autoApprove: true },
           status: "completed",
         },
         {
           name: "invalid and unknown calls, a declined command, and a script that runs out",
           options: {
+            spawner,
             engine: new ScriptedEngine(
               parseScript({
                 turns: [
@@ -111,6 +118,7 @@ describe("the agent loop as steps", function () {
         {
           name: "a conversation compacted to fit a small window",
           options: {
+            spawner,
             engine: new ScriptedEngine(
               parseScript({ turns: [...Array(8).fill(read("big.js")), { content: "done" }] }),
               {
@@ -146,6 +154,7 @@ describe("the agent loop as steps", function () {
         runId: "20260101T000000-steps",
         autoApprove: true,
         stateDir: state.dir,
+        spawner,
       };
       const wholeEngine = new ScriptedEngine(fixCart);
       const wholeFile = path.join(state.dir, "whole.jsonl");

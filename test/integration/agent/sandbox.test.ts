@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createPidsLimit } from "../../../server/src/workspace/processLimits.js";
+import { Spawner } from "../../../server/src/workspace/spawner.js";
 import {
   createCommandRunner,
   SandboxUnavailableError,
@@ -35,6 +36,7 @@ describe("sandboxed commands (bubblewrap)", function () {
   let port: number;
   let connections = 0;
   const SECRET = "ghp_sandboxTestSecretValue0123456789";
+  const spawner = new Spawner();
 
   before(async () => {
     root = await tempDir("bora-sandbox-root-");
@@ -45,12 +47,14 @@ describe("sandboxed commands (bubblewrap)", function () {
     port = (server.address() as AddressInfo).port;
     runner = await createCommandRunner({
       root: root.dir,
+      spawner,
       hostEnv: { ...process.env, GITHUB_TOKEN: SECRET, BORA_TEST_SECRET: SECRET },
       maxProcesses: 64,
     });
     assert.equal(runner.kind, "bubblewrap");
   });
   after(async () => {
+    await spawner.close();
     server.close();
     await root.dispose();
     await outside.dispose();
@@ -134,7 +138,7 @@ describe("sandboxed commands (bubblewrap)", function () {
     assert.match(blocked.output, /rc=1/);
     assert.equal(connections, before, "the server saw a connection from the sandbox");
     // The same probe with the network allowed does reach it, so the check above tests the sandbox, not the probe.
-    const open = await createCommandRunner({ root: root.dir, allowNetwork: true });
+    const open = await createCommandRunner({ root: root.dir, spawner, allowNetwork: true });
     const allowed = await open.run({ command: `bash -c "${probe}"`, timeoutMs: 10000 });
     assert.match(allowed.output, /reached the host/);
     assert.equal(connections, before + 1);
@@ -159,7 +163,7 @@ describe("sandboxed commands (bubblewrap)", function () {
   });
 
   it("caps output, keeping its head and tail", async () => {
-    const capped = await createCommandRunner({ root: root.dir, maxOutputBytes: 1000 });
+    const capped = await createCommandRunner({ root: root.dir, spawner, maxOutputBytes: 1000 });
     const result = await capped.run({ command: "echo FIRST; seq 1 100000; echo LAST", timeoutMs: 20000 });
     assert.equal(result.exitCode, 0);
     assert.equal(result.truncated, true);
@@ -193,13 +197,14 @@ describe("sandboxed commands (bubblewrap)", function () {
 
   it("refuses without bubblewrap unless unsandboxed commands are explicitly allowed", async () => {
     await assert.rejects(
-      createCommandRunner({ root: root.dir, bwrapPath: "/nonexistent/bwrap" }),
+      createCommandRunner({ root: root.dir, spawner, bwrapPath: "/nonexistent/bwrap" }),
       (error: unknown) =>
         error instanceof SandboxUnavailableError &&
         /not installed[\s\S]*apt-get install bubblewrap/.test(error.message),
     );
     const unsandboxed = await createCommandRunner({
       root: root.dir,
+      spawner,
       bwrapPath: "/nonexistent/bwrap",
       allowUnsandboxed: true,
       hostEnv: { PATH: "/usr/bin:/bin", GITHUB_TOKEN: SECRET },

@@ -283,7 +283,8 @@ describe("agent tools on a real repository", function () {
 
     it("refuses with the install hint when bubblewrap is missing and unsandboxed runs are not allowed", async () => {
       const context = toolContext(repo.dir);
-      context.commands = () => createCommandRunner({ root: repo.dir, bwrapPath: "/nonexistent/bwrap" });
+      context.commands = () =>
+        createCommandRunner({ root: repo.dir, bwrapPath: "/nonexistent/bwrap", spawner: context.spawner });
       await fails(
         runCommandTool.run({ command: "true" }, context),
         "sandbox_unavailable",

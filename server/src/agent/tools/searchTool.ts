@@ -42,6 +42,7 @@ export function createSearchTool(backend?: SearchBackend): Tool {
             glob: args["glob"] as string | undefined,
             maxMatches: context.limits.maxSearchMatches,
             signal: context.signal,
+            spawner: context.spawner,
           },
           backend,
         );

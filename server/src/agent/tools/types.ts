@@ -4,6 +4,7 @@
  */
 import { CodedError, type ToolDefinition } from "@bora/inference";
 import type { CommandRunner } from "../../workspace/sandbox.js";
+import type { Spawner } from "../../workspace/spawner.js";
 import type { Questions } from "../questions.js";
 
 /** Stable error codes a tool result can carry. */
@@ -76,6 +77,8 @@ export interface ToolContext {
   limits: ToolLimits;
   /** The command runner, or why there is none (bubblewrap missing and unsandboxed runs not allowed). */
   commands(): Promise<CommandRunner>;
+  /** Starts the child processes tools need (ripgrep, git grep), so that a shutdown of the run's owner ends them. */
+  spawner: Spawner;
   /** Called before anything changes the root: takes the run's checkpoint the first time. */
   beforeWrite(): Promise<void>;
   /** Milliseconds left of the run's wall-time budget. */

@@ -4,14 +4,15 @@
  * its token limit, engine error), 2 for usage mistakes.
  */
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parsePolicy, type ApprovalPolicy } from "../../agent/approvals.js";
 import { rollbackRun, runAgent } from "../../agent/loop.js";
 import type { AgentRunResult } from "../../agent/runResult.js";
 import { resolveBudgets, type Budgets } from "../../agent/runState.js";
-import { UsageError, type CliCommand, type CliIO } from "../command.js";
+import { Spawner } from "../../workspace/spawner.js";
+import { resolveStateDir } from "../../workspace/stateDir.js";
+import { UsageError, type CliCommand } from "../command.js";
 import { cliRunHost } from "./runHost.js";
 import { LOCAL_PROFILES } from "../../engines/engineSpec.js";
 import {
@@ -41,7 +42,8 @@ ${ENGINE_FLAGS_HELP}
   --timeout S            Wall-clock seconds for the whole run. Defaults to 1800.
   --allow-network        Let commands reach the network (they run without it by default).
   --allow-unsandboxed    Run commands without bubblewrap if it is missing (not recommended).
-  --transcript FILE      Where the JSONL transcript goes. Defaults to ~/.local/state/bora/runs/<run>.jsonl.
+  --transcript FILE      Where the JSONL transcript goes. Defaults to <state>/runs/<run>.jsonl, where <state> is
+                         $BORA_STATE_DIR, else $XDG_STATE_HOME/bora, else ~/.local/state/bora.
   --json                 Print the result as JSON instead of the text summary.
   --rollback RUN         Undo a previous run: restore the folder to that run's checkpoint, then exit.`;
 
@@ -50,10 +52,6 @@ function positiveInt(name: string, value: string | undefined): number | undefine
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} needs a positive whole number, got '${value}'`);
   return n;
-}
-
-function stateDir(env: NodeJS.ProcessEnv): string {
-  return path.join(env["XDG_STATE_HOME"] || path.join(env["HOME"] || os.homedir(), ".local", "state"), "bora");
 }
 
 /** The flag that raises the budget a run ran out of, for the line after its reason. */
@@ -99,8 +97,11 @@ export const runCommand: CliCommand = {
       },
     });
     const root = path.resolve(io.cwd, values.cwd ?? ".");
+    const stateDir = resolveStateDir(io.env, io.cwd);
     if (values.rollback !== undefined) {
-      const undone = await rollbackRun(root, values.rollback, stateDir(io.env));
+      // Rollback's few git calls end with it; the spawner is still the one way they start.
+      const spawner = new Spawner();
+      const undone = await rollbackRun(root, values.rollback, { spawner, stateDir }).finally(() => spawner.close());
       io.stdout.write(
         undone.length === 0
           ? `nothing to undo: ${root} matches the checkpoint of run ${values.rollback}\n`
@@ -131,10 +132,26 @@ export const runCommand: CliCommand = {
     const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${Math.random().toString(16).slice(2, 8)}`;
     const transcriptFile = values.transcript
       ? path.resolve(io.cwd, values.transcript)
-      : path.join(stateDir(io.env), "runs", `${runId}.jsonl`);
+      : path.join(stateDir, "runs", `${runId}.jsonl`);
     const controller = new AbortController();
-    const onSigint = (): void => controller.abort();
-    process.once("SIGINT", onSigint);
+    // Every child of the run (commands, git, search) starts here, so that none outlives it.
+    const spawner = new Spawner();
+    const stopSignals = ["SIGINT", "SIGTERM"] as const;
+    let stopping = false;
+    const onStopSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // A second signal: the user means it. Nothing may be left behind, and this process ends now.
+        spawner.closeNow();
+        for (const name of stopSignals) process.removeListener(name, onStopSignal);
+        process.kill(process.pid, signal);
+        return;
+      }
+      stopping = true;
+      // The run winds down (its summary still says what it did) and every child ends now.
+      controller.abort();
+      void spawner.killAll();
+    };
+    for (const name of stopSignals) process.on(name, onStopSignal);
     const host = cliRunHost(io, { interactive: process.stdin.isTTY === true });
     try {
       const result = await runAgent({
@@ -147,6 +164,7 @@ export const runCommand: CliCommand = {
         budgets,
         policy,
         autoApprove: values.yes === true,
+        spawner,
         sandbox: {
           allowNetwork: values["allow-network"] === true,
           allowUnsandboxed: values["allow-unsandboxed"] === true,
@@ -154,7 +172,7 @@ export const runCommand: CliCommand = {
         },
         secretEnv: io.env,
         transcriptFile,
-        stateDir: stateDir(io.env),
+        stateDir,
         signal: controller.signal,
       });
       if (values.json) {
@@ -171,7 +189,8 @@ export const runCommand: CliCommand = {
       return result.ok ? 0 : 1;
     } finally {
       host.dispose();
-      process.removeListener("SIGINT", onSigint);
+      for (const name of stopSignals) process.removeListener(name, onStopSignal);
+      await spawner.close();
       await engine.dispose();
     }
   },

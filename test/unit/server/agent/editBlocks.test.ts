@@ -6,6 +6,7 @@ import { applyEditBlocks } from "../../../../server/src/agent/editBlocks.js";
 import { editFileTool } from "../../../../server/src/agent/tools/editFile.js";
 import { DEFAULT_TOOL_LIMITS, ToolError, type ToolContext } from "../../../../server/src/agent/tools/types.js";
 import { headlessQuestions } from "../../../../server/src/agent/questions.js";
+import { Spawner } from "../../../../server/src/workspace/spawner.js";
 
 describe("edit blocks", () => {
   const source = "function add(a, b) {\n  return a - b;\n}\n\nfunction sub(a, b) {\n  return a - b;\n}\n";
@@ -129,6 +130,7 @@ describe("edit_file property test", function () {
     questions: headlessQuestions,
     limits: DEFAULT_TOOL_LIMITS,
     commands: () => Promise.reject(new Error("no commands here")),
+    spawner: new Spawner(),
     beforeWrite: () => Promise.resolve(),
     remainingMs: () => 60000,
     noteWrite: () => undefined,
