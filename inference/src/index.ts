@@ -1,5 +1,7 @@
 export * from "./engine.js";
 export * from "./errors.js";
+export * from "./fetchFunction.js";
+export * from "./formatBytes.js";
 export * from "./scriptedEngine.js";
 export * from "./remote/index.js";
 export * from "./gguf/index.js";

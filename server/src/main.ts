@@ -1,9 +1,11 @@
 /**
  * Wiring only: builds the host and puts it on a transport. Logic lives in `host/` and `lsp/`.
  */
+import { ModelStore } from "@bora/inference";
 import { AgentHost } from "./host/agentHost.js";
-import { EngineManager } from "./host/engineManager.js";
+import { EngineManager, defaultOpeners } from "./host/engineManager.js";
 import { createLogger, type Logger } from "./host/logger.js";
+import { modelDownloadFetch, reportingHttpPolicy } from "./http/fetches.js";
 import { startLanguageServer } from "./lsp/languageServer.js";
 import type { Transport } from "./lsp/transport.js";
 
@@ -12,5 +14,11 @@ export async function serve(transport: Transport, logger: Logger = createLogger(
   // One bad request must not take every open editor's agent down with it.
   process.on("uncaughtException", (error) => logger.error("uncaught exception (host stays up)", error));
   process.on("unhandledRejection", (reason) => logger.error("unhandled rejection (host stays up)", reason));
-  await startLanguageServer(host, new EngineManager(host), transport);
+  // Every request the host sends goes through this one policy; its audit lines go to the host's log.
+  const http = reportingHttpPolicy(
+    (line) => logger.info(line),
+    (line) => logger.warn(line),
+  );
+  const models = new ModelStore({ fetch: modelDownloadFetch(http) });
+  await startLanguageServer(host, new EngineManager(host, defaultOpeners(models, http)), transport, models);
 }

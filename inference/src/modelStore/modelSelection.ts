@@ -4,11 +4,12 @@
  * and on every settings change, and reports the outcome in `bora/status`.
  */
 import type { RemotePresetName } from "../remote/presets.js";
+import type { ModelLocation, ModelReferenceKind } from "./modelUri.js";
 
 export type ModelRole = "chat" | "edit" | "fim";
 
 export interface ModelRoleSettings {
-  /** Model for chat and agents. Local: a GGUF path, URL or `hf:` reference; remote: the server's model name. */
+  /** Model for chat and agents. Local: a store name, a GGUF path, a URL or an `hf:` reference (see `modelUri.ts`); remote: the server's model name. */
   chat?: string;
   /** Model for inline edits. Defaults to the chat model. */
   edit?: string;
@@ -40,6 +41,8 @@ export interface ResolvedLocalModel {
 export interface MissingModel {
   role: ModelRole;
   uri: string;
+  /** What kind of reference it is: only a URL or `hf:` reference can be pulled. */
+  kind: ModelReferenceKind;
   /** The command that fetches it (`bora models pull ...`), when it is a downloadable reference. */
   fixCommand?: string;
   message: string;
@@ -56,16 +59,12 @@ export type EngineChoice =
   /** Nothing to start: no model configured, or one is not on disk. `message` is for the status bar and the log. */
   | { kind: "unavailable"; reason: "unconfigured" | "missing"; missing: MissingModel[]; message: string };
 
-/** Finds a reference on disk (`ModelStore.resolve`); undefined when it is not there. */
-export type ModelLookup = (uri: string) => Promise<string | undefined>;
+/** Finds a reference on disk, or says which kind it was and that it is not there (`ModelStore.locate`). */
+export type ModelLookup = (uri: string) => Promise<ModelLocation>;
 
 /** Quotes for a POSIX shell only when needed, so the suggested command can be pasted as it is. */
 function shellWord(text: string): string {
   return /^[A-Za-z0-9_./:@%+=-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-function isDownloadable(uri: string): boolean {
-  return uri.startsWith("hf:") || /^https?:\/\//i.test(uri);
 }
 
 const SETTING_OF_ROLE: Record<ModelRole, string> = {
@@ -74,12 +73,14 @@ const SETTING_OF_ROLE: Record<ModelRole, string> = {
   fim: "bora.models.fim",
 };
 
-function missing(role: ModelRole, uri: string): MissingModel {
-  if (isDownloadable(uri)) {
+function missing(role: ModelRole, uri: string, location: Extract<ModelLocation, { found: false }>): MissingModel {
+  const kind = location.kind;
+  if (location.downloadable) {
     const fixCommand = `bora models pull ${shellWord(uri)}`;
     return {
       role,
       uri,
+      kind,
       fixCommand,
       message: `The ${role} model ${uri} is not downloaded yet. Run: ${fixCommand}`,
     };
@@ -87,6 +88,7 @@ function missing(role: ModelRole, uri: string): MissingModel {
   return {
     role,
     uri,
+    kind,
     message: `The ${role} model file ${uri} does not exist. Fix ${SETTING_OF_ROLE[role]}, or download a model with 'bora models pull <hf:owner/repo/file.gguf | https://...>' and point the setting at it.`,
   };
 }
@@ -121,14 +123,14 @@ export async function chooseEngine(settings: EngineSelectionSettings, lookup: Mo
   if (fimUri !== undefined) wanted.push(["fim", fimUri]);
   const resolved = new Map<ModelRole, ResolvedLocalModel>();
   const absent: MissingModel[] = [];
-  const seen = new Map<string, string | undefined>();
+  const seen = new Map<string, ModelLocation>();
   for (const [role, uri] of wanted) {
     if (!seen.has(uri)) seen.set(uri, await lookup(uri));
-    const file = seen.get(uri);
-    if (file === undefined) {
+    const location = seen.get(uri)!;
+    if (!location.found) {
       // The same missing reference in two roles needs one fix, not two.
-      if (!absent.some((m) => m.uri === uri)) absent.push(missing(role, uri));
-    } else resolved.set(role, { role, uri, path: file });
+      if (!absent.some((m) => m.uri === uri)) absent.push(missing(role, uri, location));
+    } else resolved.set(role, { role, uri, path: location.path });
   }
   if (absent.length > 0) {
     return { kind: "unavailable", reason: "missing", missing: absent, message: absent.map((m) => m.message).join(" ") };

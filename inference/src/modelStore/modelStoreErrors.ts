@@ -31,6 +31,11 @@ export class ModelStoreError extends Error {
   }
 }
 
+/** A usage mistake in a model reference; the message says what a valid one looks like. */
+export class ModelUriError extends Error {
+  override readonly name = "ModelUriError";
+}
+
 export function isModelStoreError(error: unknown, code?: ModelStoreErrorCode): error is ModelStoreError {
   return error instanceof ModelStoreError && (code === undefined || error.code === code);
 }

@@ -12,28 +12,33 @@ import {
   type Engine,
   type EngineChoice,
   type LocalEngineOptions,
+  type ModelLocation,
   type RemoteEngineOptions,
 } from "@bora/inference";
 import type { BoraSettings, EngineStatus } from "@bora/protocol";
 import { engineSettingsDiffer } from "@bora/protocol";
 import { AjvToolValidator } from "../engineServer/toolSchemaValidator.js";
+import { remoteEngineFetch } from "../http/fetches.js";
+import type { HttpPolicy } from "../http/policy.js";
 import type { AgentHost } from "./agentHost.js";
 import { measuredEngine } from "./measuredEngine.js";
 
 /** How engines are made; tests and other hosts swap these. */
 export interface EngineOpeners {
-  /** Finds a model reference on disk (path, store name, downloaded URL). */
-  lookup(uri: string): Promise<string | undefined>;
+  /** Finds a model reference on disk (store name, path, downloaded URL), or says what kind it was. */
+  lookup(uri: string): Promise<ModelLocation>;
   openLocal(options: LocalEngineOptions): Promise<Engine>;
-  openRemote(options: RemoteEngineOptions): Promise<Engine>;
+  /** Opens a remote engine; the openers decide how its requests go out. */
+  openRemote(options: Omit<RemoteEngineOptions, "fetch">): Promise<Engine>;
 }
 
-export function defaultOpeners(): EngineOpeners {
-  const store = new ModelStore();
+/** The host's openers: models from `store`, remote requests through the host's one HTTP policy. */
+export function defaultOpeners(store: ModelStore, http: HttpPolicy): EngineOpeners {
+  const fetch = remoteEngineFetch(http);
   return {
-    lookup: (uri) => store.resolve(uri),
+    lookup: (uri) => store.locate(uri),
     openLocal: (options) => LocalEngine.open(options),
-    openRemote: (options) => RemoteEngine.connect(options),
+    openRemote: (options) => RemoteEngine.connect({ ...options, fetch }),
   };
 }
 
@@ -57,7 +62,7 @@ export class EngineManager {
 
   constructor(
     private readonly host: AgentHost,
-    private readonly openers: EngineOpeners = defaultOpeners(),
+    private readonly openers: EngineOpeners,
   ) {}
 
   /** The running engine, or undefined while none is configured, loading or after an error. */
@@ -190,8 +195,6 @@ export class EngineManager {
               ...(this.remoteApiKey !== undefined ? { apiKey: this.remoteApiKey } : {}),
               apiKeySource: REMOTE_API_KEY_SOURCE,
               validator: new AjvToolValidator(),
-              onRetry: ({ attempt, delayMs, reason }) =>
-                logger.warn(`remote engine: retry ${attempt} in ${delayMs} ms (${reason})`),
             });
       if (this.applied !== settings) {
         // The settings changed again while this engine loaded; the next step replaces it.

@@ -2,7 +2,7 @@
  * LSP handlers for the model store: `bora/pullModel` turns a pull's progress into `$/progress`
  * reports and `$/cancelRequest` into an abort, then lets the engine start if it waited for the model.
  */
-import { ModelStore, type PullProgress } from "@bora/inference";
+import type { ModelStore, PullProgress } from "@bora/inference";
 import { PullModel, type PullModelResult } from "@bora/protocol";
 import { ResponseError, type Connection } from "vscode-languageserver/node";
 import { formatProgress } from "../cli/commands/models/progressRenderer.js";
@@ -21,7 +21,7 @@ export function registerModelHandlers(
   connection: Connection,
   engines: EngineManager,
   logger: Logger,
-  store: ModelStore = new ModelStore(),
+  store: ModelStore,
 ): void {
   connection.onRequest(PullModel.type, async (params, token): Promise<PullModelResult> => {
     const controller = new AbortController();

@@ -25,6 +25,8 @@ import OpenAI from "openai";
 import { EngineHttpServer } from "../../../server/src/engineServer/EngineHttpServer.js";
 import { remoteEngineFor } from "../../../server/src/engineServer/remoteEngineFor.js";
 import { AjvToolValidator } from "../../../server/src/engineServer/toolSchemaValidator.js";
+import { remoteEngineFetch } from "../../../server/src/http/fetches.js";
+import { HttpPolicy, type HttpPolicyOptions } from "../../../server/src/http/policy.js";
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { startModelFileServer, type ModelFileServer } from "../modelStore/modelFileServer.js";
@@ -52,6 +54,11 @@ const script = {
   ],
 };
 
+/** The host's remote-engine fetch over a policy with one quick retry. */
+function policyFetch(options: HttpPolicyOptions = {}) {
+  return remoteEngineFetch(new HttpPolicy({ maxRetries: 1, baseDelayMs: 5, maxDelayMs: 50, ...options }));
+}
+
 function remote(baseUrl: string, extra: Partial<ConstructorParameters<typeof RemoteEngine>[0]> = {}): RemoteEngine {
   return new RemoteEngine({
     preset: "bora",
@@ -59,7 +66,7 @@ function remote(baseUrl: string, extra: Partial<ConstructorParameters<typeof Rem
     model: "scripted",
     validator: new AjvToolValidator(),
     env: {},
-    retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 50 },
+    fetch: policyFetch(),
     ...extra,
   });
 }
@@ -158,6 +165,7 @@ describe("bora engine serve", function () {
           baseUrl: served.baseUrl,
           model: "gpt-9",
           validator: new AjvToolValidator(),
+          fetch: policyFetch(),
         }),
         (error: unknown) => isEngineError(error, "modelNotFound") && /serves 'scripted'/.test(error.message),
       );
@@ -273,9 +281,8 @@ describe("bora engine serve", function () {
         const retried: string[] = [];
         const after = await collect(
           remote(baseUrl, {
-            // The server asks for 1 s (Retry-After: 1); allow that wait.
-            retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 2000 },
-            onRetry: (r) => retried.push(r.reason),
+            // The server asks for 1 s (Retry-After: 1), which the policy waits out.
+            fetch: policyFetch({ onWait: (w) => retried.push(`HTTP ${w.cause}`) }),
           }).chat({ messages: [{ role: "user", content: "again" }] }),
         );
         assert.deepEqual(retried, ["HTTP 429"]);
@@ -317,17 +324,17 @@ describe("bora engine serve", function () {
         // The host's path from settings to an engine reaches the same server.
         const choice = await chooseEngine(
           { engine: "remote", models: { chat: "scripted" }, remote: { preset: "bora", baseUrl } },
-          () => Promise.resolve(undefined),
+          () => Promise.reject(new Error("a remote engine looks nothing up on disk")),
         );
         assert.ok(choice.kind === "remote");
-        const fromSettings = await remoteEngineFor(choice, "chat");
+        const fromSettings = await remoteEngineFor(choice, "chat", { fetch: policyFetch() });
         assert.equal(
           fromSettings.info.contextSize,
           scripted.info.contextSize,
           "connect() read the context size from /v1/models",
         );
         await assert.rejects(
-          remoteEngineFor({ ...choice, models: { ...choice.models, chat: "other" } }, "chat"),
+          remoteEngineFor({ ...choice, models: { ...choice.models, chat: "other" } }, "chat", { fetch: policyFetch() }),
           (error: unknown) => isEngineError(error, "modelNotFound"),
         );
       } finally {

@@ -1,12 +1,25 @@
 import assert from "node:assert/strict";
-import { chooseEngine, type ModelLookup } from "@bora/inference";
+import { chooseEngine, type ModelLocation, type ModelLookup, type ModelReferenceKind } from "@bora/inference";
+
+/** The kind `ModelStore.locate` gives a reference, by the rule of `modelUri.ts`. */
+function kindOf(uri: string): ModelReferenceKind {
+  if (uri.startsWith("hf:")) return "huggingFace";
+  if (/^https?:\/\//.test(uri)) return "url";
+  return /[/\\]|^[.~]|\.gguf$/i.test(uri) ? "file" : "storeName";
+}
 
 /** A store that has exactly these references on disk. */
 function storeWith(present: Record<string, string>): ModelLookup & { asked: string[] } {
   const asked: string[] = [];
-  const lookup = (uri: string) => {
+  const lookup = (uri: string): Promise<ModelLocation> => {
     asked.push(uri);
-    return Promise.resolve(present[uri]);
+    const kind = kindOf(uri);
+    const file = present[uri];
+    return Promise.resolve(
+      file !== undefined
+        ? { found: true, kind, path: file, name: uri }
+        : { found: false, kind, reference: uri, downloadable: kind === "url" || kind === "huggingFace", name: uri },
+    );
   };
   return Object.assign(lookup, { asked });
 }

@@ -9,18 +9,20 @@ import type { LocalEngineOptions } from "@bora/inference";
 import { isLoopbackBind } from "../../engineServer/bearerToken.js";
 import { EngineHttpServer } from "../../engineServer/EngineHttpServer.js";
 import { engineFromFlags } from "../../engineServer/engineFromFlags.js";
+import { modelDownloadFetch } from "../../http/fetches.js";
 import { UsageError, type CliCommand, type CliIO, type CommandOutcome } from "../command.js";
+import { cliHttpPolicy } from "../httpPolicy.js";
 import { progressRenderer } from "./models/progressRenderer.js";
 
-const USAGE = `bora engine serve --model <path|uri> [--listen HOST:PORT] [--token-file FILE] [--model-name NAME]
+const USAGE = `bora engine serve --model <name|path|uri> [--listen HOST:PORT] [--token-file FILE] [--model-name NAME]
 
 Serves a model over the OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions
 (streaming and not, with tool calls; a 'prediction' makes it a fast edit), POST /v1/completions
 (with 'suffix' for fill-in-the-middle) and POST /tokenize. Requests may carry
 'x-bora-priority: interactive|chat|background'.
 
-  --model        a GGUF file, an https:// URL or hf:<owner>/<repo>/<file>.gguf (pulled into the
-                 model store first if it is not there)
+  --model        a model in the store, a GGUF file, an https:// URL or hf:<owner>/<repo>/<file>.gguf
+                 (pulled into the model store first if it is not there)
   --listen       address to bind. Defaults to 127.0.0.1:8765. Port 0 picks a free port.
   --token-file   file holding the bearer token clients must send. Required unless the address
                  is loopback (127.x, ::1, localhost).
@@ -110,6 +112,7 @@ async function serve(args: string[], io: CliIO): Promise<CommandOutcome> {
     ...(values.model !== undefined ? { model: values.model } : {}),
     cwd: io.cwd,
     env: io.env,
+    fetch: modelDownloadFetch(cliHttpPolicy(io.stderr)),
     onProgress: progressRenderer(io.stderr),
     local,
   });

@@ -13,6 +13,7 @@ import { parsePolicy, type ApprovalPolicy } from "../../agent/approvals.js";
 import type { AgentEvent, EditorHost } from "../../agent/editorHost.js";
 import { rollbackRun, runAgent } from "../../agent/loop.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
+import { describeMissingModel } from "./models/missingModel.js";
 
 const USAGE = `bora run [options] "instruction"
 
@@ -22,7 +23,7 @@ task finished, 1 when the run stopped early (budget, engine error, denied), 2 fo
 
 Options:
   --cwd DIR              Folder to work in (the run's root). Defaults to the current directory.
-  --model PATH|URI       GGUF model: a file, or an https:/hf: reference already pulled into the model store.
+  --model NAME|PATH|URI  GGUF model: a name in the model store, a file, or an https:/hf: reference already pulled into the store.
   --engine script:FILE   Replay a scripted model: {"turns": [{"content"?, "tool_calls"?: [{"name", "arguments"}]}]}.
   --yes, -y              Approve every call the policy would ask about ('never' still blocks).
   --policy FILE          Approval policy JSON ({"run_command": {"default": "ask", "rules": [...]}, ...}).
@@ -68,12 +69,9 @@ async function loadEngine(values: { model?: string; engine?: string }, io: CliIO
   if (values.model === undefined)
     throw new UsageError("say which model to use: --model PATH|URI or --engine script:FILE");
   const store = new ModelStore({ env: io.env, uri: { cwd: io.cwd } });
-  const modelPath = await store.resolve(values.model);
-  if (modelPath === undefined) {
-    throw new Error(
-      `the model ${values.model} is not on this machine; pull it first with 'bora models pull ${values.model}'`,
-    );
-  }
+  const location = await store.locate(values.model);
+  if (!location.found) throw new Error(describeMissingModel(location, store.dir));
+  const modelPath = location.path;
   // One run needs one sequence; agent prompts (tools, rules, files) need a large window. The engine
   // caps the window at what the model was trained for.
   return LocalEngine.open({ modelPath, sequences: 1, contextSize: 16384 });

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { MemoryAuditLog, auditPath } from "../../../../server/src/integrations/http/audit.js";
-import { IntegrationError } from "../../../../server/src/integrations/http/errors.js";
+import { MemoryAuditLog, auditPath } from "../../../../server/src/http/audit.js";
+import { IntegrationError } from "../../../../server/src/http/errors.js";
 import {
   HttpPolicy,
   rateLimitWaitMs,
   type FetchFunction,
   type WaitNotice,
-} from "../../../../server/src/integrations/http/policy.js";
+} from "../../../../server/src/http/policy.js";
 
 const NOW = Date.parse("2026-01-05T10:00:00Z");
 
