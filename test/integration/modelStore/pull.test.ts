@@ -92,6 +92,16 @@ describe("model store: pull", function () {
     assert.deepEqual(await readFile(result.model.path), model);
   });
 
+  it("drops a download that goes silent and resumes it with a Range request", async () => {
+    const half = Math.floor(model.length / 2);
+    server.files.set("/tiny.gguf", { data: model, stallAfterBytes: half });
+    const result = await store({}, { idleTimeoutMs: 300 }).pull(server.url("/tiny.gguf"), { sha256: sha256(model) });
+    assert.equal(server.log.length, 2);
+    assert.equal(server.log[1]?.range, `bytes=${half}-`, "the second request asks for the rest only");
+    assert.equal(server.sent.get("/tiny.gguf"), model.length, "no byte was downloaded twice");
+    assert.deepEqual(await readFile(result.model.path), model);
+  });
+
   it("keeps what arrived when every attempt fails, and the next pull resumes from it", async () => {
     const half = Math.floor(model.length / 2);
     server.files.set("/tiny.gguf", { data: model, dropAfterBytes: half });

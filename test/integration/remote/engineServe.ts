@@ -20,10 +20,11 @@ export async function startEngineServe(
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`bora engine serve did not start in ${timeoutMs} ms:\n${stderr}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // A server that never said where it listens must not outlive the test (nor keep mocha alive).
+      child.kill("SIGKILL");
+      reject(new Error(`bora engine serve did not start in ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
     child.stdout.on("data", (c: Buffer) => {
       stdout += c.toString();
       const match = /serving \S+ on (http:\/\/\S+)/.exec(stdout);

@@ -11,13 +11,14 @@ export function describeMissingModel(location: Extract<ModelLocation, { found: f
   switch (location.kind) {
     case "url":
     case "huggingFace":
-      return `the model ${location.reference} is not in the model store yet; pull it first with 'bora models pull ${shellWord(location.reference)}'`;
+      return `the model ${location.reference} is not on this machine; pull it first with 'bora models pull ${shellWord(location.reference)}'`;
     case "storeName":
       return (
-        `there is no model named '${location.name}' in the model store (${storeDir}) and no file ${location.path}; ` +
-        `'bora models list' shows the store, and 'bora models pull <hf:owner/repo/file.gguf | https://...>' adds a model`
+        `the model '${location.name}' is not on this machine: the model store (${storeDir}) has no model of that name ` +
+        `and there is no file ${location.path}. 'bora models list' shows the store; ` +
+        `'bora models pull <hf:owner/repo/file.gguf | https://...>' adds a model`
       );
     case "file":
-      return `there is no model file at ${location.path}`;
+      return `the model file ${location.path} is not on this machine; check the path`;
   }
 }
