@@ -36,7 +36,9 @@ describe("bora models pull, list, rm", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("resumes and verifies a pull that was killed half-way", async () => {
+  it("resumes and verifies a pull that was killed half-way", async function () {
+    // A loaded machine takes tens of seconds to start the child (tsx and the network guard).
+    this.timeout(150_000);
     // About 2.5 s for the whole file, so the kill lands in the middle.
     server.files.set("/slow/tiny.gguf", { data: model, throttle: { chunkBytes: 16 * 1024, delayMs: 30 } });
     const child = spawnCli(["models", "pull", server.url("/slow/tiny.gguf"), "--sha256", sha256(model)], { env });
@@ -49,7 +51,7 @@ describe("bora models pull, list, rm", function () {
         const sent = server.sent.get("/slow/tiny.gguf") ?? 0;
         return sent > model.length / 2 && sent < model.length;
       },
-      20000,
+      90_000,
     );
     child.kill("SIGKILL");
     await exitOf(child);
