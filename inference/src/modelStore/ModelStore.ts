@@ -250,7 +250,6 @@ export class ModelStore {
         return { model: existing, alreadyPresent: true, resumedFromBytes: 0 };
       }
     }
-    const file = source.kind === "url" ? undefined : source.path;
     if (source.kind === "name" && (await statSize(source.path)) === undefined) {
       const stored = await this.get(source.name);
       throw new ModelStoreError(
@@ -271,9 +270,9 @@ export class ModelStore {
         ),
     );
     try {
-      return await (file !== undefined
-        ? this.importFile(file, name, options)
-        : this.download(source as Extract<ModelSource, { kind: "url" }>, name, options));
+      return await (source.kind === "url"
+        ? this.download(source, name, options)
+        : this.importFile(source.path, name, options));
     } finally {
       await release();
     }

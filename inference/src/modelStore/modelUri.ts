@@ -16,8 +16,6 @@ import path from "node:path";
 import { HUB_SCHEME, hubEndpoint, parseHubReference } from "./huggingFace.js";
 import { ModelUriError } from "./modelStoreErrors.js";
 
-export { ModelUriError };
-
 export type ModelSource =
   | { kind: "file"; path: string; name: string }
   | {

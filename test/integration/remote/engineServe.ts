@@ -13,7 +13,7 @@ export interface ServedEngine {
 export async function startEngineServe(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  timeoutMs = 30000,
+  timeoutMs = 90_000,
 ): Promise<ServedEngine> {
   const child = spawnCli(["engine", "serve", "--listen", "127.0.0.1:0", ...args], { env });
   let stdout = "";
