@@ -24,6 +24,32 @@ export default tseslint.config(
     },
   },
   {
+    // Every outbound request of the product goes through the host's one HTTP policy, which times
+    // out, retries and writes the audit line DESIGN promises; `inference/` takes the policy's fetch
+    // as a dependency. So the global fetch is called in one module only. Tests are exempt.
+    files: ["server/src/**/*.ts", "inference/src/**/*.ts", "client/src/**/*.ts"],
+    ignores: ["server/src/http/policy.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        {
+          name: "fetch",
+          message:
+            "Send requests through the host's HttpPolicy (server/src/http/fetches.ts); inference code takes a FetchFunction.",
+        },
+      ],
+      "no-restricted-properties": [
+        "error",
+        ...["globalThis", "global", "window", "self"].map((object) => ({
+          object,
+          property: "fetch",
+          message:
+            "Send requests through the host's HttpPolicy (server/src/http/fetches.ts); inference code takes a FetchFunction.",
+        })),
+      ],
+    },
+  },
+  {
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: {
       globals: {

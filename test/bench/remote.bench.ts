@@ -23,6 +23,8 @@ import {
   type Engine,
 } from "@bora/inference";
 import { AjvToolValidator } from "../../server/src/engines/toolArgumentsValidator.js";
+import { remoteEngineFetch } from "../../server/src/http/fetches.js";
+import { HttpPolicy } from "../../server/src/http/policy.js";
 import { HOST_BUNDLE } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
 import type { BenchOptions } from "./index.js";
@@ -103,6 +105,7 @@ export async function run(options: BenchOptions): Promise<void> {
     model: path.basename(modelPath, ".gguf"),
     validator: new AjvToolValidator(),
     env: {},
+    fetch: remoteEngineFetch(new HttpPolicy()),
   });
   const details = { shape, threads, maxTokens, backend: "cpu" };
   try {

@@ -20,6 +20,7 @@ import {
 import { AgentHost } from "../../server/src/host/agentHost.js";
 import { EngineManager } from "../../server/src/engines/engineManager.js";
 import { defaultEngineDeps } from "../../server/src/engines/openEngine.js";
+import { HttpPolicy } from "../../server/src/http/policy.js";
 import { createLogger } from "../../server/src/host/logger.js";
 import { startLanguageServer } from "../../server/src/lsp/languageServer.js";
 import { git } from "../../server/src/workspace/git.js";
@@ -77,11 +78,13 @@ describe("host shutdown stops every child process (in-process language server)",
     const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
     const logger = createLogger("error");
     const host = new AgentHost(logger);
-    const engines = new EngineManager(host, defaultEngineDeps({ env: process.env, cwd: process.cwd(), log: logger }));
-    await startLanguageServer(host, engines, {
-      kind: "socket",
-      port: (server.address() as net.AddressInfo).port,
-    });
+    const deps = defaultEngineDeps({ env: process.env, cwd: process.cwd(), log: logger, http: new HttpPolicy() });
+    await startLanguageServer(
+      host,
+      new EngineManager(host, deps),
+      { kind: "socket", port: (server.address() as net.AddressInfo).port },
+      deps.store,
+    );
     const socket = await accepted;
     const client = createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
     client.listen();

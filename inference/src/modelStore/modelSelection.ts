@@ -5,11 +5,12 @@
  * settings change, words the facts for its front end and reports them in `bora/status`.
  */
 import type { RemotePresetName } from "../remote/presets.js";
+import type { ModelLocation, ModelReferenceKind } from "./modelUri.js";
 
 export type ModelRole = "chat" | "edit" | "fim";
 
 export interface ModelRoleSettings {
-  /** Model for chat and agents. Local: a GGUF path, URL or `hf:` reference; remote: the server's model name. */
+  /** Model for chat and agents. Local: a store name, a GGUF path, a URL or an `hf:` reference (see `modelUri.ts`); remote: the server's model name. */
   chat?: string;
   /** Model for inline edits. Defaults to the chat model. */
   edit?: string;
@@ -46,6 +47,10 @@ export interface MissingModel {
   uri: string;
   /** Whether it is a URL or `hf:` reference the model store can pull; otherwise a path or store name that is not there. */
   downloadable: boolean;
+  /** What kind of reference it is (`ModelStore.locate`): a store name, a file, a URL or an `hf:` reference. */
+  kind: ModelReferenceKind;
+  /** For a file (and a bare word), the absolute path that was looked for. */
+  path?: string;
 }
 
 export type EngineChoice =
@@ -70,13 +75,8 @@ export type EngineChoice =
       missing: MissingModel[];
     };
 
-/** Finds a reference on disk (`ModelStore.resolve`); undefined when it is not there. */
-export type ModelLookup = (uri: string) => Promise<string | undefined>;
-
-/** Whether the model store can pull a reference (as opposed to a path or a store name that must exist). */
-export function isDownloadableReference(uri: string): boolean {
-  return uri.startsWith("hf:") || /^https?:\/\//i.test(uri);
-}
+/** Finds a reference on disk, or says which kind it was and that it is not there (`ModelStore.locate`). */
+export type ModelLookup = (uri: string) => Promise<ModelLocation>;
 
 export async function chooseEngine(settings: EngineSelectionSettings, lookup: ModelLookup): Promise<EngineChoice> {
   const chatUri = settings.models.chat?.trim() || undefined;
@@ -101,14 +101,21 @@ export async function chooseEngine(settings: EngineSelectionSettings, lookup: Mo
   if (fimUri !== undefined) wanted.push(["fim", fimUri]);
   const resolved = new Map<ModelRole, ResolvedLocalModel>();
   const absent: MissingModel[] = [];
-  const seen = new Map<string, string | undefined>();
+  const seen = new Map<string, ModelLocation>();
   for (const [role, uri] of wanted) {
     if (!seen.has(uri)) seen.set(uri, await lookup(uri));
-    const file = seen.get(uri);
-    if (file === undefined) {
+    const location = seen.get(uri)!;
+    if (!location.found) {
       // The same missing reference in two roles needs one fix, not two.
-      if (!absent.some((m) => m.uri === uri)) absent.push({ role, uri, downloadable: isDownloadableReference(uri) });
-    } else resolved.set(role, { role, uri, path: file });
+      if (!absent.some((m) => m.uri === uri))
+        absent.push({
+          role,
+          uri,
+          downloadable: location.downloadable,
+          kind: location.kind,
+          ...(location.path !== undefined ? { path: location.path } : {}),
+        });
+    } else resolved.set(role, { role, uri, path: location.path });
   }
   if (absent.length > 0) {
     return { kind: "unavailable", reason: "missing", engine, unconfigured: [], missing: absent };

@@ -25,6 +25,14 @@ export class ModelStoreError extends CodedError<ModelStoreErrorCode> {
   override readonly name: string = "ModelStoreError";
 }
 
+/** A usage mistake in a model reference; the message says what a valid one looks like. */
+export class ModelUriError extends CodedError<"invalidReference"> {
+  override readonly name: string = "ModelUriError";
+  constructor(message: string) {
+    super("invalidReference", message);
+  }
+}
+
 export function isModelStoreError(error: unknown, code?: ModelStoreErrorCode): error is ModelStoreError {
   return error instanceof ModelStoreError && (code === undefined || error.code === code);
 }

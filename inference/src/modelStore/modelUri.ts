@@ -1,9 +1,20 @@
 /**
- * What a model reference names: a file on disk, an HTTPS (or, for loopback test servers, HTTP)
- * URL, or `hf:<owner>/<repo>/<file>` on the Hugging Face Hub, and the store name it gets.
+ * What a model reference names, and the store name it gets. A reference is one of:
+ *
+ * - `hf:<owner>/<repo>[@<revision>]/<file>.gguf`: a file on the Hugging Face Hub;
+ * - an `https://` URL (plain `http://` only to this machine, for test servers);
+ * - a file path: anything with a `/` or `\`, starting with `.` or `~`, ending in `.gguf`, or a
+ *   `file:` URL; relative paths resolve against the working directory;
+ * - a bare word (`qwen2.5-coder`): the name of a model in the store, or, when the store has none
+ *   of that name, a file of that name in the working directory.
+ *
+ * `ModelStore.locate` turns a reference into a file on disk, or says which kind it was and that it
+ * is not here.
  */
+import os from "node:os";
 import path from "node:path";
-import { CodedError } from "../errors.js";
+import { HUB_SCHEME, hubEndpoint, parseHubReference } from "./huggingFace.js";
+import { ModelUriError } from "./modelStoreErrors.js";
 
 export type ModelSource =
   | { kind: "file"; path: string; name: string }
@@ -13,26 +24,44 @@ export type ModelSource =
       name: string;
       /** Where the URL came from, for the Hub token and its checksum header. */
       origin: "url" | "huggingface";
+    }
+  /** A bare word: the store's model of that name, else the file `path` (the word in the working directory). */
+  | { kind: "name"; name: string; path: string };
+
+/** What kind of reference a setting or flag held; the wording of "not here" depends on it. */
+export type ModelReferenceKind = "storeName" | "file" | "url" | "huggingFace";
+
+/** Where a reference is on disk, or which kind it was and that it is not here. */
+export type ModelLocation =
+  | {
+      found: true;
+      /** What the reference turned out to be (a bare word found as a file is a `file`). */
+      kind: ModelReferenceKind;
+      /** The GGUF file. */
+      path: string;
+      /** The store name the model has (or, for a file outside the store, would get). */
+      name: string;
+    }
+  | {
+      found: false;
+      kind: ModelReferenceKind;
+      /** The reference as given. */
+      reference: string;
+      /** True for URLs and `hf:` references: `pull` fetches them. A missing name or file cannot be downloaded. */
+      downloadable: boolean;
+      /** The store name it would get, or the name that is not in the store. */
+      name: string;
+      /** For a file (and a bare word), the absolute path that was looked for. */
+      path?: string;
     };
 
 export interface ModelUriOptions {
-  /**
-   * Base URL of the Hugging Face Hub. Defaults to `$HF_ENDPOINT` (the variable the Hub's own tools
-   * read, which also points at mirrors), else `https://huggingface.co`.
-   */
+  /** Base URL of the Hugging Face Hub. Defaults to `$HF_ENDPOINT`, else `https://huggingface.co`. */
   hfEndpoint?: string;
   /** Environment for `HF_ENDPOINT`. Defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Directory relative paths are resolved against. Defaults to `process.cwd()`. */
   cwd?: string;
-}
-
-/** A usage mistake in a model reference; the message says what a valid one looks like. */
-export class ModelUriError extends CodedError<"invalidReference"> {
-  override readonly name: string = "ModelUriError";
-  constructor(message: string) {
-    super("invalidReference", message);
-  }
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -45,6 +74,13 @@ export function isValidModelName(name: string): boolean {
 /** The store name for a file name: without its `.gguf` extension. */
 export function modelNameFromFile(fileName: string): string {
   return fileName.replace(/\.gguf$/i, "");
+}
+
+/** The kind of reference a parsed source is, as `locate` reports it. */
+export function referenceKind(source: ModelSource): ModelReferenceKind {
+  if (source.kind === "name") return "storeName";
+  if (source.kind === "file") return "file";
+  return source.origin === "huggingface" ? "huggingFace" : "url";
 }
 
 function checkedName(name: string, uri: string): string {
@@ -61,27 +97,24 @@ function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\./.test(h);
 }
 
+/** A reference that is a path by its looks, never a store name (store names carry no `.gguf`). */
+function looksLikePath(uri: string): boolean {
+  return /[/\\]/.test(uri) || uri.startsWith(".") || uri.startsWith("~") || /\.gguf$/i.test(uri);
+}
+
+/** `~` and `~/...` mean the home folder, as in a shell (settings are written by people). */
+function expandHome(uri: string): string {
+  return uri === "~" || uri.startsWith("~/") ? path.join(os.homedir(), uri.slice(1)) : uri;
+}
+
 export function parseModelUri(uri: string, options: ModelUriOptions = {}): ModelSource {
   const env = options.env ?? process.env;
-  if (uri.startsWith("hf:")) {
-    const rest = uri.slice(3);
-    const match = /^([^/@\s]+)\/([^/@\s]+)(?:@([^/\s]+))?\/(.+\.gguf)$/i.exec(rest);
-    if (match === null) {
-      throw new ModelUriError(
-        `'${uri}' is not a Hugging Face reference; write hf:<owner>/<repo>/<file>.gguf (optionally hf:<owner>/<repo>@<revision>/<file>.gguf)`,
-      );
-    }
-    const [, owner, repo, revision, file] = match as unknown as [string, string, string, string | undefined, string];
-    if (file.split("/").some((part) => part === ".." || part === "." || part === "")) {
-      throw new ModelUriError(`'${uri}' has an unusable file path '${file}'`);
-    }
-    const endpoint = (options.hfEndpoint ?? env["HF_ENDPOINT"] ?? "https://huggingface.co").replace(/\/+$/, "");
-    const encodedFile = file.split("/").map(encodeURIComponent).join("/");
-    const url = `${endpoint}/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/resolve/${encodeURIComponent(revision ?? "main")}/${encodedFile}`;
+  if (uri.startsWith(HUB_SCHEME)) {
+    const hub = parseHubReference(uri, hubEndpoint(options.hfEndpoint, env));
     return {
       kind: "url",
-      url,
-      name: checkedName(modelNameFromFile(path.posix.basename(file)), uri),
+      url: hub.url,
+      name: checkedName(modelNameFromFile(path.posix.basename(hub.file)), uri),
       origin: "huggingface",
     };
   }
@@ -103,7 +136,8 @@ export function parseModelUri(uri: string, options: ModelUriOptions = {}): Model
     const file = decodeURIComponent(path.posix.basename(parsed.pathname));
     return { kind: "url", url: parsed.href, name: checkedName(modelNameFromFile(file), uri), origin: "url" };
   }
-  const file = path.resolve(options.cwd ?? process.cwd(), uri);
+  const file = path.resolve(options.cwd ?? process.cwd(), expandHome(uri));
+  if (!looksLikePath(uri) && isValidModelName(uri)) return { kind: "name", name: uri, path: file };
   return { kind: "file", path: file, name: checkedName(modelNameFromFile(path.basename(file)), uri) };
 }
 

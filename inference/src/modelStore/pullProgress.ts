@@ -1,4 +1,5 @@
 /** Progress of a model pull: bytes, rate and time left, for a terminal bar or LSP `$/progress`. */
+import { formatBytes } from "../formatBytes.js";
 
 export interface PullProgress {
   name: string;
@@ -75,4 +76,29 @@ export class ProgressMeter {
       ...(totalBytes !== undefined ? { totalBytes } : {}),
     });
   }
+}
+
+/** A time left, short: `45s`, `3m05s`, `2h10m`. */
+function duration(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)}s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60
+    ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`
+    : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/**
+ * One line of text for a progress report, the same on a terminal and in the editor's progress
+ * notification, e.g. `model: 12.0 MiB / 40.0 MiB (30%) 5.1 MiB/s, 6s left`.
+ */
+export function formatProgress(p: PullProgress): string {
+  if (p.phase === "verify") return `${p.name}: verifying ${formatBytes(p.receivedBytes)}`;
+  const size =
+    p.totalBytes !== undefined
+      ? ` / ${formatBytes(p.totalBytes)} (${Math.floor((100 * p.receivedBytes) / Math.max(1, p.totalBytes))}%)`
+      : "";
+  const rate = p.bytesPerSecond > 0 ? ` ${formatBytes(p.bytesPerSecond)}/s` : "";
+  const eta = p.etaSeconds !== undefined ? `, ${duration(p.etaSeconds)} left` : "";
+  const resumed = p.resumedFromBytes > 0 ? ` (resumed at ${formatBytes(p.resumedFromBytes)})` : "";
+  return `${p.name}: ${formatBytes(p.receivedBytes)}${size}${rate}${eta}${resumed}`;
 }

@@ -18,17 +18,9 @@ import type {
   Usage,
 } from "../engine.js";
 import { EngineError } from "../errors.js";
+import type { FetchFunction } from "../fetchFunction.js";
 import { timingOf } from "../timing.js";
-import {
-  DEFAULT_RETRY_POLICY,
-  RequestAborted,
-  deadlineError,
-  readBody,
-  readText,
-  sendWithRetry,
-  type OpenResponse,
-  type RetryPolicy,
-} from "./httpRetry.js";
+import { RequestAborted, deadlineError, readBody, readText, send, type OpenResponse } from "./httpExchange.js";
 import { REMOTE_PRESETS, type RemotePreset, type RemotePresetName } from "./presets.js";
 import { RemoteEngineError, errorForStatus, type ApiKeyFacts } from "./remoteErrors.js";
 import { parseSse } from "./sse.js";
@@ -57,18 +49,17 @@ export interface RemoteEngineOptions {
   validator: ToolArgumentsValidator;
   /** Use SSE streaming; turn off for proxies that buffer streams. Defaults to true. */
   stream?: boolean;
-  /** Milliseconds to wait for response headers (a long prompt on a busy server takes a while). Defaults to 120000. */
-  headersTimeoutMs?: number;
   /** Milliseconds of silence allowed in the middle of a response. Defaults to 60000. */
   idleTimeoutMs?: number;
-  /** Retries on 429/5xx and refused connections. Defaults to `DEFAULT_RETRY_POLICY` (3 retries from 500 ms, at most 20 s apart). */
-  retry?: Partial<RetryPolicy>;
   /** Extra headers on every request (e.g. an organisation id). Defaults to none. */
   headers?: Record<string, string>;
-  /** The fetch implementation. Defaults to the global `fetch`. */
-  fetch?: typeof fetch;
-  /** Called before each retry; for logs. Defaults to nothing. */
-  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * How every request goes out. The host passes its policy's fetch (`remoteEngineFetch`), which
+   * times out the response headers, retries 429, 5xx and dropped connections (a chat completion has
+   * no side effect), waits out `Retry-After` and audits each request; the engine itself never
+   * retries, so this fetch decides how patient it is.
+   */
+  fetch: FetchFunction;
 }
 
 /** One chat completion chunk, as far as this engine reads it. */
@@ -107,8 +98,6 @@ export class RemoteEngine implements Engine {
   readonly preset: RemotePreset;
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
-  private readonly policy: RetryPolicy;
-  private readonly fetchImpl: typeof fetch;
   private readonly inFlight = new Set<AbortController>();
   private disposed = false;
 
@@ -120,8 +109,6 @@ export class RemoteEngine implements Engine {
       options.apiKey ??
       this.preset.apiKeyEnv.map((name) => env[name]).find((v) => v !== undefined && v !== "") ??
       this.preset.placeholderApiKey;
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.fetchImpl = options.fetch ?? fetch;
     this.info = {
       kind: "remote",
       model: options.model,
@@ -349,7 +336,7 @@ export class RemoteEngine implements Engine {
     }
   }
 
-  /** A plain JSON request (model list, tokenize) with the same retries, timeouts and error mapping. */
+  /** A plain JSON request (model list, tokenize) through the same fetch, idle timeout and error mapping. */
   private async requestJson(method: "GET" | "POST", url: string, body: string | undefined, signal?: AbortSignal) {
     this.assertUsable();
     const controller = this.track(signal);
@@ -366,15 +353,8 @@ export class RemoteEngine implements Engine {
     }
   }
 
-  private send(spec: Parameters<typeof sendWithRetry>[0], signal: AbortSignal): Promise<OpenResponse> {
-    return sendWithRetry(spec, {
-      signal,
-      policy: this.policy,
-      headersTimeoutMs: this.options.headersTimeoutMs ?? 120000,
-      fetch: this.fetchImpl,
-      server: this.serverName,
-      onRetry: this.options.onRetry,
-    });
+  private send(spec: Parameters<typeof send>[0], signal: AbortSignal): Promise<OpenResponse> {
+    return send(spec, { signal, fetch: this.options.fetch, server: this.serverName });
   }
 
   private readOptions(signal: AbortSignal) {

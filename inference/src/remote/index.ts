@@ -1,7 +1,6 @@
 export * from "./RemoteEngine.js";
 export * from "./presets.js";
 export * from "./remoteErrors.js";
-export { DEFAULT_RETRY_POLICY, backoffDelayMs, retryAfterMs, type RetryPolicy } from "./httpRetry.js";
 export { parseSse, type SseEvent } from "./sse.js";
 export * from "./toolCallAssembler.js";
 export * from "./wireMessages.js";

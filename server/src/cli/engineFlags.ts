@@ -8,6 +8,7 @@
  */
 import { REMOTE_PRESETS, isEngineError, isRemotePresetName, type Engine, type PullProgress } from "@bora/inference";
 import type { EngineSpec, LocalOptions } from "../engines/engineSpec.js";
+import { cliHttpPolicy } from "./httpPolicy.js";
 import { defaultEngineDeps, openEngine, type EngineDeps } from "../engines/openEngine.js";
 import { problemFor } from "../engines/problems.js";
 import { UsageError, type CliIO } from "./command.js";
@@ -148,6 +149,8 @@ export function cliEngineDeps(
     env: io.env,
     cwd: io.cwd,
     log: cliEngineLog(io.stderr, prefix),
+    // Every request (downloads, a remote engine's) goes through the one policy, audited on stderr.
+    http: cliHttpPolicy(io.stderr),
     ...(onPullProgress !== undefined ? { onPullProgress } : {}),
   });
 }

@@ -42,8 +42,10 @@ export interface EngineProvider {
  */
 async function identity(spec: EngineSpec, deps: EngineDeps): Promise<string> {
   switch (spec.kind) {
-    case "local":
-      return `local:${(await lookupModel(deps.store, spec.model)) ?? spec.model}`;
+    case "local": {
+      const location = await lookupModel(deps.store, spec.model);
+      return `local:${location.found ? location.path : spec.model}`;
+    }
     case "remote":
       return `remote:${JSON.stringify([spec.preset, spec.baseUrl ?? "", spec.model, spec.fimModel ?? ""])}`;
     case "script":

@@ -13,15 +13,19 @@ import {
   ModelStore,
   RemoteEngine,
   ScriptedEngine,
-  isDownloadableReference,
   isEngineError,
   parseScript,
   type Engine,
+  type FetchFunction,
   type LocalEngineOptions,
+  type ModelLocation,
+  type ModelReferenceKind,
   type PullProgress,
   type RemoteEngineOptions,
 } from "@bora/inference";
 import type { Logger } from "../host/logger.js";
+import { modelDownloadFetch, remoteEngineFetch } from "../http/fetches.js";
+import type { HttpPolicy } from "../http/policy.js";
 import type { EngineSpec, LocalSpec, ScriptSpec } from "./engineSpec.js";
 import { AjvToolValidator } from "./toolArgumentsValidator.js";
 
@@ -38,14 +42,14 @@ export const REAL_OPENERS: EngineOpeners = Object.freeze({
 });
 
 /** The parts of the model store an engine needs. */
-export type EngineModelStore = Pick<ModelStore, "resolve" | "pull" | "parse">;
+export type EngineModelStore = Pick<ModelStore, "locate" | "pull" | "parse">;
 
 export interface EngineDeps {
   /** Finds local models (and pulls them for a spec with `pull`). */
   store: EngineModelStore;
-  /** Every HTTP request an engine makes goes through this. */
-  fetch: typeof fetch;
-  /** Where llama.cpp's messages and the remote engine's retries are logged. */
+  /** Every HTTP request a remote engine makes goes through this: the host's policy (`remoteEngineFetch`). */
+  fetch: FetchFunction;
+  /** Where llama.cpp's messages are logged. */
   log: Pick<Logger, "error" | "warn" | "info" | "debug">;
   /** The environment the remote API key is read from when the spec gives none. */
   env: NodeJS.ProcessEnv;
@@ -57,37 +61,49 @@ export interface EngineDeps {
   openers?: EngineOpeners;
 }
 
-/** The dependencies of a front end that has nothing to swap: a store from `env`, the global fetch. */
+/**
+ * The dependencies of a front end that has nothing to swap: a store from `env` whose downloads, and
+ * remote engines whose requests, go through the front end's one HTTP policy.
+ */
 export function defaultEngineDeps(options: {
   env: NodeJS.ProcessEnv;
   cwd: string;
   log: EngineDeps["log"];
+  http: HttpPolicy;
   onPullProgress?: (progress: PullProgress) => void;
 }): EngineDeps & { store: ModelStore } {
-  // TODO(issue 10): the host's audited fetch replaces the global one here and in the store.
-  const store = new ModelStore({ env: options.env, uri: { cwd: options.cwd } });
-  return { store, fetch: globalThis.fetch, ...options };
+  const { http, ...rest } = options;
+  const store = new ModelStore({ env: options.env, uri: { cwd: options.cwd }, fetch: modelDownloadFetch(http) });
+  return { store, fetch: remoteEngineFetch(http), ...rest };
 }
 
 /** A model reference the store cannot find on this machine. */
 export class ModelNotHereError extends CodedError<"modelMissing"> {
   override readonly name = "ModelNotHereError";
-  constructor(
-    /** The reference as it was given. */
-    readonly uri: string,
-    /** Whether the store could pull it (a URL or `hf:` reference). */
-    readonly downloadable: boolean,
-  ) {
-    super("modelMissing", `the model ${uri} is not on this machine`);
+  /** The reference as it was given. */
+  readonly uri: string;
+  /** Whether the store could pull it (a URL or `hf:` reference). */
+  readonly downloadable: boolean;
+  /** What kind of reference it is. */
+  readonly kind: ModelReferenceKind;
+  /** For a file (and a bare word), the absolute path that was looked for. */
+  readonly path: string | undefined;
+
+  constructor(location: Extract<ModelLocation, { found: false }>) {
+    super("modelMissing", `the model ${location.reference} is not on this machine`);
+    this.uri = location.reference;
+    this.downloadable = location.downloadable;
+    this.kind = location.kind;
+    this.path = location.path;
   }
 }
 
 /**
- * Where a model reference is on disk, or undefined when it is not there. The one call that looks a
- * reference up, for `chooseEngine` and `openEngine` alike.
+ * Where a model reference is on disk, or which kind it was and that it is not there. The one call
+ * that looks a reference up, for `chooseEngine` and `openEngine` alike.
  */
-export function lookupModel(store: EngineModelStore, uri: string): Promise<string | undefined> {
-  return store.resolve(uri);
+export function lookupModel(store: EngineModelStore, uri: string): Promise<ModelLocation> {
+  return store.locate(uri);
 }
 
 /** The id a model goes by (`/v1/models` of `bora engine serve`): the store name, the server's name, or the script's. */
@@ -103,10 +119,9 @@ export function modelIdFor(spec: EngineSpec, store: EngineModelStore): string {
 }
 
 async function localModelPath(spec: LocalSpec, deps: EngineDeps): Promise<string> {
-  const found = await lookupModel(deps.store, spec.model);
-  if (found !== undefined) return found;
-  const downloadable = isDownloadableReference(spec.model);
-  if (!spec.pull || !downloadable) throw new ModelNotHereError(spec.model, downloadable);
+  const location = await lookupModel(deps.store, spec.model);
+  if (location.found) return location.path;
+  if (!spec.pull || !location.downloadable) throw new ModelNotHereError(location);
   const pulled = await deps.store.pull(spec.model, deps.onPullProgress ? { onProgress: deps.onPullProgress } : {});
   return pulled.model.path;
 }
@@ -153,8 +168,6 @@ export async function openEngine(spec: EngineSpec, deps: EngineDeps): Promise<En
         env: deps.env,
         fetch: deps.fetch,
         validator: new AjvToolValidator(),
-        onRetry: ({ attempt, delayMs, reason }) =>
-          log.warn(`remote engine: retry ${attempt} in ${delayMs} ms (${reason})`),
       });
   }
 }

@@ -13,6 +13,7 @@ import {
   RemoteEngineError,
   type EngineChoice,
   type MissingModel,
+  type ModelReferenceKind,
   type ModelRole,
 } from "@bora/inference";
 import type { Problem, ProblemFix } from "@bora/protocol";
@@ -130,31 +131,60 @@ function unconfigured(facts: UnavailableEngine, frontEnd: FrontEnd): CodedProble
       );
 }
 
-/** One sentence about one missing reference. */
-function missingSentence(
-  missing: { role?: ModelRole; uri: string; downloadable: boolean },
-  frontEnd: FrontEnd,
-): string {
+/** The facts of one reference that is not on this machine, from `chooseEngine` or `openEngine`. */
+interface MissingFacts {
+  role?: ModelRole;
+  uri: string;
+  downloadable: boolean;
+  kind: ModelReferenceKind;
+  /** For a file or a bare word: the absolute path that was looked for. */
+  path?: string;
+}
+
+/**
+ * One sentence about one missing reference, by its kind: only a URL or `hf:` reference is "pull
+ * it"; a store name that is not there or a path that does not exist is a setting to fix.
+ */
+function missingSentence(missing: MissingFacts, frontEnd: FrontEnd): string {
   const which = missing.role === undefined ? "The model" : `The ${missing.role} model`;
+  const file = missing.path ?? missing.uri;
   if (frontEnd === "cli") {
-    return missing.downloadable
-      ? `the model ${missing.uri} is not on this machine; pull it first with 'bora models pull ${shellWord(missing.uri)}'.`
-      : `the model ${missing.uri} is not on this machine: there is no such file, and the model store has no model of that name ('bora models list' shows what it has).`;
+    switch (missing.kind) {
+      case "url":
+      case "huggingFace":
+        return `the model ${missing.uri} is not on this machine; pull it first with 'bora models pull ${shellWord(missing.uri)}'.`;
+      case "storeName":
+        return (
+          `the model '${missing.uri}' is not on this machine: the model store has no model of that name and there is no file ${file}. ` +
+          `'bora models list' shows the store; 'bora models pull <hf:owner/repo/file.gguf | https://...>' adds a model.`
+        );
+      case "file":
+        return `the model file ${file} is not on this machine: there is no such file; check the path ('bora models list' shows the models in the store).`;
+    }
   }
-  if (missing.downloadable) return `${which} ${missing.uri} is not downloaded yet: ${PULL_MODEL} fetches it.`;
   const setting = SETTING_OF_ROLE[missing.role ?? "chat"];
-  return `${which} ${missing.uri} is neither a file nor a model in the store: fix ${setting}, or pull a model with ${PULL_MODEL} and use it.`;
+  switch (missing.kind) {
+    case "url":
+    case "huggingFace":
+      return `${which} ${missing.uri} is not downloaded yet: ${PULL_MODEL} fetches it.`;
+    case "storeName":
+      return `${which} ${missing.uri} is not a model in the store (nor a file of that name): fix ${setting}, or pull a model with ${PULL_MODEL} and use it.`;
+    case "file":
+      return `${which} ${file} does not exist: fix ${setting}, or pull a model with ${PULL_MODEL} and use it.`;
+  }
 }
 
 function missingModels(list: readonly (MissingModel | ModelNotHereError)[], frontEnd: FrontEnd): CodedProblem {
-  const facts = list.map((m) => ({
+  const facts: MissingFacts[] = list.map((m) => ({
     ...(m instanceof ModelNotHereError ? {} : { role: m.role }),
     uri: m.uri,
     downloadable: m.downloadable,
+    kind: m.kind,
+    ...(m.path !== undefined ? { path: m.path } : {}),
   }));
   const message = facts.map((m) => missingSentence(m, frontEnd)).join(" ");
   if (frontEnd === "cli") return problem("modelMissing", message);
-  // The button fixes the first pullable reference; a path can only be fixed in the settings.
+  // The button fixes the first pullable reference; a path or a name can only be fixed in the settings.
   const pullable = facts.find((m) => m.downloadable);
   return pullable !== undefined
     ? problem("modelMissing", message, "pullModel", pullable.uri)

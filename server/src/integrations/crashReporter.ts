@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import type { ErrorEvent, EventHint } from "@sentry/node";
-import type { AuditLog } from "./http/audit.js";
+import type { FetchFunction } from "../http/policy.js";
 
 export interface CrashReporterOptions {
   /** Bora's own crash-report DSN setting. Empty or undefined turns reporting off. Defaults to off. */
@@ -18,8 +18,11 @@ export interface CrashReporterOptions {
   ownRoots: string[];
   /** Secrets to remove from messages in addition to the token patterns. Defaults to none. */
   secrets?: string[];
-  /** Where each report upload is recorded, like every other request of the host. Defaults to none. */
-  audit?: AuditLog;
+  /**
+   * How reports are sent: the host's policy fetch (`crashReportFetch`), so each upload is timed out
+   * and audited like every other request of the host.
+   */
+  fetch: FetchFunction;
 }
 
 export interface CrashReporter {
@@ -113,35 +116,23 @@ export async function createCrashReporter(options: CrashReporterOptions): Promis
   const client = new Sentry.NodeClient({
     dsn,
     release: options.release,
-    transport: (transportOptions) => {
-      const inner = Sentry.makeNodeTransport(transportOptions);
-      const url = new URL(transportOptions.url);
-      return {
-        ...inner,
-        send: async (envelope) => {
-          const started = Date.now();
-          const record = (status: number | string): void =>
-            options.audit?.record({
-              time: new Date(started).toISOString(),
-              service: "crashReports",
-              method: "POST",
-              host: url.host,
-              path: url.pathname,
-              status,
-              durationMs: Date.now() - started,
-              attempt: 1,
-            });
-          try {
-            const result = await inner.send(envelope);
-            record(result.statusCode ?? "sent");
-            return result;
-          } catch (error) {
-            record("network");
-            throw error;
-          }
-        },
-      };
-    },
+    // The SDK's own transport would open its own connections; this one sends through the policy.
+    transport: (transportOptions) =>
+      Sentry.createTransport(transportOptions, async (request) => {
+        const response = await options.fetch(transportOptions.url, {
+          method: "POST",
+          body: request.body,
+          ...(transportOptions.headers !== undefined ? { headers: transportOptions.headers } : {}),
+        });
+        await response.body?.cancel();
+        return {
+          statusCode: response.status,
+          headers: {
+            "x-sentry-rate-limits": response.headers.get("x-sentry-rate-limits"),
+            "retry-after": response.headers.get("retry-after"),
+          },
+        };
+      }),
     stackParser: Sentry.defaultStackParser,
     integrations: [],
     maxBreadcrumbs: 0,

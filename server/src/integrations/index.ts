@@ -1,9 +1,9 @@
 /** The integrations' public surface: the work-item model, the sources, notifications, crash reports. */
 export * from "./workItem.js";
 export { mapFramesToWorkspace, workspacePathOf, diskFileExists, type FileExists } from "./stackFrames.js";
-export { HttpPolicy, type HttpPolicyOptions, type WaitNotice, type FetchFunction } from "./http/policy.js";
-export { IntegrationError, type IntegrationErrorKind, type ServiceName } from "./http/errors.js";
-export { MemoryAuditLog, lineAuditLog, formatAuditEntry, type AuditEntry, type AuditLog } from "./http/audit.js";
+export { HttpPolicy, type HttpPolicyOptions, type WaitNotice, type FetchFunction } from "../http/policy.js";
+export { IntegrationError, type IntegrationErrorKind, type ServiceName } from "../http/errors.js";
+export { MemoryAuditLog, lineAuditLog, formatAuditEntry, type AuditEntry, type AuditLog } from "../http/audit.js";
 export { integrationConfigFromEnv, secretsOf, redactSecrets, ConfigError, type IntegrationConfig } from "./config.js";
 export { createWorkItemSources, type WorkItemSources, type SourceOptions } from "./sources.js";
 export { GitHubClient, fixesLine, type CreatePullRequest, type ListIssuesOptions } from "./github/client.js";

@@ -3,7 +3,7 @@ import type { IntegrationConfig } from "./config.js";
 import { GitHubClient } from "./github/client.js";
 import type { RepoRef } from "./github/keys.js";
 import { GitHubWorkItemSource } from "./github/source.js";
-import type { HttpPolicy } from "./http/policy.js";
+import type { HttpPolicy } from "../http/policy.js";
 import { JiraClient } from "./jira/client.js";
 import { JiraWorkItemSource } from "./jira/source.js";
 import { SentryClient } from "./sentry/client.js";

@@ -11,6 +11,7 @@ import {
   type BoraServerCapabilities,
   type VersionResult,
 } from "@bora/protocol";
+import type { ModelStore } from "@bora/inference";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   DidChangeConfigurationNotification,
@@ -38,6 +39,7 @@ export async function startLanguageServer(
   host: AgentHost,
   engines: EngineManager,
   transport: Transport,
+  models: ModelStore,
 ): Promise<RunningServer> {
   const { logger } = host;
   const streams = await openTransport(transport, (reason) => logger.warn(`LSP input: ${reason}`));
@@ -161,7 +163,7 @@ export async function startLanguageServer(
       .finally(() => process.exit(1));
   });
 
-  registerModelHandlers(connection, engines, logger);
+  registerModelHandlers(connection, engines, logger, models);
   registerSecretHandlers(connection, engines, logger, secrets);
   documents.listen(connection);
   connection.listen();

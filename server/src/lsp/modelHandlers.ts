@@ -2,10 +2,10 @@
  * LSP handlers for the model store: `bora/pullModel` turns a pull's progress into `$/progress`
  * reports and `$/cancelRequest` into an abort, then lets the engine start if it waited for the model.
  */
-import { ModelStore, ModelStoreError, type PullProgress } from "@bora/inference";
+import { ModelStoreError, formatProgress, type ModelStore, type PullProgress } from "@bora/inference";
 import { PullModel, type PullModelResult } from "@bora/protocol";
 import { ResponseError, type Connection } from "vscode-languageserver/node";
-import { formatProgress } from "../cli/commands/models/progressRenderer.js";
+
 import type { EngineManager } from "../engines/engineManager.js";
 import { problemFor } from "../engines/problems.js";
 import type { Logger } from "../host/logger.js";
@@ -23,7 +23,7 @@ export function registerModelHandlers(
   connection: Connection,
   engines: EngineManager,
   logger: Logger,
-  store: ModelStore = new ModelStore(),
+  store: ModelStore,
 ): void {
   onCheckedRequest(
     connection,

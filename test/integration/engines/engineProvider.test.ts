@@ -8,6 +8,7 @@ import { LocalEngine, collect, type EditRequest } from "@bora/inference";
 import { createEngineProvider } from "../../../server/src/engines/engineProvider.js";
 import type { LocalOptions } from "../../../server/src/engines/engineSpec.js";
 import { REAL_OPENERS, defaultEngineDeps } from "../../../server/src/engines/openEngine.js";
+import { HttpPolicy } from "../../../server/src/http/policy.js";
 import { createLogger } from "../../../server/src/host/logger.js";
 import { ensureTestModel } from "../../support/testModels.js";
 
@@ -20,7 +21,7 @@ describe("engine provider on the local engine", function () {
     const options: LocalOptions = { contextSize: 512, sequences: 1, gpu: false };
     const opened: string[] = [];
     const deps = {
-      ...defaultEngineDeps({ env: {}, cwd: os.tmpdir(), log: createLogger("error") }),
+      ...defaultEngineDeps({ env: {}, cwd: os.tmpdir(), log: createLogger("error"), http: new HttpPolicy() }),
       openers: {
         ...REAL_OPENERS,
         openLocal: (o: Parameters<typeof REAL_OPENERS.openLocal>[0]) => {

@@ -4,7 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCrashReporter } from "../../../server/src/integrations/crashReporter.js";
-import { MemoryAuditLog } from "../../../server/src/integrations/http/audit.js";
+import { MemoryAuditLog } from "../../../server/src/http/audit.js";
+import { crashReportFetch } from "../../../server/src/http/fetches.js";
+import { HttpPolicy } from "../../../server/src/http/policy.js";
 import { startSentryIngest, type SentryIngestFake } from "../../fakes/sentryIngest.js";
 import { SECRETS, assertNoSecrets } from "./support.js";
 
@@ -52,7 +54,11 @@ describe("crash reporting of Bora itself (@sentry/node against an ingest fake)",
 
   it("sends nothing without Bora's own DSN setting, even with the user's SENTRY_DSN set", async () => {
     process.env.SENTRY_DSN = ingest.dsn;
-    const reporter = await createCrashReporter({ release: "bora@test", ownRoots: [ownDir] });
+    const reporter = await createCrashReporter({
+      release: "bora@test",
+      ownRoots: [ownDir],
+      fetch: crashReportFetch(new HttpPolicy()),
+    });
     assert.equal(reporter.enabled, false);
     reporter.capture(await thrown());
     assert.equal(await reporter.flush(500), true);
@@ -67,7 +73,7 @@ describe("crash reporting of Bora itself (@sentry/node against an ingest fake)",
       release: "bora@test",
       ownRoots: [ownDir],
       secrets: [SECRETS.github],
-      audit,
+      fetch: crashReportFetch(new HttpPolicy({ audit })),
     });
     assert.equal(reporter.enabled, true);
     reporter.capture(await thrown());

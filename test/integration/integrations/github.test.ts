@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { GitHubClient } from "../../../server/src/integrations/github/client.js";
 import { GITHUB_API_VERSION } from "../../../server/src/integrations/github/octokit.js";
 import { GitHubWorkItemSource } from "../../../server/src/integrations/github/source.js";
-import { IntegrationError } from "../../../server/src/integrations/http/errors.js";
+import { IntegrationError } from "../../../server/src/http/errors.js";
 import { GitHubFake } from "../../fakes/github.js";
 import { SECRETS, assertNoSecrets, testPolicy, type TestPolicy } from "./support.js";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { IntegrationError } from "../../../server/src/integrations/http/errors.js";
+import { IntegrationError } from "../../../server/src/http/errors.js";
 import { JiraClient } from "../../../server/src/integrations/jira/client.js";
 import { JiraWorkItemSource } from "../../../server/src/integrations/jira/source.js";
 import type { AdfDoc } from "../../../server/src/integrations/jira/types.js";

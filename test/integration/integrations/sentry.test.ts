@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { IntegrationError } from "../../../server/src/integrations/http/errors.js";
+import { IntegrationError } from "../../../server/src/http/errors.js";
 import { SentryClient } from "../../../server/src/integrations/sentry/client.js";
 import { sentryDiagnostics } from "../../../server/src/integrations/sentry/diagnostics.js";
 import { SentryWorkItemSource } from "../../../server/src/integrations/sentry/source.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { IntegrationError } from "../../../server/src/integrations/http/errors.js";
+import { IntegrationError } from "../../../server/src/http/errors.js";
 import type { Notice } from "../../../server/src/integrations/slack/messages.js";
 import { ChatNotifier, WebhookNotifier } from "../../../server/src/integrations/slack/notifier.js";
 import { SlackFake } from "../../fakes/slack.js";

@@ -1,6 +1,6 @@
 /** Shared pieces of the integration tests: a fast policy with an audit log, and fake secrets to grep for. */
-import { MemoryAuditLog, formatAuditEntry } from "../../../server/src/integrations/http/audit.js";
-import { HttpPolicy, type HttpPolicyOptions, type WaitNotice } from "../../../server/src/integrations/http/policy.js";
+import { MemoryAuditLog, formatAuditEntry } from "../../../server/src/http/audit.js";
+import { HttpPolicy, type HttpPolicyOptions, type WaitNotice } from "../../../server/src/http/policy.js";
 
 /** Recognisable fake secrets: if one of these shows up in anything written, a secret leaked. */
 export const SECRETS = {

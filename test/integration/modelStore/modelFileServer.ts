@@ -1,7 +1,8 @@
 /**
  * A loopback file server for model downloads that behaves like a CDN (Range requests with 206 and
  * Content-Range, ETag and If-Range, 416 past the end), with knobs for the ways downloads go wrong:
- * a connection dropped half-way, a Content-Length that lies, a slow trickle, an error status.
+ * a connection dropped half-way, one that goes silent, a Content-Length that lies, a slow trickle,
+ * an error status.
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
@@ -13,6 +14,8 @@ export interface ServedFile {
   dropAfterBytes?: number;
   /** How many GETs drop (see `dropAfterBytes`). Defaults to 1. */
   dropTimes?: number;
+  /** Stop sending after this many body bytes on the first GET, leaving the connection open and silent. */
+  stallAfterBytes?: number;
   /** Announce this Content-Length instead of the real one and close after the real data (or after it, if shorter). */
   claimedLength?: number;
   /** Answer every request with this status (401, 404, 500...). */
@@ -51,6 +54,7 @@ export async function startModelFileServer(): Promise<ModelFileServer> {
   const log: LoggedRequest[] = [];
   const sent = new Map<string, number>();
   const drops = new Map<string, number>();
+  const stalled = new Set<string>();
   const sockets = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
@@ -109,6 +113,9 @@ export async function startModelFileServer(): Promise<ModelFileServer> {
     const dropHere =
       file.dropAfterBytes !== undefined && dropped < (file.dropTimes ?? 1) ? file.dropAfterBytes - start : undefined;
     if (dropHere !== undefined) drops.set(path, dropped + 1);
+    const stallHere =
+      file.stallAfterBytes !== undefined && !stalled.has(path) ? file.stallAfterBytes - start : undefined;
+    if (stallHere !== undefined) stalled.add(path);
     const limit = Math.min(
       body.length,
       dropHere ?? Infinity,
@@ -118,13 +125,15 @@ export async function startModelFileServer(): Promise<ModelFileServer> {
     let offset = 0;
     const pump = (): void => {
       if (res.destroyed) return;
+      // A stall: the connection stays open and nothing more comes.
+      if (stallHere !== undefined && offset >= stallHere) return;
       if (offset >= limit) {
         // A drop, or a body shorter than its Content-Length: cut the connection so the client sees it.
         if (limit < Number(headers["content-length"])) setTimeout(() => res.socket?.destroy(), 20);
         else res.end();
         return;
       }
-      const piece = body.subarray(offset, Math.min(limit, offset + chunkBytes));
+      const piece = body.subarray(offset, Math.min(limit, offset + chunkBytes, stallHere ?? Infinity));
       offset += piece.length;
       sent.set(path, (sent.get(path) ?? 0) + piece.length);
       res.write(piece, () => {

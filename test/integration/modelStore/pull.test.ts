@@ -9,6 +9,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ModelStore, isModelStoreError, type PullProgress } from "@bora/inference";
+import { modelDownloadFetch } from "../../../server/src/http/fetches.js";
+import { HttpPolicy, type HttpPolicyOptions } from "../../../server/src/http/policy.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { sha256, startModelFileServer, type ModelFileServer } from "./modelFileServer.js";
 
@@ -29,11 +31,16 @@ describe("model store: pull", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** The host's download fetch over a policy with quick retries. */
+  function policyFetch(options: HttpPolicyOptions = {}) {
+    return modelDownloadFetch(new HttpPolicy({ baseDelayMs: 5, maxDelayMs: 50, ...options }));
+  }
+
   function store(
     env: NodeJS.ProcessEnv = {},
     extra: Partial<ConstructorParameters<typeof ModelStore>[0]> = {},
   ): ModelStore {
-    return new ModelStore({ dir, env, freeSpaceMarginBytes: 0, ...extra });
+    return new ModelStore({ dir, env, freeSpaceMarginBytes: 0, fetch: policyFetch(), ...extra });
   }
 
   /** Every file the store directory holds, partial ones included, as relative paths. */
@@ -76,11 +83,21 @@ describe("model store: pull", function () {
   it("resumes with a Range request when the connection drops half-way, then verifies", async () => {
     const half = Math.floor(model.length / 2);
     server.files.set("/tiny.gguf", { data: model, dropAfterBytes: half });
-    const result = await store().pull(server.url("/tiny.gguf"), { sha256: sha256(model), retryDelayMs: 10 });
+    const result = await store().pull(server.url("/tiny.gguf"), { sha256: sha256(model) });
     assert.equal(server.log.length, 2);
     assert.equal(server.log[0]?.range, undefined);
     assert.equal(server.log[1]?.range, `bytes=${half}-`, "the second request asks for the rest only");
     assert.match(server.log[1]?.ifRange ?? "", /^"[0-9a-f]{16}"$/, "and only if the file is unchanged");
+    assert.equal(server.sent.get("/tiny.gguf"), model.length, "no byte was downloaded twice");
+    assert.deepEqual(await readFile(result.model.path), model);
+  });
+
+  it("drops a download that goes silent and resumes it with a Range request", async () => {
+    const half = Math.floor(model.length / 2);
+    server.files.set("/tiny.gguf", { data: model, stallAfterBytes: half });
+    const result = await store({}, { idleTimeoutMs: 300 }).pull(server.url("/tiny.gguf"), { sha256: sha256(model) });
+    assert.equal(server.log.length, 2);
+    assert.equal(server.log[1]?.range, `bytes=${half}-`, "the second request asks for the rest only");
     assert.equal(server.sent.get("/tiny.gguf"), model.length, "no byte was downloaded twice");
     assert.deepEqual(await readFile(result.model.path), model);
   });
@@ -110,7 +127,7 @@ describe("model store: pull", function () {
 
   it("starts over when the server ignores the Range request", async () => {
     server.files.set("/tiny.gguf", { data: model, dropAfterBytes: 100000, noRanges: true });
-    const result = await store().pull(server.url("/tiny.gguf"), { sha256: sha256(model), retryDelayMs: 10 });
+    const result = await store().pull(server.url("/tiny.gguf"), { sha256: sha256(model) });
     assert.equal(server.log[1]?.range, "bytes=100000-");
     assert.deepEqual(
       await readFile(result.model.path),
@@ -131,7 +148,7 @@ describe("model store: pull", function () {
 
   it("refuses a server whose sizes contradict each other (Content-Length lies high)", async () => {
     server.files.set("/tiny.gguf", { data: model, claimedLength: model.length + 4096 });
-    await assert.rejects(store().pull(server.url("/tiny.gguf"), { retryDelayMs: 10 }), (error: unknown) => {
+    await assert.rejects(store().pull(server.url("/tiny.gguf")), (error: unknown) => {
       assert.ok(isModelStoreError(error, "lengthMismatch"));
       assert.match(
         error.message,
@@ -201,10 +218,10 @@ describe("model store: pull", function () {
     );
     server.files.set("/flaky.gguf", { data: model, status: 503 });
     await assert.rejects(
-      store().pull(server.url("/flaky.gguf"), { maxAttempts: 2, retryDelayMs: 5 }),
-      (error: unknown) => isModelStoreError(error, "http") && /HTTP 503, 2 attempts/.test(error.message),
+      store({}, { fetch: policyFetch({ maxRetries: 1 }) }).pull(server.url("/flaky.gguf")),
+      (error: unknown) => isModelStoreError(error, "http") && /kept failing \(HTTP 503\)/.test(error.message),
     );
-    assert.equal(server.log.filter((r) => r.path === "/flaky.gguf").length, 2);
+    assert.equal(server.log.filter((r) => r.path === "/flaky.gguf").length, 2, "the policy's retries, then no more");
   });
 
   it("checks free disk space before writing a byte", async () => {

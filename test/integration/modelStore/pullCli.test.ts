@@ -10,6 +10,8 @@ import path from "node:path";
 import { exitOf, runBuiltCli, spawnCli, waitFor } from "../../support/hostProcess.js";
 import { runCliInProcess } from "../../support/cliInProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
+import { fixtureRepo } from "../agent/helpers.js";
+import { startEngineServe } from "../remote/engineServe.js";
 import { sha256, startModelFileServer, type ModelFileServer } from "./modelFileServer.js";
 
 const runCli = (args: string[], env: NodeJS.ProcessEnv) => runBuiltCli(args, { env });
@@ -34,7 +36,9 @@ describe("bora models pull, list, rm", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("resumes and verifies a pull that was killed half-way", async () => {
+  it("resumes and verifies a pull that was killed half-way", async function () {
+    // A loaded machine takes tens of seconds to start the child (tsx and the network guard).
+    this.timeout(150_000);
     // About 2.5 s for the whole file, so the kill lands in the middle.
     server.files.set("/slow/tiny.gguf", { data: model, throttle: { chunkBytes: 16 * 1024, delayMs: 30 } });
     const child = spawnCli(["models", "pull", server.url("/slow/tiny.gguf"), "--sha256", sha256(model)], { env });
@@ -47,7 +51,7 @@ describe("bora models pull, list, rm", function () {
         const sent = server.sent.get("/slow/tiny.gguf") ?? 0;
         return sent > model.length / 2 && sent < model.length;
       },
-      20000,
+      90_000,
     );
     child.kill("SIGKILL");
     await exitOf(child);
@@ -74,6 +78,37 @@ describe("bora models pull, list, rm", function () {
       [],
       "the lock left by the killed process was taken over and removed",
     );
+  });
+
+  it("takes a bare name as the model in the store: pull says it is there, engine serve serves it", async function () {
+    this.timeout(150_000);
+    const again = await runHere(["models", "pull", "tiny"], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /^tiny is already in the store$/m);
+    const served = await startEngineServe(["--model", "tiny", "--cpu", "--context-size", "512"], env, 90_000);
+    try {
+      assert.match(served.baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    } finally {
+      await served.stop();
+    }
+
+    // What is not here is worded by its kind: only a downloadable reference is "pull it".
+    const repo = await fixtureRepo();
+    try {
+      const absent = await runHere(["run", "--cwd", repo.dir, "--model", "absent", "Go"], env);
+      assert.equal(absent.code, 1);
+      assert.match(
+        absent.stderr,
+        /the model 'absent' is not on this machine: the model store has no model of that name/,
+      );
+      assert.match(absent.stderr, /'bora models list' shows the store/);
+      assert.doesNotMatch(absent.stderr, /bora models pull absent/);
+      const hub = await runHere(["run", "--cwd", repo.dir, "--model", "hf:o/r/x.gguf", "Go"], env);
+      assert.equal(hub.code, 1);
+      assert.match(hub.stderr, /pull it first with 'bora models pull hf:o\/r\/x\.gguf'/);
+    } finally {
+      await repo.dispose();
+    }
   });
 
   it("lists models as a table and as JSON, and removes one", async () => {

@@ -13,17 +13,18 @@ export interface ServedEngine {
 export async function startEngineServe(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  timeoutMs = 30000,
+  timeoutMs = 90_000,
 ): Promise<ServedEngine> {
   const child = spawnCli(["engine", "serve", "--listen", "127.0.0.1:0", ...args], { env });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`bora engine serve did not start in ${timeoutMs} ms:\n${stderr}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // A server that never said where it listens must not outlive the test (nor keep mocha alive).
+      child.kill("SIGKILL");
+      reject(new Error(`bora engine serve did not start in ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
     child.stdout.on("data", (c: Buffer) => {
       stdout += c.toString();
       const match = /serving \S+ on (http:\/\/\S+)/.exec(stdout);

@@ -29,6 +29,8 @@ import { createEngineProvider } from "../../../server/src/engines/engineProvider
 import { defaultEngineDeps, openEngine } from "../../../server/src/engines/openEngine.js";
 import { createLogger } from "../../../server/src/host/logger.js";
 import { AjvToolValidator } from "../../../server/src/engines/toolArgumentsValidator.js";
+import { remoteEngineFetch } from "../../../server/src/http/fetches.js";
+import { HttpPolicy, type HttpPolicyOptions } from "../../../server/src/http/policy.js";
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { startModelFileServer, type ModelFileServer } from "../modelStore/modelFileServer.js";
@@ -56,6 +58,11 @@ const script = {
   ],
 };
 
+/** The host's remote-engine fetch over a policy with one quick retry. */
+function policyFetch(options: HttpPolicyOptions = {}) {
+  return remoteEngineFetch(new HttpPolicy({ maxRetries: 1, baseDelayMs: 5, maxDelayMs: 50, ...options }));
+}
+
 function remote(baseUrl: string, extra: Partial<ConstructorParameters<typeof RemoteEngine>[0]> = {}): RemoteEngine {
   return new RemoteEngine({
     preset: "bora",
@@ -63,7 +70,7 @@ function remote(baseUrl: string, extra: Partial<ConstructorParameters<typeof Rem
     model: "scripted",
     validator: new AjvToolValidator(),
     env: {},
-    retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 50 },
+    fetch: policyFetch(),
     ...extra,
   });
 }
@@ -162,6 +169,7 @@ describe("bora engine serve", function () {
           baseUrl: served.baseUrl,
           model: "gpt-9",
           validator: new AjvToolValidator(),
+          fetch: policyFetch(),
         }),
         (error: unknown) => isEngineError(error, "modelNotFound") && /serves 'scripted'/.test(error.message),
       );
@@ -277,9 +285,8 @@ describe("bora engine serve", function () {
         const retried: string[] = [];
         const after = await collect(
           remote(baseUrl, {
-            // The server asks for 1 s (Retry-After: 1); allow that wait.
-            retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 2000 },
-            onRetry: (r) => retried.push(r.reason),
+            // The server asks for 1 s (Retry-After: 1), which the policy waits out.
+            fetch: policyFetch({ onWait: (w) => retried.push(`HTTP ${w.cause}`) }),
           }).chat({ messages: [{ role: "user", content: "again" }] }),
         );
         assert.deepEqual(retried, ["HTTP 429"]);
@@ -321,11 +328,16 @@ describe("bora engine serve", function () {
         // The host's path from settings to an engine reaches the same server.
         const choice = await chooseEngine(
           { engine: "remote", models: { chat: "scripted" }, remote: { preset: "bora", baseUrl } },
-          () => Promise.resolve(undefined),
+          () => Promise.reject(new Error("a remote engine looks nothing up on disk")),
         );
         assert.ok(choice.kind === "remote");
         const specs = roleSpecsFor(choice, DEFAULT_SETTINGS, undefined);
-        const deps = defaultEngineDeps({ env: {}, cwd: dir, log: createLogger("error") });
+        const deps = defaultEngineDeps({
+          env: {},
+          cwd: dir,
+          log: createLogger("error"),
+          http: new HttpPolicy({ maxRetries: 1, baseDelayMs: 5, maxDelayMs: 50 }),
+        });
         const provider = createEngineProvider(specs, deps);
         try {
           const fromSettings = await provider.forRole("chat");

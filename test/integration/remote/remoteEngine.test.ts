@@ -17,6 +17,8 @@ import {
 } from "@bora/inference";
 import { problemFor } from "../../../server/src/engines/problems.js";
 import { AjvToolValidator } from "../../../server/src/engines/toolArgumentsValidator.js";
+import { remoteEngineFetch } from "../../../server/src/http/fetches.js";
+import { HttpPolicy, type HttpPolicyOptions, type WaitNotice } from "../../../server/src/http/policy.js";
 import { chunk, startFakeOpenAiServer, usageChunk, type FakeOpenAiServer } from "./fakeOpenAiServer.js";
 
 const readFile: ToolDefinition = {
@@ -32,6 +34,11 @@ const readFile: ToolDefinition = {
 
 const fastRetry = { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 200 };
 
+/** The host's remote-engine fetch over a policy with short backoff; `waits` hears what it waits for. */
+function policyFetch(waits: WaitNotice[] = [], options: HttpPolicyOptions = {}) {
+  return remoteEngineFetch(new HttpPolicy({ ...fastRetry, onWait: (w) => waits.push(w), ...options }));
+}
+
 describe("remote engine against OpenAI-compatible servers", function () {
   let fake: FakeOpenAiServer;
   beforeEach(async () => {
@@ -45,7 +52,7 @@ describe("remote engine against OpenAI-compatible servers", function () {
       baseUrl: fake.baseUrl,
       model: "qwen-coder",
       validator: new AjvToolValidator(),
-      retry: fastRetry,
+      fetch: policyFetch(),
       env: {},
       ...options,
     });
@@ -194,6 +201,7 @@ describe("remote engine against OpenAI-compatible servers", function () {
       baseUrl: fake.baseUrl,
       model: "qwen-coder",
       validator: new AjvToolValidator(),
+      fetch: policyFetch(),
       env: {},
     });
     assert.equal(connected.info.contextSize, 32768);
@@ -204,6 +212,7 @@ describe("remote engine against OpenAI-compatible servers", function () {
         baseUrl: fake.baseUrl,
         model: "qwen-coder",
         validator: new AjvToolValidator(),
+        fetch: policyFetch(),
       }),
       (error: unknown) => isEngineError(error, "modelNotFound") && /serves 'llama3', 'mistral'/.test(error.message),
     );
@@ -215,11 +224,15 @@ describe("remote engine against OpenAI-compatible servers", function () {
       { kind: "json", status: 503, body: { error: { message: "overloaded" } } },
       { kind: "sse", events: [chunk({ content: "ok" }), chunk({}, "stop")] },
     );
-    const retries: string[] = [];
+    const waits: WaitNotice[] = [];
     const started = performance.now();
-    const result = await collect(engine({ onRetry: (r) => retries.push(r.reason) }).chat(ask));
+    const result = await collect(engine({ fetch: policyFetch(waits) }).chat(ask));
     assert.equal(result.text, "ok");
-    assert.deepEqual(retries, ["HTTP 429", "HTTP 503"]);
+    assert.deepEqual(
+      waits.map((w) => `HTTP ${w.cause}`),
+      ["HTTP 429", "HTTP 503"],
+    );
+    assert.equal(waits[0]?.ms, 100, "the wait is the Retry-After");
     assert.ok(performance.now() - started >= 95, "the Retry-After of 100 ms was honoured");
     assert.equal(fake.requests.length, 3);
   });
@@ -270,8 +283,9 @@ describe("remote engine against OpenAI-compatible servers", function () {
   it("times out a server that never answers, and one that stalls mid-stream", async () => {
     fake.queue.push({ kind: "hang" });
     const started = performance.now();
+    const impatient = new HttpPolicy({ maxRetries: 0 }).fetchFor("engine", { timeout: "headers", timeoutMs: 150 });
     await assert.rejects(
-      collect(engine({ headersTimeoutMs: 150, retry: { maxRetries: 0 } }).chat(ask)),
+      collect(engine({ fetch: impatient }).chat(ask)),
       (error: unknown) => isRemoteEngineError(error, "timeout") && /no response within 150 ms/.test(error.message),
     );
     assert.ok(performance.now() - started < 2000);

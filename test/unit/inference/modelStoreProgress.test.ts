@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ProgressMeter, type PullProgress } from "@bora/inference";
-import { formatProgress } from "../../../server/src/cli/commands/models/progressRenderer.js";
+import { formatProgress } from "@bora/inference";
 
 describe("model store: progress", () => {
   it("reports the recent rate and the time left, a few times a second at most", () => {

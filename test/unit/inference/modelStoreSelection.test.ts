@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import { chooseEngine, type ModelLookup } from "@bora/inference";
-
-/** A store that has exactly these references on disk. */
-function storeWith(present: Record<string, string>): ModelLookup & { asked: string[] } {
-  const asked: string[] = [];
-  const lookup = (uri: string) => {
-    asked.push(uri);
-    return Promise.resolve(present[uri]);
-  };
-  return Object.assign(lookup, { asked });
-}
+import { chooseEngine } from "@bora/inference";
+import { locateIn } from "../../support/modelLocations.js";
 
 describe("model store: engine selection", () => {
   it("picks the local engine with one model per role, edit defaulting to chat", async () => {
     const choice = await chooseEngine(
       { models: { chat: "hf:o/r/chat.gguf", fim: "/m/fim.gguf" } },
-      storeWith({ "hf:o/r/chat.gguf": "/store/chat.gguf", "/m/fim.gguf": "/m/fim.gguf" }),
+      locateIn({ "hf:o/r/chat.gguf": "/store/chat.gguf", "/m/fim.gguf": "/m/fim.gguf" }),
     );
     assert.deepEqual(choice, {
       kind: "local",
@@ -26,7 +17,7 @@ describe("model store: engine selection", () => {
   });
 
   it("reports a missing download as pullable, once per reference", async () => {
-    const store = storeWith({});
+    const store = locateIn({});
     const choice = await chooseEngine(
       { models: { chat: "hf:Qwen/Repo-GGUF/chat.gguf", edit: "hf:Qwen/Repo-GGUF/chat.gguf" } },
       store,
@@ -34,24 +25,26 @@ describe("model store: engine selection", () => {
     assert.equal(choice.kind, "unavailable");
     assert.ok(choice.kind === "unavailable");
     assert.equal(choice.reason, "missing");
-    assert.deepEqual(choice.missing, [{ role: "chat", uri: "hf:Qwen/Repo-GGUF/chat.gguf", downloadable: true }]);
+    assert.deepEqual(choice.missing, [
+      { role: "chat", uri: "hf:Qwen/Repo-GGUF/chat.gguf", downloadable: true, kind: "huggingFace" },
+    ]);
     assert.deepEqual(store.asked, ["hf:Qwen/Repo-GGUF/chat.gguf"], "the same reference is looked up once");
   });
 
   it("tells a pullable URL from a missing path, with the role that names each", async () => {
     const choice = await chooseEngine(
-      { models: { chat: "https://cdn.invalid/a b.gguf", fim: "/nowhere/fim.gguf" } },
-      storeWith({}),
+      { models: { chat: "https://cdn.invalid/ab.gguf", fim: "/nowhere/fim.gguf" } },
+      locateIn({}),
     );
     assert.ok(choice.kind === "unavailable");
     assert.deepEqual(choice.missing, [
-      { role: "chat", uri: "https://cdn.invalid/a b.gguf", downloadable: true },
-      { role: "fim", uri: "/nowhere/fim.gguf", downloadable: false },
+      { role: "chat", uri: "https://cdn.invalid/ab.gguf", downloadable: true, kind: "url" },
+      { role: "fim", uri: "/nowhere/fim.gguf", downloadable: false, kind: "file", path: "/nowhere/fim.gguf" },
     ]);
   });
 
   it("passes model names through for a remote engine without looking at the disk", async () => {
-    const store = storeWith({});
+    const store = locateIn({});
     const choice = await chooseEngine(
       { engine: "remote", models: { chat: "qwen2.5-coder:7b" }, remote: { preset: "ollama" } },
       store,
@@ -65,20 +58,20 @@ describe("model store: engine selection", () => {
   });
 
   it("reports an unconfigured chat role, for each engine kind", async () => {
-    const local = await chooseEngine({ models: {} }, storeWith({}));
+    const local = await chooseEngine({ models: {} }, locateIn({}));
     assert.ok(local.kind === "unavailable" && local.reason === "unconfigured");
     assert.equal(local.engine, "local");
     assert.deepEqual(local.unconfigured, ["chat"]);
-    const remote = await chooseEngine({ engine: "remote", models: { chat: "  " } }, storeWith({}));
+    const remote = await chooseEngine({ engine: "remote", models: { chat: "  " } }, locateIn({}));
     assert.ok(remote.kind === "unavailable" && remote.reason === "unconfigured");
     assert.equal(remote.engine, "remote");
   });
 
   it("never words a fix: no setting, command or flag in what it returns", async () => {
     const choices = [
-      await chooseEngine({ models: {} }, storeWith({})),
-      await chooseEngine({ engine: "remote", models: {} }, storeWith({})),
-      await chooseEngine({ models: { chat: "hf:o/r/c.gguf", fim: "/no/f.gguf" } }, storeWith({})),
+      await chooseEngine({ models: {} }, locateIn({})),
+      await chooseEngine({ engine: "remote", models: {} }, locateIn({})),
+      await chooseEngine({ models: { chat: "hf:o/r/c.gguf", fim: "/no/f.gguf" } }, locateIn({})),
     ];
     for (const choice of choices) assert.doesNotMatch(JSON.stringify(choice), /bora[. ]|--|Bora:/);
   });

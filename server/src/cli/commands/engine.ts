@@ -13,15 +13,15 @@ import { UsageError, type CliCommand, type CliIO, type CommandOutcome } from "..
 import { ENGINE_FLAG_OPTIONS, cliEngineDeps, engineSpecFromFlags, openEngineForCli } from "../engineFlags.js";
 import { progressRenderer } from "./models/progressRenderer.js";
 
-const USAGE = `bora engine serve --model <path|uri> [--listen HOST:PORT] [--token-file FILE] [--model-name NAME]
+const USAGE = `bora engine serve --model <name|path|uri> [--listen HOST:PORT] [--token-file FILE] [--model-name NAME]
 
 Serves a model over the OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions
 (streaming and not, with tool calls; a 'prediction' makes it a fast edit), POST /v1/completions
 (with 'suffix' for fill-in-the-middle) and POST /tokenize. Requests may carry
 'x-bora-priority: interactive|chat|background'.
 
-  --model        a GGUF file, a store name, an https:// URL or hf:<owner>/<repo>/<file>.gguf (a URL
-                 or hf: reference is pulled into the model store first if it is not there)
+  --model        a model in the store, a GGUF file, an https:// URL or hf:<owner>/<repo>/<file>.gguf
+                 (pulled into the model store first if it is not there)
   --listen       address to bind. Defaults to 127.0.0.1:8765. Port 0 picks a free port.
   --token-file   file holding the bearer token clients must send. Required unless the address
                  is loopback (127.x, ::1, localhost).

@@ -13,12 +13,11 @@ import {
   type IntegrationConfig,
 } from "../../integrations/config.js";
 import { parseRepo, type RepoRef } from "../../integrations/github/keys.js";
-import { lineAuditLog } from "../../integrations/http/audit.js";
-import { IntegrationError, SERVICE_LABEL, describeWait } from "../../integrations/http/errors.js";
-import { HttpPolicy } from "../../integrations/http/policy.js";
+import { IntegrationError, SERVICE_LABEL } from "../../http/errors.js";
 import { createWorkItemSources } from "../../integrations/sources.js";
 import type { WorkItem, WorkItemSource, WorkItemSourceName } from "../../integrations/workItem.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
+import { cliHttpPolicy } from "../httpPolicy.js";
 
 const SOURCES: readonly WorkItemSourceName[] = ["github", "jira", "sentry"];
 
@@ -149,13 +148,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     name = (values.source as WorkItemSourceName | undefined) ?? detectSource(target, config);
   }
 
-  const policy = new HttpPolicy({
-    ...(values.quiet ? {} : { audit: lineAuditLog((line) => err.write(`${line}\n`)) }),
-    onWait: (w) =>
-      err.write(
-        `bora: ${SERVICE_LABEL[w.service]} ${w.reason === "rateLimit" ? "rate limit" : `error ${w.cause}`}: waiting ${describeWait(w.ms)} before retrying\n`,
-      ),
-  });
+  const policy = cliHttpPolicy(err, { quiet: values.quiet === true });
   const sources = createWorkItemSources(config, policy, { workspaceRoot: io.cwd, ...(repo ? { repo } : {}) });
   const source: WorkItemSource | undefined = sources[name];
   if (!source) {

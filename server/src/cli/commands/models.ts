@@ -5,7 +5,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { MODEL_SHAPES, TEST_MODEL_SHAPES, generateModel, type TestModelShape } from "@bora/inference";
+import { MODEL_SHAPES, TEST_MODEL_SHAPES, formatBytes, generateModel, type TestModelShape } from "@bora/inference";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { listSubcommand } from "./models/list.js";
 import { pullSubcommand } from "./models/pull.js";
@@ -13,10 +13,6 @@ import { rmSubcommand } from "./models/rm.js";
 
 /** One `bora models` subcommand; the same shape as a top-level command. */
 export type ModelsSubcommand = Omit<CliCommand, "run"> & { run(args: string[], io: CliIO): Promise<number> };
-
-function mebibytes(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
 
 export const generateSubcommand: ModelsSubcommand = {
   name: "generate",
@@ -88,7 +84,7 @@ Options:
           if (totalBytes < 8 * 2 ** 20 || tenth === reported) return;
           reported = tenth;
           io.stderr.write(
-            `generating ${shape}: ${tenth * 10}% (${mebibytes(bytesWritten)} of ${mebibytes(totalBytes)})\n`,
+            `generating ${shape}: ${tenth * 10}% (${formatBytes(bytesWritten)} of ${formatBytes(totalBytes)})\n`,
           );
         },
       });
@@ -96,7 +92,7 @@ Options:
       io.stdout.write(
         `${model.path}\n` +
           `  shape ${model.shape}, seed ${model.seed}, ${model.parameters.toLocaleString("en-US")} parameters, ` +
-          `${mebibytes(model.bytes)}, written in ${seconds} s\n`,
+          `${formatBytes(model.bytes)}, written in ${seconds} s\n`,
       );
       return 0;
     } catch (error) {

@@ -3,7 +3,7 @@
  * becomes an IntegrationError that names the thing it was about.
  */
 import type { RestEndpointMethodTypes } from "@octokit/rest";
-import type { HttpPolicy } from "../http/policy.js";
+import type { HttpPolicy } from "../../http/policy.js";
 import { mapGitHubError } from "./errors.js";
 import type { IssueRef, RepoRef } from "./keys.js";
 import { createOctokit, type BoraOctokit, type GitHubConnection } from "./octokit.js";

@@ -1,6 +1,6 @@
 /** Turns Octokit's RequestError into an IntegrationError that says what to do. */
-import { IntegrationError, describeWait, kindOfStatus } from "../http/errors.js";
-import { findIntegrationError } from "../http/unwrap.js";
+import { IntegrationError, describeWait, kindOfStatus } from "../../http/errors.js";
+import { findIntegrationError } from "../../http/unwrap.js";
 
 interface OctokitErrorLike {
   status?: number;

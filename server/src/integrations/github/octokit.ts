@@ -6,7 +6,7 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
-import type { HttpPolicy } from "../http/policy.js";
+import type { HttpPolicy } from "../../http/policy.js";
 
 /** The REST API version every request asks for. */
 export const GITHUB_API_VERSION = "2022-11-28";

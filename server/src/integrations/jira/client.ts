@@ -4,8 +4,8 @@
  * jira-client's `searchJira` posts to `/rest/api/2/search`, which Cloud removed (410).
  */
 import jiraModule from "jira-client";
-import { IntegrationError, describeWait, kindOfStatus } from "../http/errors.js";
-import type { HttpPolicy } from "../http/policy.js";
+import { IntegrationError, describeWait, kindOfStatus } from "../../http/errors.js";
+import type { HttpPolicy } from "../../http/policy.js";
 import { markdownToAdf } from "./adf.js";
 import { jiraTransport, parseJiraFailure } from "./transport.js";
 import type {

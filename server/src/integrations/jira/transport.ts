@@ -5,8 +5,8 @@
  * that round trip: `{status, retryAfter, body}` for an HTTP error, `{policy: ...}` when the shared
  * HTTP policy gave up (rate limit over the cap, network, timeout). `parseJiraFailure` reads it back.
  */
-import { IntegrationError, type IntegrationErrorKind } from "../http/errors.js";
-import type { FetchFunction } from "../http/policy.js";
+import { IntegrationError, type IntegrationErrorKind } from "../../http/errors.js";
+import type { FetchFunction } from "../../http/policy.js";
 
 /** What jira-client passes its transport (postman-request's options). */
 export interface JiraRequestOptions {

@@ -3,8 +3,8 @@
  * header (never a URL), cursor pagination follows `Link` and honours its `results` flag (Sentry
  * sends a `previous` link even on the first page and a `next` link on the last one).
  */
-import { IntegrationError, describeWait, kindOfStatus } from "../http/errors.js";
-import type { FetchFunction, HttpPolicy } from "../http/policy.js";
+import { IntegrationError, describeWait, kindOfStatus } from "../../http/errors.js";
+import type { FetchFunction, HttpPolicy } from "../../http/policy.js";
 import type { SentryEvent, SentryIssue, SentryNote, SentryShortIdResolution } from "./types.js";
 
 export interface SentryConnection {

@@ -5,9 +5,9 @@
  */
 import { IncomingWebhook } from "@slack/webhook";
 import { WebClient, type Logger as SlackLogger, LogLevel } from "@slack/web-api";
-import { IntegrationError } from "../http/errors.js";
-import type { HttpPolicy } from "../http/policy.js";
-import { findIntegrationError } from "../http/unwrap.js";
+import { IntegrationError } from "../../http/errors.js";
+import type { HttpPolicy } from "../../http/policy.js";
+import { findIntegrationError } from "../../http/unwrap.js";
 import { buildNotice, type Notice } from "./messages.js";
 
 export interface PostedNotice {

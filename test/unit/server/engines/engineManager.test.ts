@@ -4,6 +4,7 @@ import { settingsFrom, type EngineStatus } from "@bora/protocol";
 import { EngineManager, roleSpecsFor, type ManagerDeps } from "../../../../server/src/engines/engineManager.js";
 import { AgentHost } from "../../../../server/src/host/agentHost.js";
 import { createLogger } from "../../../../server/src/host/logger.js";
+import { locateIn } from "../../../support/modelLocations.js";
 
 /** A store holding these files (reference → path) and listing these names; openers that record the paths opened. */
 function fakeDeps(files: Record<string, string>, pulled: string[] = []): ManagerDeps & { opened: string[] } {
@@ -11,7 +12,7 @@ function fakeDeps(files: Record<string, string>, pulled: string[] = []): Manager
   return {
     store: {
       // Like the real store: a reference by its file, and a file path as itself.
-      resolve: (uri: string) => Promise.resolve(files[uri] ?? Object.values(files).find((file) => file === uri)),
+      locate: locateIn(files),
       list: () => Promise.resolve(pulled.map((name) => ({ name }))),
       pull: () => Promise.reject(new Error("no pulls here")),
       parse: () => {

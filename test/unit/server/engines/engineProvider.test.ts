@@ -14,6 +14,7 @@ import {
   type EngineDeps,
   type EngineModelStore,
 } from "../../../../server/src/engines/openEngine.js";
+import { locateIn } from "../../../support/modelLocations.js";
 
 /** Openers that record what they opened and hand out scripted engines that remember being disposed. */
 function countingDeps(files: Record<string, string> = {}): EngineDeps & {
@@ -35,7 +36,7 @@ function countingDeps(files: Record<string, string> = {}): EngineDeps & {
     });
   };
   const store = {
-    resolve: (uri: string) => Promise.resolve(files[uri]),
+    locate: locateIn(files),
     pull: () => Promise.reject(new Error("no pulls in this test")),
     parse: () => {
       throw new Error("not used");

@@ -5,6 +5,7 @@ import {
   ModelUriError,
   RemoteEngineError,
   type EngineChoice,
+  type ModelReferenceKind,
   type RemoteFailure,
 } from "@bora/inference";
 import { ModelNotHereError } from "../../../../server/src/engines/openEngine.js";
@@ -35,6 +36,16 @@ const missing = (...list: Unavailable["missing"]): UnavailableEngine => ({
   missing: list,
 });
 
+const notHere = (reference: string, kind: ModelReferenceKind, path?: string): ModelNotHereError =>
+  new ModelNotHereError({
+    found: false,
+    reference,
+    kind,
+    downloadable: kind === "url" || kind === "huggingFace",
+    name: reference,
+    ...(path !== undefined ? { path } : {}),
+  });
+
 const server = "the mistral server at https://api.mistral.ai/v1";
 const env = ["BORA_REMOTE_API_KEY", "MISTRAL_API_KEY"];
 const remote = (reason: RemoteFailure, message: string, sent = true): RemoteEngineError =>
@@ -45,9 +56,12 @@ const SOURCES: [string, unknown][] = [
   ["nothing configured", unconfigured("local")],
   ["pulled but unused", unconfigured("local", ["qwen-coder"])],
   ["remote unconfigured", unconfigured("remote")],
-  ["missing download", missing({ role: "chat", uri: "hf:o/r/chat.gguf", downloadable: true })],
-  ["missing path", missing({ role: "fim", uri: "/nowhere/fim.gguf", downloadable: false })],
-  ["model not here", new ModelNotHereError("hf:o/r/chat.gguf", true)],
+  ["missing download", missing({ role: "chat", uri: "hf:o/r/chat.gguf", downloadable: true, kind: "huggingFace" })],
+  [
+    "missing path",
+    missing({ role: "fim", uri: "/nowhere/fim.gguf", downloadable: false, kind: "file", path: "/nowhere/fim.gguf" }),
+  ],
+  ["model not here", notHere("hf:o/r/chat.gguf", "huggingFace")],
   ["key refused", remote("unauthorized", `${server} refused the API key (HTTP 401): Unauthorized.`)],
   ["no key sent", remote("unauthorized", `${server} refused the request without an API key (HTTP 401).`, false)],
   ["remote model", new RemoteEngineError("modelNotFound", `${server} does not serve the model 'x'.`, 404)],
@@ -120,7 +134,7 @@ describe("engine problems worded per front end", () => {
 
   it("pulls a missing download with the button in the editor and with the command on the terminal", () => {
     const uri = "https://cdn.invalid/a b.gguf";
-    const { editor, cli } = both(missing({ role: "chat", uri, downloadable: true }));
+    const { editor, cli } = both(missing({ role: "chat", uri, downloadable: true, kind: "url" }));
     assert.deepEqual([editor.code, editor.fix, editor.target], ["modelMissing", "pullModel", uri]);
     assert.match(
       editor.message,
@@ -132,17 +146,31 @@ describe("engine problems worded per front end", () => {
   });
 
   it("points a missing path at its role's setting", () => {
-    const { editor, cli } = both(missing({ role: "fim", uri: "/nowhere/fim.gguf", downloadable: false }));
+    const { editor, cli } = both(
+      missing({ role: "fim", uri: "/nowhere/fim.gguf", downloadable: false, kind: "file", path: "/nowhere/fim.gguf" }),
+    );
     assert.deepEqual([editor.code, editor.fix, editor.target], ["modelMissing", "openSettings", "bora.models.fim"]);
     assert.match(editor.message, /The fim model \/nowhere\/fim\.gguf .*fix bora\.models\.fim/);
     assert.match(cli.message, /not on this machine: there is no such file.*bora models list/);
   });
 
+  it("words a store name that is not in the store as a setting to fix, never as a pull", () => {
+    const facts = { role: "chat" as const, uri: "m", downloadable: false, kind: "storeName" as const, path: "/w/m" };
+    const { editor, cli } = both(missing(facts));
+    assert.deepEqual([editor.code, editor.fix, editor.target], ["modelMissing", "openSettings", "bora.models.chat"]);
+    assert.match(editor.message, /The chat model m is not a model in the store .*fix bora\.models\.chat/);
+    assert.match(
+      cli.message,
+      /the model 'm' is not on this machine: the model store has no model of that name and there is no file \/w\/m/,
+    );
+    assert.doesNotMatch(cli.message, /bora models pull m\b/);
+  });
+
   it("offers the first pullable reference when a path and a download are both missing", () => {
     const editor = problemFor(
       missing(
-        { role: "chat", uri: "/m/chat.gguf", downloadable: false },
-        { role: "fim", uri: "hf:o/r/fim.gguf", downloadable: true },
+        { role: "chat", uri: "/m/chat.gguf", downloadable: false, kind: "file" },
+        { role: "fim", uri: "hf:o/r/fim.gguf", downloadable: true, kind: "huggingFace" },
       ),
       "editor",
     );
@@ -151,7 +179,7 @@ describe("engine problems worded per front end", () => {
   });
 
   it("words a model that is not here when an engine opens, as the CLI said before", () => {
-    const { editor, cli } = both(new ModelNotHereError("hf:o/r/chat.gguf", true));
+    const { editor, cli } = both(notHere("hf:o/r/chat.gguf", "huggingFace"));
     assert.deepEqual([editor.code, editor.fix, editor.target], ["modelMissing", "pullModel", "hf:o/r/chat.gguf"]);
     assert.match(
       cli.message,

@@ -1,12 +1,8 @@
 /** `bora models list`: what the model store holds, and pulls that will resume. */
 import { parseArgs } from "node:util";
-import { ModelStore } from "@bora/inference";
+import { ModelStore, formatBytes } from "@bora/inference";
 import { UsageError } from "../../command.js";
 import type { ModelsSubcommand } from "../models.js";
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 export const listSubcommand: ModelsSubcommand = {
   name: "list",
@@ -38,13 +34,13 @@ Options:
     const width = Math.max(4, ...models.map((m) => m.name.length), ...partial.map((p) => p.name.length));
     for (const m of models) {
       io.stdout.write(
-        `${m.name.padEnd(width)}  ${mib(m.sizeBytes).padStart(11)}  ${(m.architecture || "?").padEnd(8)}  ${m.source}\n`,
+        `${m.name.padEnd(width)}  ${formatBytes(m.sizeBytes).padStart(11)}  ${(m.architecture || "?").padEnd(8)}  ${m.source}\n`,
       );
     }
     for (const p of partial) {
-      const of = p.totalBytes !== undefined ? ` of ${mib(p.totalBytes)}` : "";
+      const of = p.totalBytes !== undefined ? ` of ${formatBytes(p.totalBytes)}` : "";
       io.stdout.write(
-        `${p.name.padEnd(width)}  partial: ${mib(p.receivedBytes)}${of}; 'bora models pull' again resumes it\n`,
+        `${p.name.padEnd(width)}  partial: ${formatBytes(p.receivedBytes)}${of}; 'bora models pull' again resumes it\n`,
       );
     }
     return 0;

@@ -2,32 +2,7 @@
  * Shows a model pull's progress on a terminal: one line redrawn in place on a TTY, or a line
  * every ten percent when stderr is a file or a pipe (CI logs stay readable).
  */
-import type { PullProgress } from "@bora/inference";
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function duration(seconds: number): string {
-  if (seconds < 60) return `${Math.ceil(seconds)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60
-    ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`
-    : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
-}
-
-/** One line of text for a progress report, e.g. `model: 12.0 MiB / 40.0 MiB (30%) 5.1 MiB/s, 6s left`. */
-export function formatProgress(p: PullProgress): string {
-  if (p.phase === "verify") return `${p.name}: verifying ${mib(p.receivedBytes)}`;
-  const size =
-    p.totalBytes !== undefined
-      ? ` / ${mib(p.totalBytes)} (${Math.floor((100 * p.receivedBytes) / Math.max(1, p.totalBytes))}%)`
-      : "";
-  const rate = p.bytesPerSecond > 0 ? ` ${mib(p.bytesPerSecond)}/s` : "";
-  const eta = p.etaSeconds !== undefined ? `, ${duration(p.etaSeconds)} left` : "";
-  const resumed = p.resumedFromBytes > 0 ? ` (resumed at ${mib(p.resumedFromBytes)})` : "";
-  return `${p.name}: ${mib(p.receivedBytes)}${size}${rate}${eta}${resumed}`;
-}
+import { formatProgress, type PullProgress } from "@bora/inference";
 
 export function progressRenderer(stream: NodeJS.WritableStream): (progress: PullProgress) => void {
   const tty = (stream as { isTTY?: boolean }).isTTY === true;

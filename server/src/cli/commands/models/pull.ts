@@ -1,7 +1,9 @@
 /** `bora models pull <uri>`: downloads (or copies) a model into the store, with progress and resume. */
 import { parseArgs } from "node:util";
 import { ModelStore, ModelUriError, isModelStoreError } from "@bora/inference";
+import { modelDownloadFetch } from "../../../http/fetches.js";
 import { UsageError } from "../../command.js";
+import { cliHttpPolicy } from "../../httpPolicy.js";
 import type { ModelsSubcommand } from "../models.js";
 import { progressRenderer } from "./progressRenderer.js";
 
@@ -13,8 +15,9 @@ export const pullSubcommand: ModelsSubcommand = {
 Fetches a GGUF model into the store ($BORA_MODELS_DIR, else ~/.cache/bora/models). <uri> is a
 local path (copied in), an https:// URL, or hf:<owner>/<repo>/<file>.gguf (optionally
 hf:<owner>/<repo>@<revision>/<file>.gguf) on the Hugging Face Hub ($HF_ENDPOINT overrides the
-Hub's address; $HF_TOKEN is sent for gated models). An interrupted pull resumes where it stopped
-when run again. The file is checked (SHA-256 when known, GGUF header always) before it appears.
+Hub's address; $HF_TOKEN is sent for gated models). A bare name is a model already in the store.
+An interrupted pull resumes where it stopped when run again. The file is checked (SHA-256 when
+known, GGUF header always) before it appears. Each HTTP request is logged on stderr as an audit line.
 
 Options:
   --sha256 HEX  Expected SHA-256. Defaults to the Hub's checksum for hf: models, else none
@@ -34,7 +37,8 @@ Options:
     if (values.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(values.sha256)) {
       throw new UsageError("--sha256 needs 64 hex digits");
     }
-    const store = new ModelStore({ env: io.env, uri: { cwd: io.cwd } });
+    const fetch = modelDownloadFetch(cliHttpPolicy(io.stderr));
+    const store = new ModelStore({ env: io.env, uri: { cwd: io.cwd }, fetch });
     const abort = new AbortController();
     const onSignal = (): void => abort.abort();
     process.once("SIGINT", onSignal);

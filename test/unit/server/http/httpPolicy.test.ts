@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { MemoryAuditLog, auditPath } from "../../../../server/src/integrations/http/audit.js";
-import { IntegrationError } from "../../../../server/src/integrations/http/errors.js";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { MemoryAuditLog, auditPath } from "../../../../server/src/http/audit.js";
+import { IntegrationError } from "../../../../server/src/http/errors.js";
 import {
   HttpPolicy,
   rateLimitWaitMs,
   type FetchFunction,
   type WaitNotice,
-} from "../../../../server/src/integrations/http/policy.js";
+} from "../../../../server/src/http/policy.js";
 
 const NOW = Date.parse("2026-01-05T10:00:00Z");
 
@@ -187,12 +189,89 @@ describe("the shared HTTP policy", () => {
   });
 });
 
+describe("the policy's per-fetch options", () => {
+  it("retries a POST on 5xx and on a reset connection when the fetch says its requests are idempotent", async () => {
+    const fetch = scripted(new Response("", { status: 503 }), resetError(), new Response("done"));
+    const { p, audit } = policy(fetch);
+    const engine = p.fetchFor("engine", { idempotent: true });
+    const response = await engine("http://engine.example.invalid/v1/chat/completions", { method: "POST", body: "q" });
+    assert.equal(await response.text(), "done");
+    assert.deepEqual(
+      audit.entries.map((e) => [e.service, e.method, e.status]),
+      [
+        ["engine", "POST", 503],
+        ["engine", "POST", "ECONNRESET"],
+        ["engine", "POST", 200],
+      ],
+    );
+    assert.equal(await fetch.calls[2]?.text(), "q", "the body went again");
+  });
+
+  describe("over loopback HTTP", () => {
+    let server: http.Server;
+    let base: string;
+    /** How long the server waits before the headers and before the body, per path. */
+    const delays: Record<string, { headersMs: number; bodyMs: number }> = {
+      "/slow-body": { headersMs: 0, bodyMs: 400 },
+      "/slow-headers": { headersMs: 400, bodyMs: 0 },
+    };
+    before(async () => {
+      server = http.createServer((req, res) => {
+        const delay = delays[req.url ?? ""] ?? { headersMs: 0, bodyMs: 0 };
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.write("first ");
+          setTimeout(() => res.end("last"), delay.bodyMs);
+        }, delay.headersMs);
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+
+    it("with a headers-only timeout, lets a body arrive for longer than the timeout", async () => {
+      const p = new HttpPolicy({ timeoutMs: 150, maxRetries: 0 });
+      const response = await p.fetchFor("models", { timeout: "headers" })(`${base}/slow-body`);
+      assert.equal(await response.text(), "first last");
+    });
+
+    it("with the default whole-attempt timeout, cuts that same body", async () => {
+      const p = new HttpPolicy({ timeoutMs: 150, maxRetries: 0 });
+      const response = await p.fetchFor("github")(`${base}/slow-body`);
+      await assert.rejects(response.text());
+    });
+
+    it("with a headers-only timeout, still times out headers that do not come, with the fetch's own figure", async () => {
+      const audit = new MemoryAuditLog();
+      const p = new HttpPolicy({ maxRetries: 0, audit });
+      await assert.rejects(
+        p.fetchFor("engine", { timeout: "headers", timeoutMs: 150 })(`${base}/slow-headers`),
+        (e: IntegrationError) => {
+          assert.equal(e.kind, "timeout");
+          assert.equal(e.timeoutMs, 150);
+          assert.match(e.message, /Remote engine at 127\.0\.0\.1:\d+ did not answer within 150 ms \(1 try\)/);
+          return true;
+        },
+      );
+      assert.deepEqual(
+        audit.entries.map((e) => e.status),
+        ["timeout"],
+      );
+    });
+  });
+});
+
 describe("rate-limit waits from response headers", () => {
   const at = (status: number, headers: Record<string, string>, body = ""): Promise<number | undefined> =>
     rateLimitWaitMs(new Response(body, { status, headers }), NOW);
 
   it("reads Retry-After as seconds or as an HTTP date", async () => {
     assert.equal(await at(429, { "retry-after": "7" }), 7000);
+    assert.equal(await at(429, { "retry-after": "0.5" }), 500);
+    assert.equal(await at(429, { "retry-after": "soon" }), 1000, "an unreadable one waits one backoff step");
     assert.equal(await at(503, { "retry-after": new Date(NOW + 30_000).toUTCString() }), 30_000);
   });
 

@@ -1,13 +1,17 @@
 /**
- * The one HTTP policy all integrations share: a timeout per attempt, bounded exponential retries on
- * 5xx and network errors, waits on rate limits taken from the service's headers but capped (a task
- * never sleeps for an hour without saying so: a longer wait fails with the time to come back), and
- * an audit line per attempt. GitHub's Octokit plugins get their numbers from the same object.
+ * The one HTTP policy of the host: every outbound request (integrations, model downloads, remote
+ * engines, crash reports) goes through a fetch made here. A timeout per attempt (or, for streams
+ * and downloads, for the response headers only), bounded exponential retries on 5xx and network
+ * errors, waits on rate limits taken from the service's headers but capped (a task never sleeps
+ * for an hour without saying so: a longer wait fails with the time to come back), and an audit
+ * line per attempt. GitHub's Octokit plugins get their numbers from the same object. This is the
+ * only module of the product that may call the global `fetch` (an ESLint rule says so).
  */
+import type { FetchFunction } from "@bora/inference";
 import { IntegrationError, SERVICE_LABEL, describeWait, type ServiceName } from "./errors.js";
 import { auditPath, type AuditLog } from "./audit.js";
 
-export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+export type { FetchFunction };
 
 export interface WaitNotice {
   service: ServiceName;
@@ -19,7 +23,10 @@ export interface WaitNotice {
 }
 
 export interface HttpPolicyOptions {
-  /** Time one attempt may take, response headers and body included. Defaults to 30 000 ms. */
+  /**
+   * Time one attempt may take, response headers and body included (a fetch with `timeout:
+   * "headers"` gives it to the headers only). Defaults to 30 000 ms.
+   */
   timeoutMs?: number;
   /**
    * Retries after the first attempt: for 5xx and network errors of idempotent requests, refused
@@ -52,12 +59,28 @@ export interface HttpPolicyOptions {
   random?: () => number;
 }
 
+/** What one caller's fetch needs that others do not; the policy's numbers stay the same for all. */
 export interface PolicyFetchOptions {
   /**
    * Whether this fetch retries and waits itself. Octokit's retry and throttling plugins do that for
    * GitHub (configured from this policy), so its fetch only times out and audits. Defaults to true.
    */
   retry?: boolean;
+  /**
+   * What the timeout bounds. `attempt`: the whole attempt, headers and body, right for JSON APIs.
+   * `headers`: only the wait for the response headers; the body is then the caller's to time with
+   * its own idle timeout, so an SSE chat completion or a multi-GB download that keeps arriving is
+   * never cut. Defaults to `attempt`.
+   */
+  timeout?: "attempt" | "headers";
+  /** This fetch's timeout in ms (a long prompt on a busy engine takes a while to answer). Defaults to the policy's `timeoutMs`. */
+  timeoutMs?: number;
+  /**
+   * Whether every request of this fetch may be sent twice, whatever its method. A chat completion
+   * POST changes nothing on the server, so a 5xx or a dropped connection retries it as it retries a
+   * GET. Defaults to false: POST and PATCH retry only on refused connections and rate limits.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -112,6 +135,7 @@ export class HttpPolicy {
     this.timeScale = options.timeScale ?? 1;
     this.audit = options.audit;
     this.onWait = options.onWait;
+    // The one use of the global fetch in the product (read at call time, so test guards see it).
     this.baseFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -163,19 +187,21 @@ export class HttpPolicy {
     );
   }
 
-  /** A fetch for one service that applies this policy. */
+  /** A fetch for one service that applies this policy, with that caller's options. */
   fetchFor(service: ServiceName, options: PolicyFetchOptions = {}): FetchFunction {
     const retrying = options.retry ?? true;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const headersOnly = options.timeout === "headers";
     return async (input, init) => {
       const request = new Request(input, init);
       const url = new URL(request.url);
       // The body is read once, so that a retry can send it again.
       const body = request.body === null ? undefined : await request.arrayBuffer();
-      const idempotent = IDEMPOTENT.has(request.method);
+      const idempotent = options.idempotent === true || IDEMPOTENT.has(request.method);
       for (let attempt = 1; ; attempt++) {
         const started = this.now();
-        const timeout = AbortSignal.timeout(this.timeoutMs);
-        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        const timer = attemptTimer(timeoutMs, headersOnly);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timer.signal]) : timer.signal;
         const record = (status: number | string): void =>
           this.audit?.record({
             time: new Date(started).toISOString(),
@@ -201,7 +227,7 @@ export class HttpPolicy {
             record("aborted");
             throw error;
           }
-          const timedOut = timeout.aborted;
+          const timedOut = timer.signal.aborted;
           const code = timedOut ? "timeout" : (networkCode(error) ?? "network");
           record(code);
           const retryable =
@@ -212,7 +238,10 @@ export class HttpPolicy {
             await this.sleep(wait, init?.signal);
             continue;
           }
-          throw this.networkError(service, url, code, timedOut, error);
+          throw this.networkError(service, url, code, timedOut ? timeoutMs : undefined, attempt, error);
+        } finally {
+          // With a headers-only timeout the body is the caller's from here on.
+          if (headersOnly) timer.clear();
         }
         record(response.status);
         if (!retrying || response.ok) return response;
@@ -245,25 +274,37 @@ export class HttpPolicy {
     service: ServiceName,
     url: URL,
     code: string,
-    timedOut: boolean,
+    timeoutMs: number | undefined,
+    tries: number,
     cause: unknown,
   ): IntegrationError {
     const label = SERVICE_LABEL[service];
-    const tries = this.maxRetries + 1;
-    if (timedOut)
+    const times = tries === 1 ? "1 try" : `${tries} tries`;
+    if (timeoutMs !== undefined)
       return new IntegrationError(
         service,
         "timeout",
-        `${label} at ${url.host} did not answer within ${describeWait(this.timeoutMs)} (${tries} tries). Check the URL and your connection.`,
-        { cause },
+        `${label} at ${url.host} did not answer within ${describeWait(timeoutMs)} (${times}). Check the URL and your connection.`,
+        { timeoutMs, cause },
       );
     return new IntegrationError(
       service,
       "network",
-      `Could not reach ${label} at ${url.host} (${code}, ${tries} tries). Check the URL setting, your network or proxy.`,
-      { cause },
+      `Could not reach ${label} at ${url.host} (${code}, ${times}). Check the URL setting, your network or proxy.`,
+      { ...(code !== "network" ? { networkCode: code } : {}), cause },
     );
   }
+}
+
+/**
+ * The timer of one attempt. For a whole-attempt timeout it is `AbortSignal.timeout`, which also
+ * bounds the body and never keeps the process alive; a headers-only one is cleared once they arrive.
+ */
+function attemptTimer(ms: number, headersOnly: boolean): { signal: AbortSignal; clear(): void } {
+  if (!headersOnly) return { signal: AbortSignal.timeout(ms), clear: () => undefined };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("no response headers in time", "TimeoutError")), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 /**

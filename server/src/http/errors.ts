@@ -1,16 +1,23 @@
 /**
- * The one error every integration throws: which service, what went wrong in words a user can act on,
- * and the HTTP status when there was one. Sources map their client library's errors into this.
+ * The one error the HTTP policy and every integration throw: which service, what went wrong in words
+ * a user can act on, and the HTTP status when there was one. Integration sources map their client
+ * library's errors into this. It keeps its first users' name; for the services outside
+ * `integrations/` (model downloads, remote engines) `inference/` reads it by its `kind` (the
+ * `FetchFailure` contract of `inference/src/fetchFunction.ts`) and words it itself.
  */
 import { CodedError } from "@bora/inference";
 
-export type ServiceName = "github" | "jira" | "sentry" | "slack";
+/** Every service the host talks HTTP to; each names its requests in the audit log. */
+export type ServiceName = "github" | "jira" | "sentry" | "slack" | "models" | "engine" | "crashReports";
 
 export const SERVICE_LABEL: Record<ServiceName, string> = {
   github: "GitHub",
   jira: "Jira",
   sentry: "Sentry",
   slack: "Slack",
+  models: "Model server",
+  engine: "Remote engine",
+  crashReports: "Crash-report server",
 };
 
 export type IntegrationErrorKind =
@@ -32,18 +39,24 @@ export class IntegrationError extends CodedError<IntegrationErrorKind> {
   readonly status: number | undefined;
   /** For `rateLimited`: when the service said to come back, as epoch milliseconds. */
   readonly retryAt: number | undefined;
+  /** For `timeout`: how long the policy waited, in ms. */
+  readonly timeoutMs: number | undefined;
+  /** For `network`: the error code of the failed connection (`ECONNREFUSED`, ...), when there was one. */
+  readonly networkCode: string | undefined;
 
   constructor(
     service: ServiceName,
     kind: IntegrationErrorKind,
     message: string,
-    details: { status?: number; retryAt?: number; cause?: unknown } = {},
+    details: { status?: number; retryAt?: number; timeoutMs?: number; networkCode?: string; cause?: unknown } = {},
   ) {
     super(kind, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.service = service;
     this.kind = kind;
     this.status = details.status;
     this.retryAt = details.retryAt;
+    this.timeoutMs = details.timeoutMs;
+    this.networkCode = details.networkCode;
   }
 }
 
@@ -58,8 +71,10 @@ export function kindOfStatus(status: number): IntegrationErrorKind {
   return "invalid";
 }
 
-/** Formats a wait for a message: "42 s", "3 min", "1 h 5 min". */
+/** Formats a wait for a message: "250 ms", "42 s", "3 min", "1 h 5 min". */
 export function describeWait(ms: number): string {
+  // Under a second only in tests and tight timeouts, where "1 s" would misstate the figure.
+  if (ms > 0 && ms < 1000) return `${Math.round(ms)} ms`;
   const s = Math.max(0, Math.ceil(ms / 1000));
   if (s < 120) return `${s} s`;
   const min = Math.ceil(s / 60);
