@@ -3,7 +3,7 @@
  * bar) live until deactivation; client-lifetime ones (the language client and its handlers) are
  * cleared on every host restart.
  */
-import { PROTOCOL_VERSION, Status, Version, type StatusParams } from "@bora/protocol";
+import { PROTOCOL_VERSION, SerialQueue, Status, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
 import { createHostClient, type HostClient } from "./hostClient.js";
 import { OPEN_LOGS, RESTART_HOST, problemKey } from "./problemActions.js";
@@ -21,7 +21,7 @@ export class Ctx implements vscode.Disposable {
   /** The engine problem last shown, so each new one is shown once (the status bar keeps showing it). */
   private lastEngineProblem: string | undefined;
   /** Serialises start/stop so a restart clicked twice does not start two hosts. */
-  private lifecycle: Promise<void> = Promise.resolve();
+  private readonly lifecycle = new SerialQueue();
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel("Bora", { log: true });
@@ -75,9 +75,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   private queue(step: () => Promise<void>): Promise<void> {
-    const next = this.lifecycle.then(step, step);
-    this.lifecycle = next.catch(() => undefined);
-    return next;
+    return this.lifecycle.run(step);
   }
 
   private async doStart(): Promise<void> {

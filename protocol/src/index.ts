@@ -3,3 +3,4 @@ export * from "./problems.js";
 export * from "./settings.js";
 export { protocolCompatible } from "./compat.js";
 export { SecretOpener, sealSecret, SealedSecret, MAX_SEALED_DATA_CHARS } from "./sealedSecret.js";
+export { SerialQueue } from "./serialQueue.js";

@@ -7,7 +7,7 @@
  */
 import { chooseEngine, type Engine, type EngineChoice } from "@bora/inference";
 import type { BoraSettings, EngineStatus } from "@bora/protocol";
-import { engineSettingsDiffer } from "@bora/protocol";
+import { SerialQueue, engineSettingsDiffer } from "@bora/protocol";
 import type { AgentHost } from "../host/agentHost.js";
 import { createEngineProvider, type EngineProvider, type EngineRole, type RoleSpecs } from "./engineProvider.js";
 import { localOptionsFromSettings, type EngineSpec } from "./engineSpec.js";
@@ -60,7 +60,8 @@ export class EngineManager {
   /** From the editor's secret storage; held in memory only, never logged. */
   private remoteApiKey: string | undefined;
   /** Settings changes are applied one at a time, in order. */
-  private queue: Promise<void> = Promise.resolve();
+  /** Settings, secrets and retries are applied one at a time, in order. */
+  private readonly queue = new SerialQueue();
   private status: EngineStatus = { state: "none" };
 
   constructor(
@@ -123,14 +124,12 @@ export class EngineManager {
   }
 
   async dispose(): Promise<void> {
-    await this.queue;
+    await this.queue.idle();
     await this.stopEngines();
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(step, step);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.run(step);
   }
 
   private setStatus(status: EngineStatus): void {

@@ -5,15 +5,10 @@
  */
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
+import { CodedError } from "@bora/inference";
 
-export class PathError extends Error {
+export class PathError extends CodedError<"outside_root" | "invalid_path"> {
   override readonly name = "PathError";
-  constructor(
-    readonly code: "outside_root" | "invalid_path",
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A path inside the root: `absolute` for the file system, `relative` (POSIX separators) for people and models. */
