@@ -51,7 +51,7 @@ export class Ctx implements vscode.Disposable {
 
   /** The running client once a start or restart under way has finished; undefined when the host is not running. */
   async settledClient(): Promise<HostClient | undefined> {
-    await this.lifecycle;
+    await this.lifecycle.idle();
     return this.running ? this.client : undefined;
   }
 
