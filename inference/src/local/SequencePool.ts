@@ -68,7 +68,8 @@ export class SequencePool {
 
   /**
    * Queues a new request. Throws `EngineError("busy")` when the queue is full; a waiting request
-   * of lower priority may be refused in its place instead.
+   * of lower priority may be refused in its place instead. Call `acquire` next, in the same turn:
+   * a slot is handed over through it.
    */
   join(priority: Priority, tokens: readonly number[]): PoolJob {
     const job: PoolJob = { priority, tokens, preemptRequested: false };

@@ -18,10 +18,10 @@ import type {
   Usage,
 } from "../engine.js";
 import { EngineError } from "../errors.js";
+import { RequestControl } from "../requestControl.js";
 import {
   DEFAULT_RETRY_POLICY,
   RequestAborted,
-  deadlineError,
   readBody,
   readText,
   sendWithRetry,
@@ -114,7 +114,7 @@ export class RemoteEngine implements Engine {
   private readonly apiKeySource: string | undefined;
   private readonly policy: RetryPolicy;
   private readonly fetchImpl: typeof fetch;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<RequestControl>();
   private disposed = false;
 
   constructor(private readonly options: RemoteEngineOptions) {
@@ -227,7 +227,7 @@ export class RemoteEngine implements Engine {
 
   dispose(): Promise<void> {
     this.disposed = true;
-    for (const controller of this.inFlight) controller.abort(new EngineError("disposed", "the engine was disposed"));
+    for (const control of this.inFlight) control.close(new EngineError("disposed", "the engine was disposed"));
     this.inFlight.clear();
     return Promise.resolve();
   }
@@ -368,7 +368,7 @@ export class RemoteEngine implements Engine {
       if (error instanceof RequestAborted) throw new EngineError("aborted", "the request was aborted");
       throw error;
     } finally {
-      this.inFlight.delete(controller);
+      this.untrack(controller);
     }
   }
 
@@ -395,13 +395,16 @@ export class RemoteEngine implements Engine {
     });
   }
 
-  /** A controller for one request, aborted by the caller's signal and by `dispose()`. */
-  private track(signal: AbortSignal | undefined): AbortController {
-    const controller = new AbortController();
-    if (signal?.aborted) controller.abort(signal.reason);
-    else signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-    this.inFlight.add(controller);
-    return controller;
+  /** The control of one request: stopped by the caller's signal, its deadline and `dispose()`. */
+  private track(signal: AbortSignal | undefined, deadlineMs?: number): RequestControl {
+    const control = new RequestControl(signal, deadlineMs);
+    this.inFlight.add(control);
+    return control;
+  }
+
+  private untrack(control: RequestControl): void {
+    control.dispose();
+    this.inFlight.delete(control);
   }
 
   private async *run(
@@ -412,15 +415,7 @@ export class RemoteEngine implements Engine {
   ): AsyncGenerator<StreamEvent> {
     this.assertUsable();
     const started = performance.now();
-    const controller = this.track(request.signal);
-    let deadlineHit = false;
-    const deadline =
-      request.deadlineMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            deadlineHit = true;
-            controller.abort(deadlineError(request.deadlineMs!));
-          }, request.deadlineMs);
+    const controller = this.track(request.signal, request.deadlineMs);
     let firstTokenAt: number | undefined;
     let lastTokenAt: number | undefined;
     let finish: string | null | undefined;
@@ -520,18 +515,17 @@ export class RemoteEngine implements Engine {
       for (const call of calls) yield call;
       yield done(finish === "length" ? "length" : finish === "tool_calls" || calls.length > 0 ? "toolCalls" : "stop");
     } catch (error) {
-      if (deadlineHit) throw deadlineError(request.deadlineMs!);
+      controller.throwIfPastDeadline();
       if (this.disposed) throw new EngineError("disposed", "the remote engine was disposed during the request");
-      if (error instanceof RequestAborted || request.signal?.aborted) {
+      if (error instanceof RequestAborted || controller.cause === "aborted") {
         yield done("aborted");
         return;
       }
       throw error;
     } finally {
-      if (deadline !== undefined) clearTimeout(deadline);
-      // Also reached when the consumer stops iterating early: aborting closes the HTTP stream.
-      controller.abort(new RequestAborted("closed"));
-      this.inFlight.delete(controller);
+      // Also reached when the consumer stops iterating early: closing the request closes the HTTP stream.
+      controller.close(new RequestAborted("closed"));
+      this.untrack(controller);
     }
   }
 

@@ -3,7 +3,6 @@
  * the response headers, bounded retries with exponential backoff on 429 and 5xx (and on a refused
  * or reset connection), honouring `Retry-After`, and an `AbortSignal` that stops all of it.
  */
-import { EngineError } from "../errors.js";
 import { RemoteEngineError } from "./remoteErrors.js";
 
 export interface RetryPolicy {
@@ -228,8 +227,4 @@ export async function readText(
   let text = "";
   for await (const chunk of readBody(open, options)) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
-}
-
-export function deadlineError(ms: number): EngineError {
-  return new EngineError("deadline", `the request did not finish within its deadline of ${ms} ms`);
 }
