@@ -33,13 +33,18 @@ export interface LoadedSettings {
   alignDecodeSteps: boolean;
 }
 
-/** The model's side of `bora/status`: backend, devices, memory. */
+/** The hardware side of `bora/status`: backend, devices, memory. */
 export interface HardwareStatus {
   backend: "cuda" | "vulkan" | "metal" | "cpu";
+  /** GPU device names; empty on CPU. */
   devices: string[];
+  /** VRAM of the device(s) in bytes; undefined on CPU. */
   vram: { total: number; used: number; free: number } | undefined;
+  /** Bytes of the model file and of the context's KV state. */
   memory: { modelBytes: number; contextStateBytes: number; processRssBytes: number };
+  /** Layers of the model on the GPU. */
   gpuLayers: number;
+  /** The llama.cpp release of the native binary. */
   llamaCpp: string;
 }
 

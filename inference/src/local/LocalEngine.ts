@@ -26,26 +26,18 @@ import type {
 } from "../engine.js";
 import { EngineError } from "../errors.js";
 import { GenerationLoop } from "./GenerationLoop.js";
-import { LoadedModel } from "./LoadedModel.js";
+import { LoadedModel, type HardwareStatus } from "./LoadedModel.js";
 import { formatBytes } from "./modelFile.js";
 import { PromptBuilder, type PreparedPrompt } from "./PromptBuilder.js";
 import { SequencePool } from "./SequencePool.js";
 import { StepAligner, type AlignmentStats } from "./stepAligner.js";
 import type { LocalEngineOptions } from "./settings.js";
 
-/** What the host shows about the engine (`bora/status`). */
-export interface LocalEngineStatus {
-  backend: "cuda" | "vulkan" | "metal" | "cpu";
-  /** GPU device names; empty on CPU. */
-  devices: string[];
-  /** VRAM of the device(s) in bytes; undefined on CPU. */
-  vram: { total: number; used: number; free: number } | undefined;
-  /** Bytes of the model file and of the context's KV state. */
-  memory: { modelBytes: number; contextStateBytes: number; processRssBytes: number };
+/** What the host shows about the engine (`bora/status`): the hardware side, and the model and its load. */
+export interface LocalEngineStatus extends HardwareStatus {
   model: string;
   modelPath: string;
   architecture: string;
-  gpuLayers: number;
   threads: number;
   sequences: number;
   /** Tokens per sequence. */
@@ -57,7 +49,6 @@ export interface LocalEngineStatus {
    * `steps / groups` is the mean batch width they got (see `stepAligner.ts`).
    */
   batching: AlignmentStats;
-  llamaCpp: string;
 }
 
 export class LocalEngine implements Engine {

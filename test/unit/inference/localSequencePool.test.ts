@@ -28,6 +28,16 @@ function pool(slots: number, options: { maxQueued?: number; preempt?: boolean } 
 
 const live = (): AbortSignal => new AbortController().signal;
 
+/** Two slots: a background request on slot 0, an interactive one on slot 1. */
+async function interactiveRunning() {
+  const { pool: p } = pool(2, { preempt: false });
+  const background = p.join("background", [1]);
+  await p.acquire(background, live());
+  const interactive = p.join("interactive", [2]);
+  await p.acquire(interactive, live());
+  return { p, background, interactive };
+}
+
 describe("local engine sequence pool", () => {
   it("hands a free slot at once and the next one to a waiting request when it is released", async () => {
     const { pool: p } = pool(1);
@@ -115,11 +125,7 @@ describe("local engine sequence pool", () => {
   });
 
   it("pauses a lower-priority request while an interactive one runs, and wakes it when that ends", async () => {
-    const { pool: p } = pool(2, { preempt: false });
-    const background = p.join("background", [1]);
-    await p.acquire(background, live());
-    const interactive = p.join("interactive", [2]);
-    await p.acquire(interactive, live());
+    const { p, background, interactive } = await interactiveRunning();
     assert.equal(p.shouldYield(background), true);
     const paused = p.yieldWhileUrgent(background, live());
     assert.equal(await settlesSoon(paused), false);
@@ -128,11 +134,7 @@ describe("local engine sequence pool", () => {
   });
 
   it("closing wakes paused requests and waits for the native work in flight", async () => {
-    const { pool: p } = pool(2, { preempt: false });
-    const background = p.join("background", [1]);
-    await p.acquire(background, live());
-    const interactive = p.join("interactive", [2]);
-    await p.acquire(interactive, live());
+    const { p, background } = await interactiveRunning();
     const paused = p.yieldWhileUrgent(background, live());
     let finishWork!: () => void;
     p.track(1, new Promise<void>((resolve) => (finishWork = resolve)));
