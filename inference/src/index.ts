@@ -1,5 +1,6 @@
 export * from "./engine.js";
 export * from "./errors.js";
+export * from "./requestControl.js";
 export * from "./scriptedEngine.js";
 export * from "./remote/index.js";
 export * from "./gguf/index.js";
