@@ -3,6 +3,7 @@ export * from "./errors.js";
 export * from "./timing.js";
 export * from "./fetchFunction.js";
 export * from "./formatBytes.js";
+export * from "./requestControl.js";
 export * from "./scriptedEngine.js";
 export * from "./remote/index.js";
 export * from "./gguf/index.js";

@@ -15,6 +15,7 @@ import type {
 } from "./engine.js";
 import { EngineError } from "./errors.js";
 import { timingOf } from "./timing.js";
+import { RequestControl } from "./requestControl.js";
 
 export interface ScriptedToolCall {
   name: string;
@@ -187,30 +188,32 @@ export class ScriptedEngine implements Engine {
         completionTokens,
       }),
     });
-    for (const piece of chunks(turn.content ?? "")) {
-      if (options.signal?.aborted) {
-        yield done("aborted");
-        return;
+    const control = new RequestControl(options.signal, options.deadlineMs);
+    try {
+      for (const piece of chunks(turn.content ?? "")) {
+        if (!control.stopped && this.options.chunkDelayMs) await delay(this.options.chunkDelayMs, control.signal);
+        if (control.stopped) {
+          control.throwIfPastDeadline();
+          yield done("aborted");
+          return;
+        }
+        firstTokenAt ??= performance.now();
+        lastTokenAt = performance.now();
+        completionTokens += roughTokenCount(piece);
+        yield { type: "text", text: piece };
       }
-      if (this.options.chunkDelayMs) await delay(this.options.chunkDelayMs, options.signal);
-      if (options.signal?.aborted) {
-        yield done("aborted");
-        return;
+      const calls = turn.tool_calls ?? [];
+      for (const call of calls) {
+        const toolCall: ToolCall = { id: `call_${++this.callIds}`, name: call.name, arguments: call.arguments };
+        firstTokenAt ??= performance.now();
+        lastTokenAt = performance.now();
+        completionTokens += roughTokenCount(JSON.stringify(call.arguments)) + 1;
+        yield { type: "toolCall", call: toolCall };
       }
-      firstTokenAt ??= performance.now();
-      lastTokenAt = performance.now();
-      completionTokens += roughTokenCount(piece);
-      yield { type: "text", text: piece };
+      yield done(calls.length > 0 ? "toolCalls" : "stop");
+    } finally {
+      control.dispose();
     }
-    const calls = turn.tool_calls ?? [];
-    for (const call of calls) {
-      const toolCall: ToolCall = { id: `call_${++this.callIds}`, name: call.name, arguments: call.arguments };
-      firstTokenAt ??= performance.now();
-      lastTokenAt = performance.now();
-      completionTokens += roughTokenCount(JSON.stringify(call.arguments)) + 1;
-      yield { type: "toolCall", call: toolCall };
-    }
-    yield done(calls.length > 0 ? "toolCalls" : "stop");
   }
 }
 

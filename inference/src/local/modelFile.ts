@@ -4,6 +4,7 @@
  * which `classifyLoadFailure` reads.
  */
 import { EngineError } from "../errors.js";
+import { formatBytes } from "../formatBytes.js";
 import { metadataValue, readGgufHeader } from "../gguf/index.js";
 
 export interface ModelFileFacts {
@@ -75,10 +76,4 @@ export function outOfMemory(what: string, cause: unknown): EngineError {
 
 function firstLine(log: readonly string[]): string | undefined {
   return log.find((l) => l.trim() !== "")?.trim();
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
 }

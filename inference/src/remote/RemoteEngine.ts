@@ -19,8 +19,9 @@ import type {
 } from "../engine.js";
 import { EngineError } from "../errors.js";
 import type { FetchFunction } from "../fetchFunction.js";
+import { RequestControl } from "../requestControl.js";
 import { timingOf } from "../timing.js";
-import { RequestAborted, deadlineError, readBody, readText, send, type OpenResponse } from "./httpExchange.js";
+import { RequestAborted, readBody, readText, send, type OpenResponse } from "./httpExchange.js";
 import { REMOTE_PRESETS, type RemotePreset, type RemotePresetName } from "./presets.js";
 import { RemoteEngineError, errorForStatus, type ApiKeyFacts } from "./remoteErrors.js";
 import { parseSse } from "./sse.js";
@@ -98,7 +99,7 @@ export class RemoteEngine implements Engine {
   readonly preset: RemotePreset;
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<RequestControl>();
   private disposed = false;
 
   constructor(private readonly options: RemoteEngineOptions) {
@@ -208,7 +209,7 @@ export class RemoteEngine implements Engine {
 
   dispose(): Promise<void> {
     this.disposed = true;
-    for (const controller of this.inFlight) controller.abort(new EngineError("disposed", "the engine was disposed"));
+    for (const control of this.inFlight) control.close(new EngineError("disposed", "the engine was disposed"));
     this.inFlight.clear();
     return Promise.resolve();
   }
@@ -349,7 +350,7 @@ export class RemoteEngine implements Engine {
       if (error instanceof RequestAborted) throw new EngineError("aborted", "the request was aborted");
       throw error;
     } finally {
-      this.inFlight.delete(controller);
+      this.untrack(controller);
     }
   }
 
@@ -369,13 +370,16 @@ export class RemoteEngine implements Engine {
     });
   }
 
-  /** A controller for one request, aborted by the caller's signal and by `dispose()`. */
-  private track(signal: AbortSignal | undefined): AbortController {
-    const controller = new AbortController();
-    if (signal?.aborted) controller.abort(signal.reason);
-    else signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-    this.inFlight.add(controller);
-    return controller;
+  /** The control of one request: stopped by the caller's signal, its deadline and `dispose()`. */
+  private track(signal: AbortSignal | undefined, deadlineMs?: number): RequestControl {
+    const control = new RequestControl(signal, deadlineMs);
+    this.inFlight.add(control);
+    return control;
+  }
+
+  private untrack(control: RequestControl): void {
+    control.dispose();
+    this.inFlight.delete(control);
   }
 
   private async *run(
@@ -386,15 +390,7 @@ export class RemoteEngine implements Engine {
   ): AsyncGenerator<StreamEvent> {
     this.assertUsable();
     const started = performance.now();
-    const controller = this.track(request.signal);
-    let deadlineHit = false;
-    const deadline =
-      request.deadlineMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            deadlineHit = true;
-            controller.abort(deadlineError(request.deadlineMs!));
-          }, request.deadlineMs);
+    const controller = this.track(request.signal, request.deadlineMs);
     let firstTokenAt: number | undefined;
     let lastTokenAt: number | undefined;
     let finish: string | null | undefined;
@@ -492,18 +488,17 @@ export class RemoteEngine implements Engine {
       for (const call of calls) yield call;
       yield done(finish === "length" ? "length" : finish === "tool_calls" || calls.length > 0 ? "toolCalls" : "stop");
     } catch (error) {
-      if (deadlineHit) throw deadlineError(request.deadlineMs!);
+      controller.throwIfPastDeadline();
       if (this.disposed) throw new EngineError("disposed", "the remote engine was disposed during the request");
-      if (error instanceof RequestAborted || request.signal?.aborted) {
+      if (error instanceof RequestAborted || controller.cause === "aborted") {
         yield done("aborted");
         return;
       }
       throw error;
     } finally {
-      if (deadline !== undefined) clearTimeout(deadline);
-      // Also reached when the consumer stops iterating early: aborting closes the HTTP stream.
-      controller.abort(new RequestAborted("closed"));
-      this.inFlight.delete(controller);
+      // Also reached when the consumer stops iterating early: closing the request closes the HTTP stream.
+      controller.close(new RequestAborted("closed"));
+      this.untrack(controller);
     }
   }
 

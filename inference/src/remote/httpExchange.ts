@@ -5,7 +5,6 @@
  * `AbortSignal`, and turns a fetch that gave up into a `RemoteEngineError`. What stays here is what
  * only the engine knows: its server's name in messages, and the idle timeout on a response body.
  */
-import { EngineError } from "../errors.js";
 import { fetchFailure, type FetchFunction } from "../fetchFunction.js";
 import { RemoteEngineError } from "./remoteErrors.js";
 
@@ -164,8 +163,4 @@ export async function readText(
   let text = "";
   for await (const chunk of readBody(open, options)) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
-}
-
-export function deadlineError(ms: number): EngineError {
-  return new EngineError("deadline", `the request did not finish within its deadline of ${ms} ms`);
 }

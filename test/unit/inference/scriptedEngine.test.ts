@@ -81,6 +81,30 @@ describe("ScriptedEngine", () => {
     assert.deepEqual(seen, ["one ", "two "]);
   });
 
+  it("ends a request past its deadline with code deadline, after the chunks streamed before it", async () => {
+    // The next chunk is a minute away, so the deadline is what ends the request.
+    const engine = new ScriptedEngine({ turns: [{ content: "one two three" }] }, { chunkDelayMs: 60_000 });
+    const seen: StreamEvent[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const event of engine.chat({ messages: [], deadlineMs: 5 })) seen.push(event);
+      })(),
+      (e: unknown) => isEngineError(e, "deadline") && /deadline of 5 ms/.test(e.message),
+    );
+    assert.deepEqual(seen, []);
+  });
+
+  it("leaves no deadline timer behind when a request ends before its deadline", async () => {
+    const liveTimeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const engine = new ScriptedEngine({ turns: [{ content: "a b c" }, { content: "a b c" }] });
+    // The same request without a deadline first: the count then includes the runner's own timers.
+    await collect(engine.chat({ messages: [] }));
+    const before = liveTimeouts();
+    const result = await collect(engine.chat({ messages: [], deadlineMs: 600_000 }));
+    assert.equal(result.finishReason, "stop");
+    assert.equal(liveTimeouts(), before);
+  });
+
   it("reports usage and timing in the done event", async () => {
     const engine = new ScriptedEngine({ turns: [{ content: "a b c" }] });
     const result = await collect(engine.complete({ prompt: "x y" }));
