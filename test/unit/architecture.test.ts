@@ -83,6 +83,26 @@ describe("dependencies point one way", () => {
     assert.deepEqual(violations(edges), []);
   });
 
+  it("keeps each package's unit tests under test/unit/<package>/, reaching no package above it", () => {
+    // A test of inference code that needs the host's HTTP policy is a test of the host: it goes under server/.
+    const above: Record<string, readonly string[]> = {
+      protocol: ["inference/src", "server/src", "client/src"],
+      inference: ["server/src", "client/src", "protocol/src"],
+      server: ["client/src"],
+      client: ["server/src", "inference/src"],
+    };
+    const testEdges = importsOf(REPO_ROOT, ["test/unit"]);
+    const misplaced = testEdges.flatMap((edge) => {
+      const pkg = /^test\/unit\/([a-z]+)\//.exec(edge.from)?.[1];
+      const reached = edge.resolved ?? "";
+      return pkg !== undefined && (above[pkg] ?? []).some((dir) => reached.startsWith(dir))
+        ? [`${edge.from} imports ${reached}`]
+        : [];
+    });
+    assert.ok(testEdges.length > 100, "read the unit tests' imports");
+    assert.deepEqual(misplaced, []);
+  });
+
   it("names each kind of violation", () => {
     const planted: ImportEdge[] = [
       { from: "inference/src/engine.ts", specifier: "@bora/protocol" },

@@ -11,7 +11,7 @@ import {
   SandboxUnavailableError,
   type CommandRunner,
 } from "../../../server/src/workspace/sandbox.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../agent/helpers.js";
 
 /**
  * Pids of live `sh -c '...marker'` processes: what a test's command left running (bwrap's own

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { isEngineError } from "../../../inference/src/errors.js";
-import { RequestStopped } from "../../../inference/src/requestControl.js";
-import { SequencePool } from "../../../inference/src/local/SequencePool.js";
+import { isEngineError } from "../../../../inference/src/errors.js";
+import { RequestStopped } from "../../../../inference/src/requestControl.js";
+import { SequencePool } from "../../../../inference/src/local/SequencePool.js";
 
 /** Resolves to whether `promise` settled within the current microtasks and one event-loop turn. */
 async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {

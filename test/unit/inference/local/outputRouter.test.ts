@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { PredictionCursor } from "../../../inference/src/local/predictionCursor.js";
-import { OutputRouter } from "../../../inference/src/local/outputRouter.js";
-import { StopStringFilter, TokenTextDecoder } from "../../../inference/src/local/textOutput.js";
+import { PredictionCursor } from "../../../../inference/src/local/predictionCursor.js";
+import { OutputRouter } from "../../../../inference/src/local/outputRouter.js";
+import { StopStringFilter, TokenTextDecoder } from "../../../../inference/src/local/textOutput.js";
 
 describe("local engine text output", () => {
   it("holds a stop string back, even when it arrives in pieces, and drops everything after it", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StepAligner, type AlignedMember } from "../../../inference/src/local/stepAligner.js";
+import { StepAligner, type AlignedMember } from "../../../../inference/src/local/stepAligner.js";
 
 /** Resolves to whether `promise` settled within the current macrotask's microtasks and one turn. */
 async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ToolCallAssembler, type ToolDefinition } from "@bora/inference";
-import { AjvToolValidator } from "../../../server/src/engines/toolArgumentsValidator.js";
+import { AjvToolValidator } from "../../../../server/src/engines/toolArgumentsValidator.js";
 
 const readFile: ToolDefinition = {
   name: "read_file",

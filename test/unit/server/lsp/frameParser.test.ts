@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FrameParser, type ParsedFrame } from "../../../server/src/lsp/frameParser.js";
+import { FrameParser, type ParsedFrame } from "../../../../server/src/lsp/frameParser.js";
 
 const frame = (body: string): Buffer =>
   Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, "utf8");

@@ -4,7 +4,7 @@ import path from "node:path";
 import { CheckpointStore } from "../../../server/src/workspace/checkpoints.js";
 import { createCommandRunner } from "../../../server/src/workspace/sandbox.js";
 import { Spawner } from "../../../server/src/workspace/spawner.js";
-import { fixtureRepo, gitIn, tempDir } from "./helpers.js";
+import { fixtureRepo, gitIn, tempDir } from "../agent/helpers.js";
 
 describe("checkpoints", function () {
   this.timeout(30000);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChunkSizer, MIN_CHUNK_TOKENS } from "../../../inference/src/local/chunkSizer.js";
+import { ChunkSizer, MIN_CHUNK_TOKENS } from "../../../../inference/src/local/chunkSizer.js";
 
 describe("local engine prompt chunk sizes", () => {
   it("starts at 64 tokens, or the batch size when that is smaller", () => {

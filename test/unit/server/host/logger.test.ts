@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger, type LogSink } from "../../../server/src/host/logger.js";
+import { createLogger, type LogSink } from "../../../../server/src/host/logger.js";
 
 function memorySink(): LogSink & { lines: string[] } {
   const lines: string[] = [];

@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readGgufHeader } from "@bora/inference";
-import { modelsCommand, modelsCommandWith, type ModelsSubcommand } from "../../../server/src/cli/commands/models.js";
-import { runCliInProcess } from "../../support/cliInProcess.js";
+import { modelsCommand, modelsCommandWith, type ModelsSubcommand } from "../../../../server/src/cli/commands/models.js";
+import { runCliInProcess } from "../../../support/cliInProcess.js";
 
 const bora = (argv: string[], cwd: string, commands = [modelsCommand]) => runCliInProcess(argv, { cwd, commands });
 

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { RemoteEngine, collect, isRemoteEngineError, type FetchFunction } from "@bora/inference";
-import { AjvToolValidator } from "../../../server/src/engines/toolArgumentsValidator.js";
-import { remoteEngineFetch } from "../../../server/src/http/fetches.js";
-import { HttpPolicy, type HttpPolicyOptions, type WaitNotice } from "../../../server/src/http/policy.js";
+import { AjvToolValidator } from "../../../../server/src/engines/toolArgumentsValidator.js";
+import { remoteEngineFetch } from "../../../../server/src/http/fetches.js";
+import { HttpPolicy, type HttpPolicyOptions, type WaitNotice } from "../../../../server/src/http/policy.js";
 
 /** A fetch that answers from a list (the last one repeats) and records each request. */
 function scriptedFetch(answers: (() => Response | Promise<Response>)[]): FetchFunction & { calls: Request[] } {

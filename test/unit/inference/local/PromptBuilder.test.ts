@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
-import { MAX_PARALLEL_TOOL_CALLS, type ToolDefinition } from "../../../inference/src/engine.js";
-import { isEngineError } from "../../../inference/src/errors.js";
-import { infillPrompt, outputBudget, toolGrammars, toolModeFor } from "../../../inference/src/local/PromptBuilder.js";
+import { MAX_PARALLEL_TOOL_CALLS, type ToolDefinition } from "../../../../inference/src/engine.js";
+import { isEngineError } from "../../../../inference/src/errors.js";
+import {
+  infillPrompt,
+  outputBudget,
+  toolGrammars,
+  toolModeFor,
+} from "../../../../inference/src/local/PromptBuilder.js";
 
 const tool: ToolDefinition = {
   name: "read_file",

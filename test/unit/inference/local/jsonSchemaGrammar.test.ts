@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { GbnfBuilder, UnsupportedSchemaError, gbnfLiteral } from "../../../inference/src/local/jsonSchemaGrammar.js";
+import { GbnfBuilder, UnsupportedSchemaError, gbnfLiteral } from "../../../../inference/src/local/jsonSchemaGrammar.js";
 import {
   parseToolCall,
   parseToolCalls,
   toPlainTurns,
   toolCallGrammar,
-} from "../../../inference/src/local/toolCalls.js";
+} from "../../../../inference/src/local/toolCalls.js";
 
 /** The rule body a schema compiles to, with rule references left as names. */
 function compile(schema: unknown): { root: string; text: string } {

@@ -1,7 +1,7 @@
 /** The engine server's request parsing and token check (the HTTP side is in test/integration/remote). */
 import assert from "node:assert/strict";
-import { bearerMatches, isLoopbackBind } from "../../../server/src/engineServer/bearerToken.js";
-import { ApiError, parseChatBody, parseCompletionBody } from "../../../server/src/engineServer/openaiRequests.js";
+import { bearerMatches, isLoopbackBind } from "../../../../server/src/engineServer/bearerToken.js";
+import { ApiError, parseChatBody, parseCompletionBody } from "../../../../server/src/engineServer/openaiRequests.js";
 
 function rejects(body: unknown, param: RegExp): void {
   assert.throws(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Spawner, SpawnerClosedError, type RunOptions, type RunResult } from "../../server/src/workspace/spawner.js";
+import { Spawner, SpawnerClosedError, type RunOptions, type RunResult } from "../../../server/src/workspace/spawner.js";
 
 function alive(pid: number): boolean {
   try {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { chooseEngine } from "@bora/inference";
-import { locateIn } from "../../support/modelLocations.js";
+import { locateIn } from "../../../support/modelLocations.js";
 
 describe("model store: engine selection", () => {
   it("picks the local engine with one model per role, edit defaulting to chat", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { StreamEvent, ToolDefinition } from "../../../inference/src/engine.js";
-import { GenerationOutput, type GenerationOutputOptions } from "../../../inference/src/local/GenerationOutput.js";
+import type { StreamEvent, ToolDefinition } from "../../../../inference/src/engine.js";
+import { GenerationOutput, type GenerationOutputOptions } from "../../../../inference/src/local/GenerationOutput.js";
 
 /** One token per character: the token is the character code, so text can be written as tokens. */
 const tokens = (text: string): number[] => [...text].map((c) => c.codePointAt(0) as number);

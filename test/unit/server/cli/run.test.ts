@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { CliCommand } from "../../../server/src/cli/command.js";
-import { UsageError } from "../../../server/src/cli/command.js";
-import { parseServeArgs } from "../../../server/src/cli/commands/serve.js";
-import { runCli } from "../../../server/src/cli/run.js";
-import { HOST_VERSION } from "../../../server/src/version.js";
-import { capturingIO } from "../../support/cliInProcess.js";
-import { REPO_ROOT } from "../../support/paths.js";
+import type { CliCommand } from "../../../../server/src/cli/command.js";
+import { UsageError } from "../../../../server/src/cli/command.js";
+import { parseServeArgs } from "../../../../server/src/cli/commands/serve.js";
+import { runCli } from "../../../../server/src/cli/run.js";
+import { HOST_VERSION } from "../../../../server/src/version.js";
+import { capturingIO } from "../../../support/cliInProcess.js";
+import { REPO_ROOT } from "../../../support/paths.js";
 
 const fakeIO = () => capturingIO();
 

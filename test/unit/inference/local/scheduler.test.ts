@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Priority } from "@bora/inference";
-import { Scheduler, SchedulerBusyError, commonPrefixLength } from "../../../inference/src/local/scheduler.js";
+import { Scheduler, SchedulerBusyError, commonPrefixLength } from "../../../../inference/src/local/scheduler.js";
 
 interface TestJob {
   name: string;
