@@ -8,22 +8,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { PullModel, SecretOpener, SetSecret, sealSecret } from "@bora/protocol";
 import {
-  PullModel,
-  SecretOpener,
-  SetSecret,
-  Status,
-  sealSecret,
-  type BoraServerCapabilities,
-  type StatusParams,
-} from "@bora/protocol";
-import {
-  ConfigurationRequest,
   DidChangeConfigurationNotification,
   ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  LogMessageNotification,
   CancellationTokenSource,
   ShutdownRequest,
   WorkDoneProgress,
@@ -31,41 +19,10 @@ import {
   type WorkDoneProgressEnd,
   type WorkDoneProgressReport,
 } from "vscode-languageserver-protocol/node";
-import { exitOf, spawnCli, startHostOverStdio, waitFor, type HostProcess } from "../support/hostProcess.js";
+import { exitOf, spawnCli, startHostWithSettings, waitFor, type HostWithSettings } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
 
-interface Started {
-  host: HostProcess;
-  statuses: StatusParams[];
-  /** What the host offered under `capabilities.experimental.bora`. */
-  bora: BoraServerCapabilities;
-  /** Every line the host logged to the client. */
-  logs: string[];
-}
-
-/** Starts a host whose client answers workspace/configuration with `settings()` (so a test can change them). */
-async function startWithSettings(settings: () => unknown, env: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const host = startHostOverStdio([], env);
-  const statuses: StatusParams[] = [];
-  host.connection.onNotification(Status.type, (s) => {
-    statuses.push(s);
-  });
-  const logs: string[] = [];
-  host.connection.onNotification(LogMessageNotification.type, (m) => {
-    logs.push(m.message);
-  });
-  host.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => settings()));
-  const initialized = await host.connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: null,
-    capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
-  });
-  await host.connection.sendNotification(InitializedNotification.type, {});
-  const bora = (initialized.capabilities.experimental as { bora: BoraServerCapabilities }).bora;
-  return { host, statuses, bora, logs };
-}
-
-async function stop({ host }: Started): Promise<number | null> {
+async function stop({ host }: HostWithSettings): Promise<number | null> {
   await host.connection.sendRequest(ShutdownRequest.type);
   await host.connection.sendNotification(ExitNotification.type);
   const { code } = await host.exited;
@@ -79,7 +36,7 @@ describe("host engine from settings", function () {
   const env = { BORA_MODELS_DIR: modelsDir };
 
   it("reports no engine when no model is configured, with Pull Model as the fix", async () => {
-    const started = await startWithSettings(() => ({}), {
+    const started = await startHostWithSettings(() => ({}), {
       BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-host-empty-")),
     });
     const ready = await waitFor("host ready", () => started.statuses.find((s) => s.host === "ready"));
@@ -94,7 +51,7 @@ describe("host engine from settings", function () {
   it("says a pulled model is not in use, and points at the chat model setting", async () => {
     const store = mkdtempSync(path.join(os.tmpdir(), "bora-host-pulled-"));
     writeFileSync(path.join(store, "tiny-chat.gguf"), readFileSync(await ensureTestModel("tiny")));
-    const started = await startWithSettings(() => ({}), { BORA_MODELS_DIR: store });
+    const started = await startHostWithSettings(() => ({}), { BORA_MODELS_DIR: store });
     const unused = await waitFor("the unused-model problem", () => started.statuses.find((s) => s.engine.problem));
     assert.equal(unused.engine.state, "none");
     assert.deepEqual(
@@ -107,7 +64,7 @@ describe("host engine from settings", function () {
 
   it("loads the local engine on a generated model, shows it ready, and shuts down cleanly", async () => {
     const model = await ensureTestModel("tiny");
-    const started = await startWithSettings(() => ({ engine: "local", models: { chat: model } }), env);
+    const started = await startHostWithSettings(() => ({ engine: "local", models: { chat: model } }), env);
     const loading = await waitFor("engine loading", () => started.statuses.find((s) => s.engine.state === "loading"));
     assert.equal(loading.engine.kind, "local");
     const ready = await waitFor("engine ready", () => started.statuses.find((s) => s.engine.state === "ready"), 60_000);
@@ -117,7 +74,7 @@ describe("host engine from settings", function () {
   });
 
   it("reports a missing model with the button that downloads it", async () => {
-    const started = await startWithSettings(() => ({ models: { chat: "hf:bora-test/none/missing.gguf" } }), env);
+    const started = await startHostWithSettings(() => ({ models: { chat: "hf:bora-test/none/missing.gguf" } }), env);
     const failed = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
     assert.deepEqual(
       [failed.engine.problem?.code, failed.engine.problem?.fix, failed.engine.problem?.target],
@@ -132,7 +89,7 @@ describe("host engine from settings", function () {
   it("reports an engine that fails to load (not a GGUF) as an error and stays up", async () => {
     const bogus = path.join(modelsDir, "bogus.gguf");
     writeFileSync(bogus, "this is not a model");
-    const started = await startWithSettings(() => ({ models: { chat: bogus } }), env);
+    const started = await startHostWithSettings(() => ({ models: { chat: bogus } }), env);
     const failed = await waitFor(
       "engine error",
       () => started.statuses.find((s) => s.engine.state === "error"),
@@ -165,7 +122,7 @@ describe("host engine from settings", function () {
         30_000,
       );
       let settings: unknown = {};
-      const started = await startWithSettings(() => settings, env);
+      const started = await startHostWithSettings(() => settings, env);
       await waitFor("host ready", () => started.statuses.find((s) => s.host === "ready"));
       settings = { engine: "remote", models: { chat: "scripted-model" }, remote: { preset: "bora", baseUrl: url } };
       await started.host.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
@@ -212,7 +169,7 @@ describe("host engine from settings", function () {
         models: { chat: "scripted-model" },
         remote: { preset: "bora", baseUrl: url },
       };
-      const started = await startWithSettings(() => settings, env);
+      const started = await startHostWithSettings(() => settings, env);
       const { connection } = started.host;
       const refused = await waitFor("engine error without a key", () =>
         started.statuses.find((s) => s.engine.state === "error"),
@@ -288,7 +245,7 @@ describe("host engine from settings", function () {
 
     it("reports bytes, rate and time left as $/progress, then starts the engine that waited for the model", async () => {
       const url = `${base}/models/pulled-tiny.gguf`;
-      const started = await startWithSettings(() => ({ models: { chat: url } }), {
+      const started = await startHostWithSettings(() => ({ models: { chat: url } }), {
         BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-pull-")),
       });
       const missing = await waitFor("engine error", () => started.statuses.find((s) => s.engine.state === "error"));
@@ -329,7 +286,7 @@ describe("host engine from settings", function () {
 
     it("cancels a pull with $/cancelRequest and stays up", async () => {
       stall = true;
-      const started = await startWithSettings(() => ({}), {
+      const started = await startHostWithSettings(() => ({}), {
         BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-pull-")),
       });
       await waitFor("host ready", () => started.statuses.find((s) => s.host === "ready"));

@@ -9,45 +9,18 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PullModel, Status, type StatusParams } from "@bora/protocol";
+import { PullModel } from "@bora/protocol";
 import {
-  ConfigurationRequest,
   DidChangeConfigurationNotification,
   ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  LogMessageNotification,
   ShutdownRequest,
 } from "vscode-languageserver-protocol/node";
-import { startHostOverStdio, waitFor, type HostProcess } from "../support/hostProcess.js";
+import { startHostWithSettings, waitFor, type HostWithSettings } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
 import { startModelFileServer, type ModelFileServer } from "./modelStore/modelFileServer.js";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "./remote/fakeOpenAiServer.js";
 
-interface Host {
-  host: HostProcess;
-  statuses: StatusParams[];
-  logs: string[];
-}
-
-/** Starts the built host; its client answers workspace/configuration with `settings()`. */
-async function startHost(settings: () => unknown, env: NodeJS.ProcessEnv): Promise<Host> {
-  const host = startHostOverStdio([], env);
-  const statuses: StatusParams[] = [];
-  const logs: string[] = [];
-  host.connection.onNotification(Status.type, (s) => void statuses.push(s));
-  host.connection.onNotification(LogMessageNotification.type, (m) => void logs.push(m.message));
-  host.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => settings()));
-  await host.connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: null,
-    capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
-  });
-  await host.connection.sendNotification(InitializedNotification.type, {});
-  return { host, statuses, logs };
-}
-
-async function stop({ host }: Host): Promise<void> {
+async function stop({ host }: HostWithSettings): Promise<void> {
   await host.connection.sendRequest(ShutdownRequest.type);
   await host.connection.sendNotification(ExitNotification.type);
   await host.exited;
@@ -81,7 +54,7 @@ describe("the host's audit log", function () {
     fake.queue.push({ kind: "json", body: { object: "list", data: [{ id: "qwen-coder", object: "model" }] } });
     // Dropped half-way, so the pull makes two requests: the first and the resume.
     files.files.set("/models/tiny.gguf", { data: model, dropAfterBytes: Math.floor(model.length / 2) });
-    const started = await startHost(
+    const started = await startHostWithSettings(
       () => ({ engine: "remote", models: { chat: "qwen-coder" }, remote: { preset: "vllm", baseUrl: fake.baseUrl } }),
       {
         BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-audit-models-")),
@@ -130,7 +103,7 @@ describe("the host's audit log", function () {
   it("starts a pulled model by its store name, as Use for Chat writes it", async () => {
     files.files.set("/models/pulled-tiny.gguf", { data: model });
     let settings: unknown = {};
-    const started = await startHost(() => settings, {
+    const started = await startHostWithSettings(() => settings, {
       BORA_MODELS_DIR: mkdtempSync(path.join(os.tmpdir(), "bora-audit-models-")),
     });
     try {

@@ -6,7 +6,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { Status, type BoraServerCapabilities, type StatusParams } from "@bora/protocol";
 import {
+  ConfigurationRequest,
+  InitializeRequest,
+  InitializedNotification,
+  LogMessageNotification,
   StreamMessageReader,
   StreamMessageWriter,
   createProtocolConnection,
@@ -120,4 +125,38 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+export interface HostWithSettings {
+  host: HostProcess;
+  /** Every `bora/status` the host sent, in order. */
+  statuses: StatusParams[];
+  /** What the host offered under `capabilities.experimental.bora`. */
+  bora: BoraServerCapabilities;
+  /** Every line the host logged to the client. */
+  logs: string[];
+}
+
+/**
+ * Starts the built host as an editor would: initialized, with a client that answers
+ * `workspace/configuration` with `settings()` (so a test can change them and notify the host).
+ */
+export async function startHostWithSettings(
+  settings: () => unknown,
+  env: NodeJS.ProcessEnv = {},
+): Promise<HostWithSettings> {
+  const host = startHostOverStdio([], env);
+  const statuses: StatusParams[] = [];
+  const logs: string[] = [];
+  host.connection.onNotification(Status.type, (s) => void statuses.push(s));
+  host.connection.onNotification(LogMessageNotification.type, (m) => void logs.push(m.message));
+  host.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => settings()));
+  const initialized = await host.connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
+  });
+  await host.connection.sendNotification(InitializedNotification.type, {});
+  const bora = (initialized.capabilities.experimental as { bora: BoraServerCapabilities }).bora;
+  return { host, statuses, bora, logs };
 }
