@@ -136,8 +136,11 @@ describe("Bora's problems and their fixes in a real VS Code", function () {
     // VS Code hides an information toast after 15 s unless the mouse is on it; keep it for Undo.
     await used.hover();
     await waitForSetting(vscode, "bora.models.chat", name);
-    // The host pulled the new settings: the status bar no longer says there is no model.
-    await statusItem().filter({ hasNotText: "no model" }).filter({ hasText: "Bora: ready ·" }).waitFor();
+    // The host pulled the new settings and found the model by its store name: it runs, with the check mark.
+    await statusItem()
+      .filter({ hasText: `Bora: ready · ${name}` })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await statusItem().locator(".codicon-check").count(), 1, "a check mark once the model runs");
     await vscode.screenshot("problems-03-used-for-chat");
     await used.locator(".monaco-button", { hasText: "Undo" }).click();
     await waitForSetting(vscode, "bora.models.chat", undefined);
@@ -170,9 +173,14 @@ describe("Bora's problems and their fixes in a real VS Code", function () {
     assert.equal(await statusItem().locator(".codicon-check").count(), 0);
     const shown = toast(vscode.page, /Bora: .*bora-e2e-missing\.gguf/);
     await shown.waitFor({ timeout: 15_000 });
-    // TODO(#10): once the host words this problem for the editor (fix "pullModel", target the
-    // reference), also assert its Pull Model button and that the box it opens holds the reference.
+    // The host words it for the editor: the button is Pull Model, and the box it opens holds the reference.
+    assert.doesNotMatch((await shown.innerText()).replace(/\s+/g, " "), /bora models pull/, "no terminal command");
     await shown.locator(".monaco-button", { hasText: "Open Logs" }).waitFor();
     await vscode.screenshot("problems-05-model-missing");
+    await shown.locator(".monaco-button", { hasText: "Pull Model" }).click();
+    await pullBox().waitFor({ timeout: 15_000 });
+    const box = vscode.page.locator(".quick-input-widget .quick-input-box input");
+    assert.equal(await box.inputValue(), missing);
+    await vscode.page.keyboard.press("Escape");
   });
 });
