@@ -73,6 +73,7 @@ describe("Bora in a real VS Code (code-server + Chromium)", function () {
   });
 
   it("restarts the host with Bora: Restart Agent Host", async () => {
+    await waitForStatus(vscode, READY);
     const before = await waitForOneProcess("the agent host", vscode.pid, HOST_PROCESS);
     const mark = (await vscode.statusHistory()).length;
     await runCommand(vscode.page, "Bora: Restart Agent Host");
@@ -84,6 +85,7 @@ describe("Bora in a real VS Code (code-server + Chromium)", function () {
   it("keeps a remote API key from Bora: Set Remote API Key in secret storage and hands it to every new host", async () => {
     const key = "e2e-remote-key-7d3a91c0";
     const received = /secret remote\.apiKey received from the editor/;
+    await waitForStatus(vscode, READY);
     const receivedBefore = countMatches(vscode.boraLog(), received);
     await runCommand(vscode.page, "Bora: Set Remote API Key");
     const box = vscode.page.locator(".quick-input-widget input[type='password']");
@@ -104,6 +106,8 @@ describe("Bora in a real VS Code (code-server + Chromium)", function () {
   });
 
   it("shows a crashed host with an Open Logs button and does not restart it on its own", async () => {
+    // Crash a host that is up, not one still starting (that would be a failed start, another path).
+    await waitForStatus(vscode, READY);
     const pid = await waitForOneProcess("the agent host", vscode.pid, HOST_PROCESS);
     process.kill(pid, "SIGKILL");
     await waitForStatus(vscode, /Bora: host stopped/);

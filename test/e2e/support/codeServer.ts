@@ -248,6 +248,12 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
     await p.goto(launch.url);
     await p.locator(".monaco-workbench .activitybar .action-item").first().waitFor();
     await p.evaluate(installRecorder);
+    const throttle = Number(process.env["BORA_E2E_CPU_THROTTLE"] ?? "1");
+    if (throttle > 1) {
+      // A stress knob for finding waits that assume timing: the workbench runs `throttle` times slower.
+      const cdp = await context.newCDPSession(p);
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: throttle });
+    }
     mkdirSync(SCREENSHOTS, { recursive: true });
     const ctx = context;
     return {
@@ -284,6 +290,15 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
 }
 
 /**
+ * Whether a palette row's aria-label ("Bora: Show Logs, recently used", "Bora: Pull Model…") names
+ * the command `title` exactly: "Preferences: Open User Settings" is not "... Settings (JSON)".
+ */
+function isCommandRow(ariaLabel: string | null, title: string): boolean {
+  const label = (ariaLabel ?? "").split(", ")[0]!.replace(/…$/, "");
+  return label === title;
+}
+
+/**
  * Runs a command from the command palette by its title, e.g. "Bora: Show Logs", and returns once the
  * palette has accepted it. It presses Enter only when the highlighted row is that command: the list
  * is filtered asynchronously, and Enter on a list not yet filtered would run whatever was on top.
@@ -291,8 +306,9 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
 export async function runCommand(page: Page, title: string): Promise<void> {
   const widget = page.locator(".quick-input-widget");
   const input = widget.locator(".quick-input-box input");
-  const paletteOpen = async (): Promise<boolean> =>
-    (await widget.isVisible()) && (await input.inputValue().catch(() => "")).startsWith(">");
+  // Reads without waiting: a poll step must not sit in Playwright's own auto-wait.
+  const valueNow = (): Promise<string> => input.inputValue({ timeout: 1_000 }).catch(() => "");
+  const paletteOpen = async (): Promise<boolean> => (await widget.isVisible()) && (await valueNow()).startsWith(">");
   // F1 can be swallowed while focus sits somewhere that is just closing (a quick input, a toast), so
   // press it again while the palette is not open; Escape first only if another quick input is up.
   await waitFor(
@@ -305,30 +321,23 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       return paletteOpen();
     },
     HANG_MS,
-    { seen: async () => `quick input visible: ${await widget.isVisible()}, value: ${await input.inputValue()}` },
+    { seen: async () => `quick input visible: ${await widget.isVisible()}, value: ${await valueNow()}` },
   );
   const typed = `>${title}`;
   await input.fill(typed);
-  const focused = widget.locator(".quick-input-list .monaco-list-row.focused");
+  const focused = widget.locator(".quick-input-list .monaco-list-row.focused").first();
+  const focusedLabel = async (): Promise<string | null> =>
+    (await focused.count()) > 0 ? focused.getAttribute("aria-label", { timeout: 1_000 }).catch(() => null) : null;
   await waitFor(
     `the palette to highlight "${title}"`,
     async () => {
       // A late F1 resets the palette to ">"; type again then.
-      if ((await input.inputValue()) !== typed) await input.fill(typed);
-      return (
-        (await focused
-          .first()
-          .getAttribute("aria-label")
-          .catch(() => null)) ?? ""
-      ).startsWith(title);
+      if ((await valueNow()) !== typed) await input.fill(typed);
+      return isCommandRow(await focusedLabel(), title);
     },
     HANG_MS,
     {
-      seen: async () =>
-        `input "${await input.inputValue()}", highlighted row "${await focused
-          .first()
-          .getAttribute("aria-label")
-          .catch(() => null)}"`,
+      seen: async () => `input "${await valueNow()}", highlighted row "${await focusedLabel()}"`,
       intervalMs: POLL_MS,
     },
   );
@@ -336,7 +345,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   // Accepted: the palette closed, or its input now serves the command (e.g. an input box it opened).
   await waitFor(
     `the palette to accept "${title}"`,
-    async () => !(await widget.isVisible()) || (await input.inputValue()) !== typed,
+    async () => !(await widget.isVisible()) || (await valueNow()) !== typed,
     HANG_MS,
     { intervalMs: POLL_MS },
   );
@@ -493,5 +502,30 @@ export async function waitForOutputShowsLog(vscode: VsCode): Promise<void> {
     },
     HANG_MS,
     { seen: () => `the log's last line:\n${last}\nthe panel:\n${shown}`, intervalMs: POLL_MS },
+  );
+}
+
+/**
+ * Waits until the panel's visible text matches `pattern` and returns it. It sees only the lines on
+ * screen (the Output view renders no others), so a line that scrolled away is never found: for what
+ * the Bora log holds, use `waitForLog`.
+ */
+export async function waitForPanelText(page: Page, pattern: RegExp, timeoutMs = HANG_MS): Promise<string> {
+  let text = "";
+  return waitFor(
+    `the panel to show ${pattern}`,
+    async () => {
+      text = (
+        await page
+          .locator(".part.panel .view-lines")
+          .allInnerTexts()
+          .catch(() => [] as string[])
+      )
+        .join("\n")
+        .replace(/\u00a0/g, " ");
+      return pattern.test(text) ? text : undefined;
+    },
+    timeoutMs,
+    { seen: () => `the panel:\n${text}`, intervalMs: POLL_MS },
   );
 }
