@@ -15,11 +15,15 @@ import { prepareCodeServer, startLaunch, userBoraDirs } from "../../../scripts/c
  */
 function cliStore(env: NodeJS.ProcessEnv): string {
   const saved = process.env["HOME"];
-  process.env["HOME"] = env["HOME"];
+  const set = (home: string | undefined): void => {
+    if (home === undefined) delete process.env["HOME"];
+    else process.env["HOME"] = home;
+  };
+  set(env["HOME"]);
   try {
     return defaultModelsDir(env);
   } finally {
-    process.env["HOME"] = saved;
+    set(saved);
   }
 }
 
