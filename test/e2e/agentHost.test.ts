@@ -20,6 +20,7 @@ import {
   waitForLog,
   waitForNotification,
   waitForOneProcess,
+  waitForOutputChannel,
   waitForOutputShowsLog,
   waitForStatus,
   type VsCode,
@@ -65,6 +66,7 @@ describe("Bora in a real VS Code (code-server + Chromium)", function () {
   it("opens the Bora log channel with Bora: Show Logs", async () => {
     // The host logs its version exchange once the connection is up.
     const text = await waitForLog(vscode, /agent host 0\.1\.0, protocol 0\.1\.0/);
+    await waitForOutputChannel(vscode, "Bora");
     await runCommand(vscode.page, "Bora: Show Logs");
     await waitForOutputShowsLog(vscode);
     assert.match(text, /\[info\] initialize from code-server/);

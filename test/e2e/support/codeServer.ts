@@ -290,8 +290,8 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
 }
 
 /**
- * Whether a palette row's aria-label ("Bora: Show Logs, recently used", "Bora: Pull Model…") names
- * the command `title` exactly: "Preferences: Open User Settings" is not "... Settings (JSON)".
+ * Whether a quick-pick row's aria-label ("Bora: Show Logs, recently used", "Bora: Pull Model…") names
+ * `title` exactly: "Preferences: Open User Settings" is not "... Settings (JSON)".
  */
 function isCommandRow(ariaLabel: string | null, title: string): boolean {
   const label = (ariaLabel ?? "").split(", ")[0]!.replace(/…$/, "");
@@ -475,6 +475,31 @@ export async function waitForNotification(vscode: VsCode, text: string): Promise
     HANG_MS,
     { seen: () => `notifications so far: ${JSON.stringify(shown)}`, intervalMs: POLL_MS },
   );
+}
+
+/**
+ * Waits until the workbench knows the output channel `label` (Bora's "Bora"): it opens the Output
+ * view, waits for the channel in its channel list, and closes the panel again, so that what opens it
+ * next is the command under test. The extension creates its log channel at activation, but the
+ * workbench registers it a moment later, and until then the channel's `show()` (Bora: Show Logs)
+ * is dropped without a word: the workbench's `$reveal` returns when it does not know the channel.
+ */
+export async function waitForOutputChannel(vscode: VsCode, label: string): Promise<void> {
+  const panel = vscode.page.locator(".part.panel");
+  await runCommand(vscode.page, "Output: Focus on Output View");
+  const options = panel.locator("select.monaco-select-box option");
+  let seen: string[] = [];
+  await waitFor(
+    `the Output view to list the channel "${label}"`,
+    async () => {
+      seen = await options.evaluateAll((elements) => elements.map((e) => e.textContent ?? ""));
+      return seen.includes(label);
+    },
+    HANG_MS,
+    { seen: () => `channels listed: ${JSON.stringify([...new Set(seen)])}`, intervalMs: POLL_MS },
+  );
+  await runCommand(vscode.page, "View: Toggle Panel Visibility");
+  await panel.waitFor({ state: "hidden" });
 }
 
 /** Text without any whitespace: the Output view wraps long lines and renders spaces as U+00A0. */
