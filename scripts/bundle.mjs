@@ -1,13 +1,18 @@
 // Bundles the extension (CommonJS, as VS Code loads it) and the agent host / CLI (ESM, because
 // node-llama-cpp is ESM-only with top-level await). `--watch` rebuilds on change.
+// The bundles import the workspace libraries (@bora/protocol, @bora/inference) as built by
+// `tsc -b`; scripts/ensureBuilt.mjs builds those first when they are missing or stale.
 import * as esbuild from "esbuild";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-const watch = process.argv.includes("--watch");
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Kept out of the host bundle: native addons and packages that load files relative to themselves. */
 const hostExternals = ["node-llama-cpp", "@node-llama-cpp/*", "@sentry/node", "@sentry/*"];
 
-const builds = [
+/** The bundles, with paths relative to the repository root. */
+export const bundles = [
   {
     entryPoints: ["client/src/extension.ts"],
     outfile: "client/dist/extension.cjs",
@@ -36,12 +41,19 @@ const builds = [
   },
 ];
 
-if (watch) {
-  for (const options of builds) {
-    const context = await esbuild.context(options);
-    await context.watch();
+/** Builds every bundle once, in the checkout at `root`. Defaults to this script's checkout. */
+export async function bundle(root = repoRoot) {
+  await Promise.all(bundles.map((options) => esbuild.build({ ...options, absWorkingDir: root })));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes("--watch")) {
+    for (const options of bundles) {
+      const context = await esbuild.context({ ...options, absWorkingDir: repoRoot });
+      await context.watch();
+    }
+    console.error("bundle: watching for changes");
+  } else {
+    await bundle();
   }
-  console.error("bundle: watching for changes");
-} else {
-  await Promise.all(builds.map((options) => esbuild.build(options)));
 }

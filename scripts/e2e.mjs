@@ -3,6 +3,7 @@
 // .ci/run installs Chromium, so a missing one means the tier silently stopped running.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { ensureBuilt } from "./ensureBuilt.mjs";
 import { ensureCodeServer } from "./ensureCodeServer.mjs";
 
 const chromium = process.env.BORA_E2E_CHROMIUM ?? "/usr/bin/chromium";
@@ -15,11 +16,9 @@ if (!existsSync(chromium)) {
   console.error(`${message}. Skipping it.`);
   process.exit(0);
 }
-if (!existsSync("server/dist/bora.mjs") || !existsSync("client/dist/extension.cjs")) {
-  console.error("e2e: the extension is not built; run 'npm run build' first");
-  process.exit(1);
-}
 try {
+  // The tier runs the bundles, so stale ones would test old code.
+  await ensureBuilt({ log: (message) => console.error(`e2e: ${message}`) });
   ensureCodeServer();
 } catch (error) {
   console.error(`e2e: ${error.message}`);

@@ -1,24 +1,33 @@
-// `npm start [-- FOLDER] [--port N]`: opens Bora in a real VS Code for you. It builds the extension if
-// needed, installs code-server once (into .cache/code-server), starts it on 127.0.0.1 with Bora
-// installed, on the folder you ran it from (or FOLDER), and prints the URL to open.
-import { spawn, spawnSync } from "node:child_process";
+// `npm start [-- FOLDER] [--port N]`: opens Bora in a real VS Code for you. It builds what is missing
+// or stale (scripts/ensureBuilt.mjs: the workspace libraries, then the bundles), installs code-server
+// once (into .cache/code-server), starts it on 127.0.0.1 with Bora installed, on the folder you ran
+// it from (or FOLDER), and prints the URL to open. `--build-only` stops after the build.
+// code-server gets a profile of its own under .cache/start, but the agent host it starts keeps
+// models and state where your `bora` CLI does (see startLaunch).
+import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { prepareCodeServer, repoRoot } from "./codeServerLaunch.mjs";
+import { startLaunch } from "./codeServerLaunch.mjs";
+import { ensureBuilt } from "./ensureBuilt.mjs";
 import { ensureCodeServer } from "./ensureCodeServer.mjs";
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
   allowPositionals: true,
-  options: { port: { type: "string", default: process.env.BORA_PORT ?? "8090" }, help: { type: "boolean" } },
+  options: {
+    port: { type: "string", default: process.env.BORA_PORT ?? "8090" },
+    "build-only": { type: "boolean" },
+    help: { type: "boolean" },
+  },
 });
 if (values.help) {
   console.log(
-    "Usage: npm start [-- FOLDER] [--port N]\nOpens Bora in VS Code (code-server) on http://127.0.0.1:N (default 8090).",
+    "Usage: npm start [-- FOLDER] [--port N] [--build-only]\nOpens Bora in VS Code (code-server) on http://127.0.0.1:N (default 8090).\n--build-only builds what is missing or stale, then exits.",
   );
   process.exit(0);
 }
+
 // npm runs scripts from the package root; INIT_CWD is where the user typed `npm start`.
 const folder = path.resolve(process.env.INIT_CWD ?? process.cwd(), positionals[0] ?? ".");
 if (!existsSync(folder) || !statSync(folder).isDirectory()) {
@@ -31,17 +40,13 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   process.exit(2);
 }
 
-if (
-  !existsSync(path.join(repoRoot, "server/dist/bora.mjs")) ||
-  !existsSync(path.join(repoRoot, "client/dist/extension.cjs"))
-) {
-  console.error("bora start: building the extension and the agent host…");
-  const build = spawnSync(process.execPath, [path.join(repoRoot, "scripts/bundle.mjs")], {
-    cwd: repoRoot,
-    stdio: "inherit",
-  });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+try {
+  await ensureBuilt({ log: (message) => console.error(`bora start: ${message}`) });
+} catch (error) {
+  console.error(`bora start: ${error.message}`);
+  process.exit(1);
 }
+if (values["build-only"]) process.exit(0);
 
 let bin;
 try {
@@ -51,7 +56,8 @@ try {
   process.exit(1);
 }
 
-const launch = prepareCodeServer({ base: path.join(repoRoot, ".cache/start"), port, folder });
+const launch = startLaunch({ port, folder });
+console.error(`bora start: models in ${launch.env.BORA_MODELS_DIR}, state in ${launch.env.BORA_STATE_DIR}`);
 const child = spawn(bin, launch.args, { env: launch.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
 let announced = false;
 const onOutput = (chunk) => {

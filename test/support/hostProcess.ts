@@ -116,14 +116,25 @@ export function startHostOverStdio(extraArgs: string[] = [], env: NodeJS.Process
   };
 }
 
-/** Waits until `predicate` holds, polling; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10000): Promise<T> {
+/**
+ * Waits until `probe` returns a value (not undefined or false), polling every `intervalMs` (Defaults
+ * to 25). After `timeoutMs` it fails with `what` and, when `seen` is given, what it last saw.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10000,
+  options: { seen?: () => string | Promise<string>; intervalMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    if (Date.now() > deadline) {
+      const seen = options.seen ? `; last seen: ${await options.seen()}` : "";
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${seen}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
 
