@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import path from "node:path";
+import { PROTOCOL_VERSION } from "@bora/protocol";
 import { REPO_ROOT } from "../support/paths.js";
 import {
   countMatches,
@@ -65,7 +66,10 @@ describe("Bora in a real VS Code (code-server + Chromium)", function () {
 
   it("opens the Bora log channel with Bora: Show Logs", async () => {
     // The host logs its version exchange once the connection is up.
-    const text = await waitForLog(vscode, /agent host 0\.1\.0, protocol 0\.1\.0/);
+    const text = await waitForLog(
+      vscode,
+      new RegExp(`agent host \\S+, protocol ${PROTOCOL_VERSION.replaceAll(".", "\\.")}`),
+    );
     await waitForOutputChannel(vscode, "Bora");
     await runCommand(vscode.page, "Bora: Show Logs");
     await waitForOutputShowsLog(vscode);
@@ -125,7 +129,7 @@ describe("Bora in a real VS Code (code-server + Chromium)", function () {
     assert.deepEqual(descendantPids(vscode.pid, HOST_PROCESS), []);
     await toast.locator(".monaco-button", { hasText: "Open Logs" }).click();
     await waitForOutputShowsLog(vscode);
-    assert.match(vscode.boraLog(), /agent host 0\.1\.0/);
+    assert.match(vscode.boraLog(), /agent host \S+, protocol /);
     assert.deepEqual(descendantPids(vscode.pid, HOST_PROCESS), [], "still no host after the logs were opened");
     assert.match((await vscode.statusHistory()).at(-1) ?? "", /Bora: host stopped/);
   });
