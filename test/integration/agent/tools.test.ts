@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readlinkSync, realpathSync } from "node:fs";
 import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createSearchTool } from "../../../server/src/agent/tools/searchTool.js";
@@ -84,6 +85,16 @@ describe("agent tools on a real repository", function () {
         toolContext(repo.dir, { limits: { maxFileBytes: 1000 } }),
       );
       assert.match(out, /^big\.txt lines 4000-4002 \(large file, \d+ bytes\)\nrow 4000\nrow 4001\nrow 4002$/);
+      // The read stopped before the end of the file, and still let go of it.
+      const file = realpathSync(path.join(repo.dir, "big.txt"));
+      const open = (await readdir("/proc/self/fd")).filter((fd) => {
+        try {
+          return readlinkSync(path.join("/proc/self/fd", fd)) === file;
+        } catch {
+          return false; // Closed while we looked.
+        }
+      });
+      assert.deepEqual(open, [], "no file descriptor left on big.txt");
     });
 
     it("refuses missing files, directories, bad ranges and escapes", async () => {

@@ -1,4 +1,5 @@
 /** `read_file {path, start_line?, end_line?}`: a text file, or a line range of it. */
+import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
@@ -17,23 +18,34 @@ async function streamLines(
   end: number,
   maxBytes: number,
 ): Promise<{ lines: string[]; last: number; cut: boolean }> {
-  const reader = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  const input = createReadStream(file, { encoding: "utf8" });
+  const reader = createInterface({ input, crlfDelay: Infinity });
   const lines: string[] = [];
   let bytes = 0;
   let n = 0;
   let cut = false;
-  for await (const line of reader) {
-    n++;
-    if (n < start) continue;
-    if (n > end) break;
-    bytes += Buffer.byteLength(line) + 1;
-    if (bytes > maxBytes) {
-      cut = true;
-      break;
+  try {
+    for await (const line of reader) {
+      n++;
+      if (n < start) continue;
+      if (n > end) break;
+      bytes += Buffer.byteLength(line) + 1;
+      if (bytes > maxBytes) {
+        cut = true;
+        break;
+      }
+      lines.push(line);
     }
-    lines.push(line);
+  } finally {
+    // Closing the reader leaves its input open: a range read that stops early would keep the file's
+    // descriptor until the stream is collected, one per call in a long-lived host.
+    reader.close();
+    if (!input.closed) {
+      const closed = once(input, "close");
+      input.destroy();
+      await closed;
+    }
   }
-  reader.close();
   return { lines, last: start + lines.length - 1, cut };
 }
 
