@@ -12,9 +12,6 @@ import {
   InitializedNotification,
   InitializeRequest,
   ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
   type ProtocolConnection,
 } from "vscode-languageserver-protocol/node";
 import { AgentHost } from "../../server/src/host/agentHost.js";
@@ -26,7 +23,7 @@ import { startLanguageServer } from "../../server/src/lsp/languageServer.js";
 import { git } from "../../server/src/workspace/git.js";
 import { createCommandRunner, type CommandResult } from "../../server/src/workspace/sandbox.js";
 import { descendants, leftBehind, type ProcessInfo } from "../support/processTree.js";
-import { waitFor } from "../support/hostProcess.js";
+import { streamConnection, waitFor } from "../support/hostProcess.js";
 import { fixtureRepo } from "./agent/helpers.js";
 
 interface Running {
@@ -86,7 +83,7 @@ describe("host shutdown stops every child process (in-process language server)",
       deps.store,
     );
     const socket = await accepted;
-    const client = createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+    const client = streamConnection(socket, socket);
     client.listen();
     await client.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: {} });
     await client.sendNotification(InitializedNotification.type, {});

@@ -8,12 +8,10 @@ import {
   IPCMessageWriter,
   InitializeRequest,
   ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
   createProtocolConnection,
   type ProtocolConnection,
 } from "vscode-languageserver-protocol/node";
-import { GUARDED_NODE_ARGS, HOST_BUNDLE, assertBuilt } from "../support/hostProcess.js";
+import { GUARDED_NODE_ARGS, HOST_BUNDLE, assertBuilt, streamConnection } from "../support/hostProcess.js";
 
 async function handshake(connection: ProtocolConnection): Promise<void> {
   const init = await connection.sendRequest(InitializeRequest.type, {
@@ -54,7 +52,7 @@ describe("agent host transports", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     const socket = await accepted;
-    const connection = createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+    const connection = streamConnection(socket, socket);
     connection.listen();
     await handshake(connection);
     assert.equal(await exited, 0);

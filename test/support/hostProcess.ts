@@ -24,6 +24,38 @@ export { REPO_ROOT };
 export const HOST_BUNDLE = path.join(REPO_ROOT, "server/dist/bora.mjs");
 const GUARD = path.join(REPO_ROOT, "test/setup/networkGuardChild.ts");
 
+/**
+ * The test's side of an LSP connection over a stream (a host's stdout, a socket).
+ *
+ * vscode-jsonrpc's `StreamMessageReader` re-arms a 10 s timer for as long as a message is half read,
+ * and neither its `dispose()` nor the stream's end stops it: a host killed in the middle of writing
+ * a message left a timer that kept mocha from exiting after the last test, now and then. This reader
+ * stops its timer once its stream closes or it is disposed.
+ */
+class StreamReaderThatLetsGo extends StreamMessageReader {
+  constructor(readable: NodeJS.ReadableStream) {
+    super(readable);
+    this.onClose(() => this.stopPartialMessageTimer());
+  }
+
+  override dispose(): void {
+    this.stopPartialMessageTimer();
+    super.dispose();
+  }
+
+  private stopPartialMessageTimer(): void {
+    this.partialMessageTimeout = 0; // No re-arming…
+    // …and no armed timer either (a private method of vscode-jsonrpc 8's reader; without it the
+    // armed timer fires once more, within 10 s).
+    (this as unknown as { clearPartialMessageTimer?: () => void }).clearPartialMessageTimer?.();
+  }
+}
+
+/** A protocol connection over `readable` and `writable`, not listening yet. */
+export function streamConnection(readable: NodeJS.ReadableStream, writable: NodeJS.WritableStream): ProtocolConnection {
+  return createProtocolConnection(new StreamReaderThatLetsGo(readable), new StreamMessageWriter(writable));
+}
+
 export function assertBuilt(): void {
   if (!existsSync(HOST_BUNDLE)) throw new Error(`${HOST_BUNDLE} is missing: run 'npm run build' first`);
 }
@@ -94,10 +126,7 @@ export function startHostOverStdio(extraArgs: string[] = [], env: NodeJS.Process
   const child = spawnCli(["serve", "--stdio", ...extraArgs], { env });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const connection = createProtocolConnection(
-    new StreamMessageReader(child.stdout),
-    new StreamMessageWriter(child.stdin),
-  );
+  const connection = streamConnection(child.stdout, child.stdin);
   connection.listen();
   const exited = exitOf(child);
   return {
