@@ -19,7 +19,7 @@ if (!existsSync(chromium)) {
 try {
   // The tier runs the bundles, so stale ones would test old code.
   await ensureBuilt({ log: (message) => console.error(`e2e: ${message}`) });
-  ensureCodeServer();
+  ensureCodeServer({ log: (message) => console.error(`e2e: ${message}`) });
 } catch (error) {
   console.error(`e2e: ${error.message}`);
   process.exit(1);

@@ -41,7 +41,7 @@ export function ensureCodeServer({ log = (m) => process.stderr.write(`${m}\n`) }
   if (codeServerInstalled()) return codeServerBin;
   const rg = which("rg");
   if (!rg) throw new Error("ripgrep (rg) is needed to install code-server offline: apt-get install -y ripgrep");
-  log("e2e: installing code-server 4.100.3 into .cache/code-server (once; about 2 minutes)…");
+  log("installing code-server 4.100.3 into .cache/code-server (once; about 2 minutes)…");
   rmSync(installDir, { recursive: true, force: true });
   mkdirSync(installDir, { recursive: true });
   copyFileSync(path.join(spec, "package.json"), path.join(installDir, "package.json"));

@@ -50,7 +50,7 @@ if (values["build-only"]) process.exit(0);
 
 let bin;
 try {
-  bin = ensureCodeServer();
+  bin = ensureCodeServer({ log: (message) => console.error(`bora start: ${message}`) });
 } catch (error) {
   console.error(`bora start: ${error.message}`);
   process.exit(1);
