@@ -11,6 +11,7 @@ import {
   SandboxUnavailableError,
   type CommandRunner,
 } from "../../../server/src/workspace/sandbox.js";
+import { waitFor } from "../../support/hostProcess.js";
 import { tempDir } from "../agent/helpers.js";
 
 /**
@@ -152,14 +153,18 @@ describe("sandboxed commands (bubblewrap)", function () {
       command: `sh -c 'sleep 300; : ${marker}' & setsid sh -c 'sleep 300; : ${marker}' & while :; do :; done`,
       timeoutMs: 1500,
     });
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    assert.equal((await processesWith(marker)).length, 2, "the test's children should be running by now");
+    // Both children run before the time limit ends the command (else this test would prove nothing).
+    await waitFor("the command's two children", async () => (await processesWith(marker)).length === 2, 1500, {
+      seen: async () => `${(await processesWith(marker)).length} running`,
+    });
     const result = await running;
     assert.equal(result.timedOut, true);
     assert.equal(result.exitCode, null);
     assert.ok(performance.now() - started < 10000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.deepEqual(await processesWith(marker), [], "processes of the command outlived it");
+    // They were killed, not left to their 300 s: gone within moments (the kernel reaps them).
+    await waitFor("the command's children to be gone", async () => (await processesWith(marker)).length === 0, 5000, {
+      seen: async () => `still running: ${(await processesWith(marker)).join(", ")}`,
+    });
   });
 
   it("caps output, keeping its head and tail", async () => {
@@ -184,8 +189,14 @@ describe("sandboxed commands (bubblewrap)", function () {
       timeoutMs: 2000,
     });
     assert.match(result.output, /Cannot fork|Resource temporarily unavailable/);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.deepEqual(await processesWith(marker), []);
+    await waitFor(
+      "the fork bomb's processes to be gone",
+      async () => (await processesWith(marker)).length === 0,
+      5000,
+      {
+        seen: async () => `still running: ${(await processesWith(marker)).join(", ")}`,
+      },
+    );
     // The limit was hit: a bounded spawner fails to fork instead of running 500 processes.
     const bounded = await runner.run({
       command: "for i in $(seq 500); do sleep 30 & done; echo all-started",
