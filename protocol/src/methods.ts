@@ -10,7 +10,7 @@
  * params; a unit test keeps the two in step.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+import { NotificationType, RequestType, type WorkspaceEdit } from "vscode-languageserver-protocol";
 import { Problem } from "./problems.js";
 import { stringEnum } from "./schema.js";
 import { SealedSecret } from "./sealedSecret.js";
@@ -234,4 +234,194 @@ export namespace SetSecret {
   export const direction: Direction = "clientToHost";
   export const params = SetSecretParams;
   export const type = new RequestType<SetSecretParams, null, Problem>(method);
+}
+
+// --- bora/inlineEdit ---------------------------------------------------------------------------
+
+/**
+ * Longest document URI accepted: `file:` URIs follow path limits (4096 bytes on Linux, doubled for
+ * percent-encoding), and 8 KiB is what common servers accept in a request line.
+ */
+export const MAX_DOCUMENT_URI_CHARS = 8192;
+/**
+ * Longest instruction: what a user types in the edit box is a few sentences; a diagnostic's message
+ * with its related information (Fix Problem) runs to a few KiB. 16 KiB holds both with room.
+ */
+export const MAX_INSTRUCTION_CHARS = 16_384;
+/**
+ * Most diagnostics sent with one edit. Only those touching the range are sent; a file with more than
+ * 64 problems in one selection is better fixed in parts, and each one costs prompt tokens.
+ */
+export const MAX_EDIT_DIAGNOSTICS = 64;
+/** Longest text of one diagnostic field (message, source, code, related message). */
+export const MAX_DIAGNOSTIC_TEXT_CHARS = 4096;
+/**
+ * Longest previous attempt of a follow-up: 1 MiB is far past any context window, so the host's own
+ * token check, which gives the numbers, is what refuses an attempt that does not fit.
+ */
+export const MAX_PREVIOUS_ATTEMPT_CHARS = 1_048_576;
+
+const Position = Type.Object(
+  {
+    line: Type.Integer({ minimum: 0, description: "Zero-based line." }),
+    character: Type.Integer({ minimum: 0, description: "Zero-based UTF-16 offset in the line." }),
+  },
+  { description: "An LSP position.", examples: [{ line: 4, character: 0 }] },
+);
+const Range = Type.Object(
+  { start: Position, end: Position },
+  { description: "An LSP range.", examples: [{ start: { line: 4, character: 0 }, end: { line: 9, character: 0 } }] },
+);
+
+const DiagnosticText = Type.String({ maxLength: MAX_DIAGNOSTIC_TEXT_CHARS });
+
+export const EditDiagnostic = Type.Object(
+  {
+    range: Range,
+    message: DiagnosticText,
+    severity: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4, description: "1 error, 2 warning, 3 information, 4 hint." }),
+    ),
+    code: Type.Optional(Type.Union([Type.Integer(), DiagnosticText])),
+    source: Type.Optional(DiagnosticText),
+    relatedInformation: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            location: Type.Object(
+              { uri: Type.String({ maxLength: MAX_DOCUMENT_URI_CHARS }), range: Range },
+              {
+                examples: [
+                  {
+                    uri: "file:///work/app/src/sum.ts",
+                    range: { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } },
+                  },
+                ],
+              },
+            ),
+            message: DiagnosticText,
+          },
+          {
+            examples: [
+              {
+                location: {
+                  uri: "file:///work/app/src/sum.ts",
+                  range: { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } },
+                },
+                message: "declared here",
+              },
+            ],
+          },
+        ),
+        { maxItems: 16 },
+      ),
+    ),
+  },
+  {
+    description: "An LSP `Diagnostic` (the fields an edit prompt uses).",
+    examples: [
+      {
+        range: { start: { line: 5, character: 2 }, end: { line: 5, character: 9 } },
+        message: "Cannot find name 'totl'.",
+        severity: 1,
+        code: 2304,
+        source: "ts",
+      },
+    ],
+  },
+);
+export type EditDiagnostic = Static<typeof EditDiagnostic>;
+
+export const InlineEditParams = Type.Object(
+  {
+    textDocument: Type.Object(
+      {
+        uri: Type.String({ minLength: 1, maxLength: MAX_DOCUMENT_URI_CHARS }),
+        version: Type.Integer({ description: "The version the client's range refers to." }),
+      },
+      {
+        description: "The document, opened with `didOpen`, and the version the range refers to.",
+        examples: [{ uri: "file:///work/app/src/sum.ts", version: 3 }],
+      },
+    ),
+    range: Range,
+    instruction: Type.String({ minLength: 1, maxLength: MAX_INSTRUCTION_CHARS }),
+    diagnostics: Type.Optional(
+      Type.Array(EditDiagnostic, {
+        maxItems: MAX_EDIT_DIAGNOSTICS,
+        description:
+          "Diagnostics the client knows (from any source) that touch the range; they go into the prompt. Defaults to none.",
+      }),
+    ),
+    previous: Type.Optional(
+      Type.Object(
+        {
+          instruction: Type.String({ minLength: 1, maxLength: MAX_INSTRUCTION_CHARS }),
+          text: Type.String({ maxLength: MAX_PREVIOUS_ATTEMPT_CHARS }),
+        },
+        {
+          description:
+            "A follow-up: the earlier instruction and what it produced for this same range. The model refines that attempt by `instruction`. Defaults to none (a first attempt).",
+          examples: [{ instruction: "use reduce", text: "const sum = xs.reduce((a, b) => a + b, 0);\n" }],
+        },
+      ),
+    ),
+    partialResultToken: Type.Optional(
+      Type.Union([Type.Integer(), Type.String({ maxLength: MAX_PROGRESS_TOKEN_CHARS })], {
+        description:
+          "Token for the streamed replacement, reported as `$/progress` values `{ delta }`. Defaults to none.",
+      }),
+    ),
+    workDoneToken: Type.Optional(WorkDoneToken),
+  },
+  {
+    examples: [
+      {
+        textDocument: { uri: "file:///work/app/src/sum.ts", version: 3 },
+        range: { start: { line: 4, character: 0 }, end: { line: 9, character: 0 } },
+        instruction: "use reduce",
+      },
+    ],
+  },
+);
+export type InlineEditParams = Static<typeof InlineEditParams>;
+
+/** One `$/progress` value on an inline edit's `partialResultToken`: the next piece of the replacement. */
+export interface InlineEditPartial {
+  delta: string;
+}
+
+export interface InlineEditStats {
+  promptTokens: number;
+  generatedTokens: number;
+  /** Tokens of the original text the model confirmed in batches instead of generating one by one. */
+  predictedTokensAccepted: number;
+  /** Milliseconds from the request to its answer. */
+  ms: number;
+}
+
+export interface InlineEditResult {
+  /** One `TextDocumentEdit` for the requested document version, replacing the range. */
+  edit: WorkspaceEdit;
+  /** `length` when the model stopped at its token limit: the replacement may be cut short. */
+  finishReason: "stop" | "length";
+  stats: InlineEditStats;
+}
+
+/**
+ * `bora/inlineEdit` — client → host request.
+ *
+ * Rewrites `range` of an open document by `instruction` (an empty range inserts at that position).
+ * The host builds the prompt from the range, the code around it, the diagnostics sent, the
+ * language and the workspace rules, runs the `edit` model with the original text as the prediction,
+ * streams the replacement on `partialResultToken`, and answers a `WorkspaceEdit` for exactly the
+ * version asked about. A version other than the one the host holds is refused with
+ * `ContentModified`; an unknown document or a range outside it with `InvalidParams`; a range too big
+ * for the model's context with a `Problem` that gives the numbers. Cancelled with `$/cancelRequest`.
+ */
+export namespace InlineEdit {
+  export const method = "bora/inlineEdit" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = InlineEditParams;
+  export const type = new RequestType<InlineEditParams, InlineEditResult, Problem>(method);
 }
