@@ -30,6 +30,11 @@ export interface ScriptedTurn {
 
 export interface Script {
   turns: ScriptedTurn[];
+  /**
+   * Milliseconds between streamed chunks (see `ScriptedEngineOptions.chunkDelayMs`), so a test that
+   * drives a scripted model through a server can watch a stream arrive and act during it. Defaults to 0.
+   */
+  chunkDelayMs?: number;
 }
 
 /** What the engine was asked, in order; tests assert on it (e.g. that a tool result reached the model). */
@@ -52,7 +57,11 @@ export function parseScript(raw: unknown): Script {
   };
   if (!isRecord(raw) || !Array.isArray(raw["turns"])) fail("", 'expected an object {"turns": [...]}');
   const turns = (raw as { turns: unknown[] }).turns;
+  const chunkDelayMs = (raw as { chunkDelayMs?: unknown }).chunkDelayMs;
+  if (chunkDelayMs !== undefined && (typeof chunkDelayMs !== "number" || !(chunkDelayMs >= 0) || chunkDelayMs > 60_000))
+    fail("chunkDelayMs", "expected a number of milliseconds from 0 to 60000");
   return {
+    ...(chunkDelayMs !== undefined ? { chunkDelayMs: chunkDelayMs as number } : {}),
     turns: turns.map((turn, i): ScriptedTurn => {
       const where = `turns[${i}]`;
       if (!isRecord(turn)) return fail(where, "expected an object");

@@ -137,7 +137,8 @@ async function scriptedEngine(spec: ScriptSpec, cwd: string): Promise<Engine> {
     });
   }
   try {
-    return new ScriptedEngine(parseScript(raw));
+    const script = parseScript(raw);
+    return new ScriptedEngine(script, { chunkDelayMs: script.chunkDelayMs ?? 0 });
   } catch (error) {
     if (isEngineError(error, "invalidScript")) throw new EngineError("invalidScript", `${file}: ${error.message}`);
     throw error;

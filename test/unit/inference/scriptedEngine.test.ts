@@ -130,6 +130,8 @@ describe("parseScript", () => {
       [{ turns: [{ content: 3 }] }, /turns\[0\]\.content: expected a string/],
       [{ turns: [{ tool_calls: [{ arguments: {} }] }] }, /turns\[0\]\.tool_calls\[0\]: expected \{name/],
       [{ turns: [{ tool_calls: [{ name: "x", arguments: [1] }] }] }, /tool_calls\[0\]\.arguments: expected an object/],
+      [{ turns: [{ content: "x" }], chunkDelayMs: "50" }, /chunkDelayMs: expected a number of milliseconds/],
+      [{ turns: [{ content: "x" }], chunkDelayMs: -1 }, /chunkDelayMs: expected a number of milliseconds/],
     ];
     for (const [input, message] of bad) {
       assert.throws(
@@ -137,6 +139,10 @@ describe("parseScript", () => {
         (e: unknown) => e instanceof EngineError && e.code === "invalidScript" && message.test(e.message),
       );
     }
+  });
+  it("keeps a chunk delay, so a script served to an editor streams at a watchable pace", () => {
+    assert.equal(parseScript({ turns: [{ content: "x" }], chunkDelayMs: 40 }).chunkDelayMs, 40);
+    assert.equal(parseScript({ turns: [{ content: "x" }] }).chunkDelayMs, undefined);
   });
   it("defaults missing arguments to an empty object", () => {
     assert.deepEqual(
