@@ -84,6 +84,8 @@ export interface VsCode {
 export interface StartOptions {
   /** Files to put into the opened workspace folder (relative path → content). */
   files?: Record<string, string>;
+  /** User settings the run starts with (e.g. the engine a test points Bora at). */
+  settings?: Record<string, unknown>;
 }
 
 /** What the recorder keeps in the page (see `installRecorder`). */
@@ -182,7 +184,7 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
     folder: workspace,
     boraDirs,
     env: { ...process.env, HOME: home },
-    extraSettings: { "files.autoSave": "off", "git.enabled": false },
+    extraSettings: { "files.autoSave": "off", "git.enabled": false, ...options.settings },
   });
   const userData = path.join(run, "user-data");
   let log = "";
