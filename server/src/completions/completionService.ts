@@ -86,7 +86,10 @@ export class CompletionService {
     const run = this.latest.start(request.uri, signal);
     try {
       const delay = debounceDelay(request.trigger, settings.debounceMs);
-      if (delay > 0) await sleep(delay, undefined, { signal: run.signal });
+      if (delay > 0) {
+        this.logger.debug(`completion waits: debounceMs=${delay}`);
+        await sleep(delay, undefined, { signal: run.signal });
+      }
       const engine = await this.engines.forRole("fim");
       if (engine === undefined || run.signal.aborted) return undefined;
       const fim = engine.info.capabilities.fim;
