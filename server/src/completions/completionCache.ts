@@ -28,7 +28,9 @@ export class CompletionCache {
 
   /** Keeps `text`, the completion the model gave at `key`. */
   remember(key: CacheKey, text: string): void {
-    this.entries = this.entries.filter((e) => !(e.uri === key.uri && e.prefix === key.prefix && e.suffix === key.suffix));
+    this.entries = this.entries.filter(
+      (e) => !(e.uri === key.uri && e.prefix === key.prefix && e.suffix === key.suffix),
+    );
     this.entries.push({ ...key, text });
     if (this.entries.length > this.capacity) this.entries.shift();
   }

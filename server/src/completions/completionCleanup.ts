@@ -55,7 +55,8 @@ export function cleanCompletion(
   const rejoin = lines.findIndex((line, i) => i > 0 && next !== "" && line.trim() === next);
   if (rejoin > 0) lines = lines.slice(0, rejoin);
   let text = lines.join("\n").trimEnd();
-  if (lineLimit(window, maxLines) === 1) text = text.slice(0, text.length - overlapWithLineSuffix(text, window.lineSuffix));
+  if (lineLimit(window, maxLines) === 1)
+    text = text.slice(0, text.length - overlapWithLineSuffix(text, window.lineSuffix));
   if (repeatsSuffix(text, window.suffix)) return undefined;
   return text;
 }

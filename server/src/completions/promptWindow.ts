@@ -51,7 +51,10 @@ function prefixStart(text: string, offset: number): number {
   const starts = lineStarts(text, offset);
   const cursorLine = starts.length - 1;
   const cursorLineStart = starts[cursorLine]!;
-  const firstLine = Math.max(0, (Math.floor(cursorLine / PREFIX_BLOCK_LINES) - PREFIX_BLOCKS_BEFORE) * PREFIX_BLOCK_LINES);
+  const firstLine = Math.max(
+    0,
+    (Math.floor(cursorLine / PREFIX_BLOCK_LINES) - PREFIX_BLOCKS_BEFORE) * PREFIX_BLOCK_LINES,
+  );
   // Too long: drop whole blocks from the top, then (very long lines) whole lines; the lines above
   // the cursor's line decide, so the start still holds while typing on one line.
   for (let line = firstLine; line < cursorLine; line += PREFIX_BLOCK_LINES) {
@@ -70,7 +73,8 @@ function suffixAt(text: string, offset: number): string {
   for (let line = 0; line <= SUFFIX_MAX_LINES; line++) {
     const lineEnd = text.indexOf("\n", end);
     const next = lineEnd === -1 ? text.length : lineEnd + 1;
-    if (next - offset > SUFFIX_MAX_CHARS) return line === 0 ? text.slice(offset, offset + SUFFIX_MAX_CHARS) : text.slice(offset, end);
+    if (next - offset > SUFFIX_MAX_CHARS)
+      return line === 0 ? text.slice(offset, offset + SUFFIX_MAX_CHARS) : text.slice(offset, end);
     end = next;
     if (lineEnd === -1) break;
   }

@@ -46,9 +46,7 @@ export function registerCompletionHandlers(
         controller.signal,
       );
       if (completion === undefined) return [];
-      return [
-        { insertText: completion.text, range: { start: params.position, end: params.position } },
-      ];
+      return [{ insertText: completion.text, range: { start: params.position, end: params.position } }];
     } finally {
       cancel.dispose();
     }

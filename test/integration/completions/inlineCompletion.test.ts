@@ -110,7 +110,10 @@ describe("inline completions (textDocument/inlineCompletion)", function () {
     assert.equal(typeof item!.insertText, "string");
     assert.ok((item!.insertText as string).trim().length > 0, "not blank");
     assert.deepEqual(item!.range, { start: CURSOR, end: CURSOR });
-    assert.ok(started.logs.some((l) => /completion done: .*shown=yes/.test(l)), "the model generated it");
+    assert.ok(
+      started.logs.some((l) => /completion done: .*shown=yes/.test(l)),
+      "the model generated it",
+    );
   });
 
   it("answers typing of the suggestion's first characters from the cache, without a new generation", async () => {
@@ -126,7 +129,9 @@ describe("inline completions (textDocument/inlineCompletion)", function () {
     // Back to the original text for the tests after this one.
     await started.host.connection.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri: URI, version: ++version },
-      contentChanges: [{ range: { start: CURSOR, end: { line: CURSOR.line, character: CURSOR.character + 1 } }, text: "" }],
+      contentChanges: [
+        { range: { start: CURSOR, end: { line: CURSOR.line, character: CURSOR.character + 1 } }, text: "" },
+      ],
     });
   });
 
@@ -154,7 +159,10 @@ describe("inline completions (textDocument/inlineCompletion)", function () {
     const waits = started.logs.filter((l) => /completion waits:/.test(l)).length;
     const answer = complete({ line: 5, character: 2 }, source);
     // Cancelled while the host holds it (a request still unread is dropped by the library itself).
-    await waitFor("the request in its debounce", () => started.logs.filter((l) => /completion waits:/.test(l)).length > waits);
+    await waitFor(
+      "the request in its debounce",
+      () => started.logs.filter((l) => /completion waits:/.test(l)).length > waits,
+    );
     const sent = performance.now();
     source.cancel();
     const result = await answer.catch((error: unknown) => error);

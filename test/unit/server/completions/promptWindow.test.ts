@@ -41,7 +41,10 @@ describe("completion prompt window", () => {
         starts.push(prefix.slice(0, 20));
       }
     }
-    assert.ok(starts.every((s) => s === first.slice(0, 20)), "one start for the whole block");
+    assert.ok(
+      starts.every((s) => s === first.slice(0, 20)),
+      "one start for the whole block",
+    );
     // It starts on a block boundary, whole blocks before the cursor's own.
     assert.ok(first.startsWith(`line ${(3 - PREFIX_BLOCKS_BEFORE) * PREFIX_BLOCK_LINES}.`));
   });
