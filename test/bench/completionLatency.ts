@@ -131,7 +131,8 @@ export async function completionLatency(options: BenchOptions): Promise<void> {
       ttftMs: of("ttftMs"),
       decodeMs: of("decodeMs"),
     };
-    const dominant = Object.entries(parts).sort((a, b) => b[1] - a[1])[0]![0];
+    // No generation finished (all cancelled): nothing says what dominates.
+    const dominant = done.length === 0 ? "none" : Object.entries(parts).sort((a, b) => b[1] - a[1])[0]![0];
     const details = {
       model: shape,
       shown: shown.length,
@@ -146,7 +147,9 @@ export async function completionLatency(options: BenchOptions): Promise<void> {
       medianPromptTokens: of("promptTokens"),
       medianUncachedPromptTokens: Math.round(median(done.map((d) => (d.promptTokens ?? 0) - (d.cachedTokens ?? 0)))),
       medianGeneratedTokens: of("tokens"),
-      dominant: { waitedMs: "debounce and queue", ttftMs: "prompt evaluation", decodeMs: "decoding" }[dominant],
+      dominant:
+        { waitedMs: "debounce and queue", ttftMs: "prompt evaluation", decodeMs: "decoding" }[dominant] ??
+        "unmeasured: no generation finished before the next keystroke",
       keystrokeMs: KEYSTROKE_MS,
       lineEndPauseMs: LINE_END_PAUSE_MS,
     };
