@@ -24,8 +24,17 @@ export interface ModelSettings {
   chat: string;
   /** Model for inline edits. Defaults to the chat model. */
   edit: string;
-  /** Model for fill-in-the-middle completions. Defaults to none. */
+  /** Model for completions as you type (fill-in-the-middle). Defaults to the chat model. */
   fim: string;
+}
+
+export interface CompletionSettings {
+  /** Whether the host answers `textDocument/inlineCompletion` (ghost text) when a model is set. Defaults to true. */
+  enabled: boolean;
+  /** Milliseconds the host waits after a keystroke before it asks the model, so fast typing asks once. Defaults to 50. */
+  debounceMs: number;
+  /** Most lines one completion may have. Defaults to 4. */
+  maxLines: number;
 }
 
 export interface LocalEngineSettings {
@@ -53,6 +62,7 @@ export interface BoraSettings {
   models: ModelSettings;
   local: LocalEngineSettings;
   remote: RemoteEngineSettings;
+  completions: CompletionSettings;
 }
 
 export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
@@ -61,6 +71,7 @@ export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
   models: Object.freeze({ chat: "", edit: "", fim: "" }),
   local: Object.freeze({ contextSize: 4096, sequences: 4, threads: 0, gpuLayers: "auto" as const }),
   remote: Object.freeze({ preset: "openai" as RemotePreset, baseUrl: "" }),
+  completions: Object.freeze({ enabled: true, debounceMs: 50, maxLines: 4 }),
 });
 
 export interface SanitisedSettings {
@@ -111,6 +122,13 @@ class Reader {
     return this.reject(`${section}.${key}`, value, `a whole number from ${min} to ${max}`, fallback);
   }
 
+  flag(section: string, key: string, fallback: boolean): boolean {
+    const value = this.value(section, key);
+    if (value === undefined) return fallback;
+    if (typeof value === "boolean") return value;
+    return this.reject(`${section}.${key}`, value, "true or false", fallback);
+  }
+
   integerOrAuto(section: string, key: string, fallback: number | "auto"): number | "auto" {
     const value = this.value(section, key);
     if (value === undefined || value === "auto") return value === "auto" ? "auto" : fallback;
@@ -139,6 +157,11 @@ export function settingsFrom(raw: unknown): SanitisedSettings {
     remote: {
       preset: r.oneOf("remote", "preset", REMOTE_PRESETS, d.remote.preset),
       baseUrl: r.text("remote", "baseUrl", d.remote.baseUrl),
+    },
+    completions: {
+      enabled: r.flag("completions", "enabled", d.completions.enabled),
+      debounceMs: r.integer("completions", "debounceMs", 0, 2000, d.completions.debounceMs),
+      maxLines: r.integer("completions", "maxLines", 1, 50, d.completions.maxLines),
     },
   };
   return { settings, warnings: r.warnings };

@@ -55,6 +55,8 @@ export class EngineManager {
   private chat: Engine | undefined;
   private chatInner: Engine | undefined;
   private applied: BoraSettings | undefined;
+  /** The last settings `apply` received, even those that changed no engine. */
+  private latest: BoraSettings | undefined;
   /** The kind the last start chose, so a new remote key reconnects only a remote engine. */
   private chosenKind: "local" | "remote" | undefined;
   /** From the editor's secret storage; held in memory only, never logged. */
@@ -75,8 +77,8 @@ export class EngineManager {
   }
 
   /**
-   * The engine of a role (see `EngineProvider.forRole`): undefined while no engine runs, and for
-   * fim when no fim model is set. Rejects when the role's own model fails to open.
+   * The engine of a role (see `EngineProvider.forRole`): undefined while no engine runs. Rejects
+   * when the role's own model fails to open.
    */
   async forRole(role: EngineRole): Promise<Engine | undefined> {
     const provider = this.provider;
@@ -85,8 +87,18 @@ export class EngineManager {
     return engine === this.chatInner ? this.chat : engine;
   }
 
+  /**
+   * The settings the host read last (given to `apply`), or undefined before the first read. The
+   * services that use the engines read their own part here (`completions`), so settings reach them
+   * the one way they reach the engines.
+   */
+  get settings(): BoraSettings | undefined {
+    return this.latest;
+  }
+
   /** Starts, swaps or stops the engines for these settings; resolves once the change is done. */
   apply(settings: BoraSettings): Promise<void> {
+    this.latest = settings;
     return this.enqueue(async () => {
       if (this.applied !== undefined && !engineSettingsDiffer(this.applied, settings)) return;
       this.applied = settings;
@@ -193,7 +205,7 @@ export class EngineManager {
     const provider = createEngineProvider(roleSpecsFor(choice, settings, this.remoteApiKey), this.deps);
     this.provider = provider;
     try {
-      const engine = (await provider.forRole("chat"))!;
+      const engine = await provider.forRole("chat");
       if (this.applied !== settings) {
         // The settings changed again while this engine loaded; the next step replaces it.
         await provider.dispose();

@@ -4,10 +4,11 @@
  * the same model (the same file, or the same model of the same server) share one engine, so a
  * model is loaded once however many roles use it.
  *
- * When a role has no model: edit uses the chat engine (an edit is a chat with a prediction, which
- * every engine can run). fim has no engine: completions as you type fire on every keystroke and
- * want a small, fast model of their own, and `bora.models.fim` promises none by default, so a
- * chat model that happens to have FIM tokens is not pressed into that service.
+ * When a role has no model, it uses the chat engine: an edit is a chat with a prediction, which
+ * every engine can run, and completions as you type would rather come from the model the user has
+ * than from none (issue 11: "`bora.models.fim`, else the chat model"). A small model of its own is
+ * faster, and a chat model without FIM tokens completes from the text before the cursor only (see
+ * `server/src/completions/completionService.ts`), so the setting still matters.
  */
 import { EngineError, type Engine, type ModelRole } from "@bora/inference";
 import type { EngineSpec } from "./engineSpec.js";
@@ -20,17 +21,17 @@ export interface RoleSpecs {
   chat: EngineSpec;
   /** Defaults to the chat engine. */
   edit?: EngineSpec;
-  /** Defaults to none (no completions as you type). */
+  /** Defaults to the chat engine. */
   fim?: EngineSpec;
 }
 
 export interface EngineProvider {
   /**
    * The engine for a role, opened on first use: the role's own model when it is set, else the
-   * chat engine (edit) or undefined (fim). Roles that name the same model get the same engine.
+   * chat engine. Roles that name the same model get the same engine.
    * Rejects with the opening error (a `CodedError` for `problemFor`), or with code `disposed`.
    */
-  forRole(role: EngineRole): Promise<Engine | undefined>;
+  forRole(role: EngineRole): Promise<Engine>;
   /** Closes every engine it opened; later `forRole` calls reject with code `disposed`. */
   dispose(): Promise<void>;
 }
@@ -73,8 +74,7 @@ export function createEngineProvider(specs: RoleSpecs, deps: EngineDeps): Engine
   return {
     async forRole(role) {
       if (disposed) throw disposedError();
-      const spec = role === "chat" ? specs.chat : role === "edit" ? (specs.edit ?? specs.chat) : specs.fim;
-      if (spec === undefined) return undefined;
+      const spec = (role === "chat" ? undefined : specs[role]) ?? specs.chat;
       let engine = byRole.get(role);
       if (engine === undefined) {
         engine = open(spec);

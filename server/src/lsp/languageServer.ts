@@ -25,6 +25,7 @@ import type { AgentHost } from "../host/agentHost.js";
 import type { EngineManager } from "../engines/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
+import { registerCompletionHandlers } from "./completionHandlers.js";
 import { registerModelHandlers } from "./modelHandlers.js";
 import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
@@ -62,6 +63,7 @@ export async function startLanguageServer(
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        inlineCompletionProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         experimental: {
           bora: {
@@ -165,6 +167,7 @@ export async function startLanguageServer(
 
   registerModelHandlers(connection, engines, logger, models);
   registerSecretHandlers(connection, engines, logger, secrets);
+  registerCompletionHandlers(connection, documents, engines, logger);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };

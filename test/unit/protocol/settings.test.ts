@@ -88,3 +88,30 @@ describe("engine settings", () => {
     );
   });
 });
+
+describe("completion settings", () => {
+  it("are on by default, with a short debounce and a few lines", () => {
+    assert.deepEqual(settingsFrom({}).settings.completions, { enabled: true, debounceMs: 50, maxLines: 4 });
+  });
+
+  it("reads what the user set", () => {
+    const { settings, warnings } = settingsFrom({ completions: { enabled: false, debounceMs: 0, maxLines: 1 } });
+    assert.deepEqual(settings.completions, { enabled: false, debounceMs: 0, maxLines: 1 });
+    assert.deepEqual(warnings, []);
+  });
+
+  it("replaces bad values by their defaults with a warning naming the key", () => {
+    const { settings, warnings } = settingsFrom({ completions: { enabled: "yes", debounceMs: -5, maxLines: 0 } });
+    assert.deepEqual(settings.completions, DEFAULT_SETTINGS.completions);
+    assert.equal(warnings.length, 3);
+    assert.match(warnings[0]!, /^bora\.completions\.enabled: "yes" is not true or false; using true$/);
+    assert.match(warnings[1]!, /^bora\.completions\.debounceMs: -5 /);
+    assert.match(warnings[2]!, /^bora\.completions\.maxLines: 0 /);
+  });
+
+  it("do not reload the engines when they change", () => {
+    const base = settingsFrom({ models: { chat: "a.gguf" } }).settings;
+    const changed = settingsFrom({ models: { chat: "a.gguf" }, completions: { maxLines: 9 } }).settings;
+    assert.equal(engineSettingsDiffer(base, changed), false);
+  });
+});

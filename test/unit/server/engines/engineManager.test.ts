@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ScriptedEngine, collect, type Engine, type LocalEngineOptions } from "@bora/inference";
-import { settingsFrom, type EngineStatus } from "@bora/protocol";
+import { settingsFrom, type BoraSettings, type EngineStatus } from "@bora/protocol";
 import { EngineManager, roleSpecsFor, type ManagerDeps } from "../../../../server/src/engines/engineManager.js";
 import { AgentHost } from "../../../../server/src/host/agentHost.js";
 import { createLogger } from "../../../../server/src/host/logger.js";
@@ -43,17 +43,32 @@ function managed(deps: ManagerDeps): { manager: EngineManager; statuses: EngineS
 }
 
 describe("engine manager (the host's engines per role)", () => {
-  it("reports the chat engine, opens the edit model on first use, and has no fim engine unless set", async () => {
+  it("reports the chat engine, opens the edit model on first use, and gives fim the chat engine unless set", async () => {
     const deps = fakeDeps({ "chat.gguf": "/m/chat.gguf", "edit.gguf": "/m/edit.gguf" });
     const { manager, statuses } = managed(deps);
     await manager.apply(settingsFrom({ models: { chat: "chat.gguf", edit: "edit.gguf" } }).settings);
     assert.deepEqual(statuses.at(-1), { state: "ready", kind: "local", model: "/m/chat.gguf" });
     assert.deepEqual(deps.opened, ["/m/chat.gguf"], "the edit model waits until an edit needs it");
     assert.equal((await manager.forRole("edit"))?.info.model, "/m/edit.gguf");
-    assert.equal(await manager.forRole("fim"), undefined);
+    assert.equal(await manager.forRole("fim"), manager.current, "fim falls back to the chat model");
+    assert.deepEqual(deps.opened, ["/m/chat.gguf", "/m/edit.gguf"], "the fallback opens nothing more");
     assert.equal(await manager.forRole("chat"), manager.current, "chat is the measured engine the status shows");
     await collect(manager.current!.chat({ messages: [] }));
     assert.ok((statuses.at(-1)?.lastTokensPerSecond ?? 0) > 0, "the chat engine's speed reaches the status");
+    await manager.dispose();
+  });
+
+  it("keeps the last settings it was given, also those that change no engine", async () => {
+    const { manager } = managed(fakeDeps({ "chat.gguf": "/m/chat.gguf" }));
+    const read = (): BoraSettings | undefined => manager.settings;
+    assert.equal(read(), undefined, "nothing read yet");
+    const first = settingsFrom({ models: { chat: "chat.gguf" } }).settings;
+    const second = settingsFrom({ models: { chat: "chat.gguf" }, completions: { maxLines: 2 } }).settings;
+    const applying = manager.apply(first);
+    assert.equal(read(), first, "known at once, before the engine has loaded");
+    await applying;
+    await manager.apply(second);
+    assert.equal(read()?.completions.maxLines, 2);
     await manager.dispose();
   });
 

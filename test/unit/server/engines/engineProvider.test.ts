@@ -99,10 +99,10 @@ describe("engine provider (engines per role)", () => {
     assert.deepEqual([...deps.disposed].sort(), ["/m/a.gguf", "/m/b.gguf"]);
   });
 
-  it("falls back to chat for edit and to none for fim, opening nothing extra", async () => {
+  it("falls back to chat for edit and for fim, opening nothing extra", async () => {
     const deps = countingDeps({ a: "/m/a.gguf" });
     const provider = createEngineProvider({ chat: local("a") }, deps);
-    assert.equal(await provider.forRole("fim"), undefined);
+    assert.equal(await provider.forRole("fim"), await provider.forRole("chat"));
     assert.equal(await provider.forRole("edit"), await provider.forRole("chat"));
     assert.equal(deps.local.length, 1);
     await provider.dispose();
