@@ -25,6 +25,7 @@ import type { AgentHost } from "../host/agentHost.js";
 import type { EngineManager } from "../engines/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
+import { registerEditHandlers } from "./editHandlers.js";
 import { registerModelHandlers } from "./modelHandlers.js";
 import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
@@ -165,6 +166,7 @@ export async function startLanguageServer(
 
   registerModelHandlers(connection, engines, logger, models);
   registerSecretHandlers(connection, engines, logger, secrets);
+  registerEditHandlers(connection, host, engines, documents);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };
