@@ -177,17 +177,6 @@ export interface TooLarge {
   contextSize: number;
 }
 
-/** Whether an edit fits: the minimal prompt (no surrounding code) plus room for the answer. */
-export function fits(
-  promptTokens: number,
-  answerTokens: number,
-  contextSize: number,
-): { ok: true; maxTokens: number } | { ok: false } {
-  if (promptTokens + answerTokens <= contextSize) return { ok: true, maxTokens: answerTokens };
-  // An insert has no selection to size it by: it may take what room is left, down to a floor.
-  return { ok: false };
-}
-
 /** The answer limit of an insert in a context that has only `room` tokens left for it. */
 export function insertLimit(room: number): number | undefined {
   const limit = Math.min(INSERT_MAX_TOKENS, room);

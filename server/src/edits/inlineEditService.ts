@@ -27,7 +27,8 @@ import {
 import { StreamingCleaner } from "./outputCleaner.js";
 
 /** Why an edit was refused before anything was generated (or, `cancelled`, stopped). */
-export type RefusalReason = "unknownDocument" | "staleVersion" | "rangeOutside" | "editTooLarge" | "noEngine" | "cancelled";
+export type RefusalReason =
+  "unknownDocument" | "staleVersion" | "rangeOutside" | "editTooLarge" | "noEngine" | "cancelled";
 
 export class EditRefusal extends Error {
   override readonly name = "EditRefusal";
@@ -82,9 +83,8 @@ export function checkTarget(params: InlineEditParams, document: TextDocument | u
   const { start, end } = params.range;
   const lastLine = document.lineCount - 1;
   const lineLength = (line: number): number =>
-    document
-      .getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } })
-      .replace(/\r?\n$/, "").length;
+    document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, "")
+      .length;
   const where = (p: { line: number; character: number }): string => `${p.line}:${p.character}`;
   for (const p of [start, end]) {
     if (p.line > lastLine || p.character > lineLength(p.line)) {
@@ -166,7 +166,8 @@ export async function runInlineEdit(
   // Sizes first, on the prompt without surrounding code: a selection that cannot fit is refused now.
   const { contextSize } = engine.info;
   const selectionTokens = source.selection === "" ? 0 : await count(source.selection);
-  const previousTokens = source.previous === undefined || source.previous.text === "" ? 0 : await count(source.previous.text);
+  const previousTokens =
+    source.previous === undefined || source.previous.text === "" ? 0 : await count(source.previous.text);
   const minimal = buildEditMessages(source, { before: [], after: [] });
   const promptTokens = await countMessages(minimal, count);
   const rewritten = Math.max(selectionTokens, previousTokens);

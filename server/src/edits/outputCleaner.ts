@@ -434,7 +434,10 @@ class Reindenter {
   /** `ws` in the original's tabs or spaces, with `shift` columns more. */
   private restyle(ws: string, shift = 0): string {
     const style = this.style;
-    if (style === undefined || (shift === 0 && (ws === "" || (style.kind === "tab" ? !/^ /.test(ws) : !ws.includes("\t")))))
+    if (
+      style === undefined ||
+      (shift === 0 && (ws === "" || (style.kind === "tab" ? !/^ /.test(ws) : !ws.includes("\t"))))
+    )
       return shift === 0 ? ws : " ".repeat(shift) + ws;
     if (style.kind === "space") return " ".repeat(width(ws, style.unit) + shift);
     // A tab file: the model's own step of spaces becomes a tab.

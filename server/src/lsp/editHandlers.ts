@@ -58,7 +58,9 @@ export function registerEditHandlers(
 
   const askFolders = async (): Promise<WorkspaceFolder[]> => {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WORKSPACE_FOLDERS_TIMEOUT_MS)));
+    const timeout = new Promise<null>(
+      (resolve) => (timer = setTimeout(() => resolve(null), WORKSPACE_FOLDERS_TIMEOUT_MS)),
+    );
     try {
       return (await Promise.race([connection.workspace.getWorkspaceFolders(), timeout])) ?? [];
     } catch {
@@ -102,7 +104,8 @@ export function registerEditHandlers(
     async (params, token): Promise<InlineEditResult> => {
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
-      const workDone = params.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(params.workDoneToken) : undefined;
+      const workDone =
+        params.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(params.workDoneToken) : undefined;
       workDone?.begin("Bora: editing", undefined, "starting", true);
       const partialToken = params.partialResultToken;
       try {
@@ -118,7 +121,8 @@ export function registerEditHandlers(
           },
         );
       } catch (error) {
-        if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, "The edit was cancelled.");
+        if (token.isCancellationRequested)
+          throw new ResponseError(LSPErrorCodes.RequestCancelled, "The edit was cancelled.");
         if (error instanceof EditRefusal) {
           throw new ResponseError(ERROR_CODE[error.reason], error.problem.message, error.problem);
         }
