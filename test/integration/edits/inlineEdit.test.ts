@@ -267,15 +267,27 @@ describe("bora/inlineEdit over LSP", function () {
         });
       };
       await refused({ ...base, textDocument: { uri, version: 1 } }, -32801, /version 2 in the host, not 1/);
-      await refused({ ...base, textDocument: { uri: uriOf("nothing.ts"), version: 1 } }, -32602, /not open in the host/);
+      await refused(
+        { ...base, textDocument: { uri: uriOf("nothing.ts"), version: 1 } },
+        -32602,
+        /not open in the host/,
+      );
       await refused({ ...base, range: lines(1, 40) }, -32602, /outside/);
       await refused(
         { ...base, range: { start: { line: 0, character: 99 }, end: { line: 1, character: 0 } } },
         -32602,
         /past the end of line 0/,
       );
-      await refused({ textDocument: base.textDocument, range: base.range }, -32602, /missing required field 'instruction'/);
-      await refused({ ...base, range: { start: { line: -1, character: 0 }, end: base.range.end } }, -32602, /range\.start\.line/);
+      await refused(
+        { textDocument: base.textDocument, range: base.range },
+        -32602,
+        /missing required field 'instruction'/,
+      );
+      await refused(
+        { ...base, range: { start: { line: -1, character: 0 }, end: base.range.end } },
+        -32602,
+        /range\.start\.line/,
+      );
       const closed = uriOf("closed.ts");
       await open(started, closed, text);
       await connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: closed } });
@@ -339,7 +351,12 @@ describe("bora/inlineEdit over LSP", function () {
       await open(started, uri, "let a = 1;\nlet b = a + 1;\n");
       fake.queue.push({
         kind: "sse",
-        events: [chunk({ role: "assistant", content: "" }), chunk({ content: "const b = 2;\n" }), chunk({}, "stop"), usageChunk(90, 6)],
+        events: [
+          chunk({ role: "assistant", content: "" }),
+          chunk({ content: "const b = 2;\n" }),
+          chunk({}, "stop"),
+          usageChunk(90, 6),
+        ],
       });
       const previous = { instruction: "use const", text: "const a = 1;\nconst b = a + 1;\n" };
       const { result } = await inlineEdit(started, {

@@ -28,7 +28,10 @@ const perChar = (text: string): Promise<number> => Promise.resolve(text.length);
 
 describe("edit prompt", () => {
   it("shows the language, the file, the exact selection between the code before and after it, and the instruction", () => {
-    const [system, user] = buildEditMessages(source(), { before: ["export function sum(xs: number[]) {"], after: ["}"] });
+    const [system, user] = buildEditMessages(source(), {
+      before: ["export function sum(xs: number[]) {"],
+      after: ["}"],
+    });
     assert.match(system!.content, /replacement text only/);
     assert.match(system!.content, /no markdown code fences/i);
     const text = user!.content;
@@ -65,7 +68,10 @@ describe("edit prompt", () => {
             code: 2304,
             relatedInformation: [
               {
-                location: { uri: "file:///w/src/a.ts", range: { start: { line: 1, character: 0 }, end: { line: 1, character: 1 } } },
+                location: {
+                  uri: "file:///w/src/a.ts",
+                  range: { start: { line: 1, character: 0 }, end: { line: 1, character: 1 } },
+                },
                 message: "declared here",
               },
             ],
@@ -89,7 +95,10 @@ describe("edit prompt", () => {
   it("gives a follow-up the original text, the previous attempt and both instructions, after the shared part", () => {
     const first = buildEditMessages(source(), { before: [], after: [] });
     const follow = buildEditMessages(
-      source({ instruction: "make it shorter", previous: { instruction: "use reduce", text: "  return xs.reduce((a, b) => a + b, 0);\n" } }),
+      source({
+        instruction: "make it shorter",
+        previous: { instruction: "use reduce", text: "  return xs.reduce((a, b) => a + b, 0);\n" },
+      }),
       { before: [], after: [] },
     );
     const text = follow[1]!.content;
@@ -115,8 +124,14 @@ describe("edit prompt", () => {
   });
 
   it("says the numbers when an edit is too large", () => {
-    const message = tooLargeMessage({ selectionTokens: 5000, promptTokens: 5200, answerTokens: 7564, contextSize: 4096 });
-    for (const n of ["5,000", "5,200", "7,564", "12,764", "4,096"]) assert.ok(message.includes(n), `${n} in ${message}`);
+    const message = tooLargeMessage({
+      selectionTokens: 5000,
+      promptTokens: 5200,
+      answerTokens: 7564,
+      contextSize: 4096,
+    });
+    for (const n of ["5,000", "5,200", "7,564", "12,764", "4,096"])
+      assert.ok(message.includes(n), `${n} in ${message}`);
   });
 
   it("takes the nearest surrounding lines within the budget, more before than after, checked by the real count", async () => {
@@ -129,6 +144,9 @@ describe("edit prompt", () => {
     // When the code after is short, the code before may use what it leaves.
     const short = await chooseSurroundings({ linesBefore: lines, linesAfter: ["}"] }, 300, perChar);
     assert.ok(short.before.length > picked.before.length);
-    assert.deepEqual(await chooseSurroundings({ linesBefore: lines, linesAfter: lines }, 0, perChar), { before: [], after: [] });
+    assert.deepEqual(await chooseSurroundings({ linesBefore: lines, linesAfter: lines }, 0, perChar), {
+      before: [],
+      after: [],
+    });
   });
 });

@@ -54,7 +54,9 @@ const edits = (requests: ScriptedEngine["requests"]): EditRequest[] =>
 
 describe("inline edit service", () => {
   it("streams the cleaned replacement and answers one edit for the version asked about", async () => {
-    const { engine, deps } = setup("Here is the updated code:\n```ts\n  const total = xs.reduce((a, b) => a + b, 0);\n```\nDone!");
+    const { engine, deps } = setup(
+      "Here is the updated code:\n```ts\n  const total = xs.reduce((a, b) => a + b, 0);\n```\nDone!",
+    );
     const deltas: string[] = [];
     const result = await runInlineEdit(params(), deps, {
       signal: new AbortController().signal,
@@ -68,7 +70,11 @@ describe("inline edit service", () => {
     ]);
     assert.equal(result.finishReason, "stop");
     const [request] = edits(engine.requests);
-    assert.equal(request?.prediction, "  let total = 0;\n  for (const x of xs) total += x;\n", "the selection is the prediction");
+    assert.equal(
+      request?.prediction,
+      "  let total = 0;\n  for (const x of xs) total += x;\n",
+      "the selection is the prediction",
+    );
     assert.equal(request?.priority, "interactive");
     assert.ok((request?.maxTokens ?? 0) > 20);
     assert.match(request!.messages[0]!.content, /Prefer reduce over loops\./, "the workspace rules");
@@ -121,7 +127,10 @@ describe("inline edit service", () => {
     });
     const [request] = edits(engine.requests);
     assert.equal(request?.prediction, previous.text);
-    assert.match(request!.messages[1]!.content, /First instruction: use reduce[\s\S]*Now refine your previous answer: return it directly/);
+    assert.match(
+      request!.messages[1]!.content,
+      /First instruction: use reduce[\s\S]*Now refine your previous answer: return it directly/,
+    );
   });
 
   it("inserts at an empty range: whole lines at the cursor's indentation, above the code on that line", async () => {
@@ -135,13 +144,20 @@ describe("inline edit service", () => {
   });
 
   it("stops when aborted and says it was cancelled", async () => {
-    const engine = new ScriptedEngine({ turns: [{ content: "a b c d e f g h i j k l m n o p" }] }, { chunkDelayMs: 20 });
+    const engine = new ScriptedEngine(
+      { turns: [{ content: "a b c d e f g h i j k l m n o p" }] },
+      { chunkDelayMs: 20 },
+    );
     const { deps } = setup("unused");
     const controller = new AbortController();
-    const pending = runInlineEdit(params(), { ...deps, engine: () => Promise.resolve(engine) }, {
-      signal: controller.signal,
-      onDelta: () => controller.abort(),
-    });
+    const pending = runInlineEdit(
+      params(),
+      { ...deps, engine: () => Promise.resolve(engine) },
+      {
+        signal: controller.signal,
+        onDelta: () => controller.abort(),
+      },
+    );
     await assert.rejects(pending, (error: unknown) => error instanceof EditRefusal && error.reason === "cancelled");
   });
 });
