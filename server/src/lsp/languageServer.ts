@@ -26,6 +26,7 @@ import type { EngineManager } from "../engines/engineManager.js";
 import { stderrSink } from "../host/logger.js";
 import { HOST_VERSION } from "../version.js";
 import { registerCompletionHandlers } from "./completionHandlers.js";
+import { registerEditHandlers } from "./editHandlers.js";
 import { registerModelHandlers } from "./modelHandlers.js";
 import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
@@ -168,6 +169,7 @@ export async function startLanguageServer(
   registerModelHandlers(connection, engines, logger, models);
   registerSecretHandlers(connection, engines, logger, secrets);
   registerCompletionHandlers(connection, documents, engines, logger);
+  registerEditHandlers(connection, host, engines, documents);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };

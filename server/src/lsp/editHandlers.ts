@@ -1,0 +1,139 @@
+/**
+ * LSP handler of `bora/inlineEdit`: the document text comes from the host's `TextDocuments` (what
+ * `didOpen`/`didChange` said), `$/cancelRequest` becomes the abort that reaches the engine, the
+ * cleaned replacement streams as `$/progress` `{ delta }` on the `partialResultToken`, and refusals
+ * get the error codes `PROTOCOL.md` gives them.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Engine } from "@bora/inference";
+import { InlineEdit, type InlineEditPartial, type InlineEditResult, type Problem } from "@bora/protocol";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import {
+  ErrorCodes,
+  LSPErrorCodes,
+  ProgressType,
+  ResponseError,
+  type Connection,
+  type TextDocuments,
+  type WorkspaceFolder,
+} from "vscode-languageserver/node";
+import { loadRules } from "../agent/rules.js";
+import { EditRefusal, runInlineEdit, type RefusalReason } from "../edits/inlineEditService.js";
+import type { EngineManager } from "../engines/engineManager.js";
+import { problemFor } from "../engines/problems.js";
+import type { AgentHost } from "../host/agentHost.js";
+import { onCheckedRequest } from "./params.js";
+
+/** How long the client gets to say its workspace folders; one that never answers must not stall edits. */
+const WORKSPACE_FOLDERS_TIMEOUT_MS = 1000;
+
+/** What marks a workspace root for clients that do not tell their folders. */
+const ROOT_MARKERS = ["AGENTS.md", ".bora", ".git"];
+
+const partialResult = new ProgressType<InlineEditPartial>();
+
+const ERROR_CODE: Record<RefusalReason, number> = {
+  staleVersion: LSPErrorCodes.ContentModified,
+  unknownDocument: ErrorCodes.InvalidParams,
+  rangeOutside: ErrorCodes.InvalidParams,
+  editTooLarge: LSPErrorCodes.RequestFailed,
+  noEngine: LSPErrorCodes.RequestFailed,
+  cancelled: LSPErrorCodes.RequestCancelled,
+};
+
+function contains(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+export function registerEditHandlers(
+  connection: Connection,
+  host: AgentHost,
+  engines: EngineManager,
+  documents: TextDocuments<TextDocument>,
+): void {
+  const { logger } = host;
+
+  const askFolders = async (): Promise<WorkspaceFolder[]> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>(
+      (resolve) => (timer = setTimeout(() => resolve(null), WORKSPACE_FOLDERS_TIMEOUT_MS)),
+    );
+    try {
+      return (await Promise.race([connection.workspace.getWorkspaceFolders(), timeout])) ?? [];
+    } catch {
+      // A client without workspace folders answers MethodNotFound.
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  /** The innermost workspace folder holding the file, else the nearest folder above it with a root marker. */
+  const workspaceRoot = async (uri: string): Promise<string | undefined> => {
+    if (!uri.startsWith("file:")) return undefined;
+    const file = fileURLToPath(uri);
+    const folders = (await askFolders())
+      .filter((f) => f.uri.startsWith("file:"))
+      .map((f) => fileURLToPath(f.uri))
+      .filter((folder) => contains(folder, file))
+      .sort((a, b) => b.length - a.length);
+    if (folders[0] !== undefined) return folders[0];
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      if (ROOT_MARKERS.some((m) => existsSync(path.join(dir, m)))) return dir;
+      if (path.dirname(dir) === dir) return undefined;
+    }
+  };
+
+  const engine = async (): Promise<Engine> => {
+    const found = await engines.forRole("edit");
+    if (found !== undefined) return found;
+    // The engine manager has already worded why there is none (nothing configured, a missing model…).
+    const problem: Problem = host.status().engine.problem ?? {
+      code: "engineNotReady",
+      message: "The model is still loading; try the edit again in a moment.",
+    };
+    throw new EditRefusal("noEngine", problem);
+  };
+
+  onCheckedRequest(
+    connection,
+    InlineEdit,
+    async (params, token): Promise<InlineEditResult> => {
+      const controller = new AbortController();
+      const cancel = token.onCancellationRequested(() => controller.abort());
+      const workDone =
+        params.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(params.workDoneToken) : undefined;
+      workDone?.begin("Bora: editing", undefined, "starting", true);
+      const partialToken = params.partialResultToken;
+      try {
+        return await runInlineEdit(
+          params,
+          { document: (uri) => documents.get(uri), engine, workspaceRoot, loadRules },
+          {
+            signal: controller.signal,
+            onDelta: (delta) => {
+              if (partialToken !== undefined) void connection.sendProgress(partialResult, partialToken, { delta });
+            },
+            onTokens: (generated) => workDone?.report(`${generated} tokens`),
+          },
+        );
+      } catch (error) {
+        if (token.isCancellationRequested)
+          throw new ResponseError(LSPErrorCodes.RequestCancelled, "The edit was cancelled.");
+        if (error instanceof EditRefusal) {
+          throw new ResponseError(ERROR_CODE[error.reason], error.problem.message, error.problem);
+        }
+        const problem = problemFor(error, "editor");
+        logger.warn(`inline edit failed: ${problem.message}`);
+        throw new ResponseError(LSPErrorCodes.RequestFailed, problem.message, problem);
+      } finally {
+        cancel.dispose();
+        workDone?.done();
+      }
+    },
+    logger,
+  );
+}
