@@ -17,7 +17,6 @@ import {
   ResponseError,
   type Connection,
   type TextDocuments,
-  type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { loadRules } from "../agent/rules.js";
 import { EditRefusal, runInlineEdit, type RefusalReason } from "../edits/inlineEditService.js";
@@ -25,9 +24,6 @@ import type { EngineManager } from "../engines/engineManager.js";
 import { problemFor } from "../engines/problems.js";
 import type { AgentHost } from "../host/agentHost.js";
 import { onCheckedRequest } from "./params.js";
-
-/** How long the client gets to say its workspace folders; one that never answers must not stall edits. */
-const WORKSPACE_FOLDERS_TIMEOUT_MS = 1000;
 
 /** What marks a workspace root for clients that do not tell their folders. */
 const ROOT_MARKERS = ["AGENTS.md", ".bora", ".git"];
@@ -53,31 +49,18 @@ export function registerEditHandlers(
   host: AgentHost,
   engines: EngineManager,
   documents: TextDocuments<TextDocument>,
+  /** The client's workspace folders (URIs), as `initialize` and its change notifications said. */
+  workspaceFolders: () => readonly string[],
 ): void {
   const { logger } = host;
-
-  const askFolders = async (): Promise<WorkspaceFolder[]> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>(
-      (resolve) => (timer = setTimeout(() => resolve(null), WORKSPACE_FOLDERS_TIMEOUT_MS)),
-    );
-    try {
-      return (await Promise.race([connection.workspace.getWorkspaceFolders(), timeout])) ?? [];
-    } catch {
-      // A client without workspace folders answers MethodNotFound.
-      return [];
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 
   /** The innermost workspace folder holding the file, else the nearest folder above it with a root marker. */
   const workspaceRoot = async (uri: string): Promise<string | undefined> => {
     if (!uri.startsWith("file:")) return undefined;
     const file = fileURLToPath(uri);
-    const folders = (await askFolders())
-      .filter((f) => f.uri.startsWith("file:"))
-      .map((f) => fileURLToPath(f.uri))
+    const folders = workspaceFolders()
+      .filter((uri) => uri.startsWith("file:"))
+      .map((uri) => fileURLToPath(uri))
       .filter((folder) => contains(folder, file))
       .sort((a, b) => b.length - a.length);
     if (folders[0] !== undefined) return folders[0];

@@ -52,10 +52,16 @@ export async function startLanguageServer(
   let greeting = "";
   /** Settings given in `initializationOptions.settings`, for LSP clients that cannot answer workspace/configuration. */
   let initialSettings: unknown;
+  /** The client's workspace folders (URIs): from `initialize`, then from its change notifications. */
+  let workspaceFolders: string[] = [];
+  let canFollowFolders = false;
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
     initialSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
+    workspaceFolders =
+      params.workspaceFolders?.map((f) => f.uri) ?? (typeof params.rootUri === "string" ? [params.rootUri] : []);
+    canFollowFolders = params.capabilities.workspace?.workspaceFolders === true;
     const client = [params.clientInfo?.name ?? "an unnamed client", params.clientInfo?.version]
       .filter(Boolean)
       .join(" ");
@@ -105,6 +111,12 @@ export async function startLanguageServer(
     logger.info(greeting);
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: "bora" });
+    }
+    if (canFollowFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(({ added, removed }) => {
+        const gone = new Set(removed.map((f) => f.uri));
+        workspaceFolders = [...workspaceFolders.filter((uri) => !gone.has(uri)), ...added.map((f) => f.uri)];
+      });
     }
     pullSettings().catch((error: unknown) => logger.warn(`could not read settings: ${String(error)}`));
     host.setState("ready");
@@ -169,7 +181,7 @@ export async function startLanguageServer(
   registerModelHandlers(connection, engines, logger, models);
   registerSecretHandlers(connection, engines, logger, secrets);
   registerCompletionHandlers(connection, documents, engines, logger);
-  registerEditHandlers(connection, host, engines, documents);
+  registerEditHandlers(connection, host, engines, documents, () => workspaceFolders);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };
