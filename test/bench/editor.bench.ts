@@ -36,6 +36,7 @@ import {
   ShutdownRequest,
 } from "vscode-languageserver-protocol/node";
 import type { BenchOptions } from "./index.js";
+import { completionLatency } from "./completionLatency.js";
 import { runInlineEdit } from "../../server/src/edits/inlineEditService.js";
 import { localOptionsFromSettings } from "../../server/src/engines/engineSpec.js";
 import { startHostWithSettings, waitFor, type HostWithSettings } from "../support/hostProcess.js";
@@ -133,6 +134,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const wantsLatency = ["inlineEditTtftMs", "inlineEditTotalMs", "lspOverhead"].some((f) => options.wants(f));
   if (wantsLatency) await latency(options, workspace, quick);
   if (options.wants("inlineEditPredicted")) await predicted(options, workspace, quick);
+  await completionLatency(options);
 }
 
 async function latency(options: BenchOptions, workspace: string, quick: boolean): Promise<void> {
