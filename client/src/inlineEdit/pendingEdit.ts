@@ -20,7 +20,8 @@ import { mapPosition, sequential, touches, type OffsetEdit } from "./offsets.js"
 export type HunkState =
   | "open" // still receiving proposed lines
   | "pending" // complete, waiting for the user
-  | "accepting" // its green lines are gone, the proposal replaces the red lines next
+  | "accepting" // accepted: its green lines go, then the proposal replaces the red lines
+  | "rejecting" // rejected (by the user, or by their edit of the red lines): its green lines go next
   | "adopting" // the user edited its green lines; its red lines go next
   | "accepted"
   | "rejected"
@@ -40,6 +41,8 @@ export interface Hunk {
    */
   glue: number;
   state: HunkState;
+  /** An accepted hunk's green lines are gone; the proposal goes in next. */
+  greenRemoved: boolean;
   /** The stream stopped before this hunk's removed lines were known: it only inserts. */
   incomplete: boolean;
 }
@@ -84,11 +87,11 @@ export interface PendingView {
 type Op =
   | { kind: "diff"; event: DiffEvent }
   | { kind: "end"; incomplete: string | undefined }
-  | { kind: "removeGreen"; hunks: Hunk[]; accept: boolean }
+  | { kind: "removeGreen"; hunks: Hunk[] }
   | { kind: "applyProposal"; hunks: Hunk[] }
   | { kind: "removeRed"; hunk: Hunk };
 
-const LIVE: readonly HunkState[] = ["open", "pending", "accepting", "adopting"];
+const LIVE: readonly HunkState[] = ["open", "pending", "accepting", "rejecting", "adopting"];
 
 export interface PendingEditOptions {
   /** Buffer offset of the range being rewritten. */
@@ -207,14 +210,16 @@ export class PendingEdit {
   accept(id?: number): void {
     const hunks = this.pendingHunks(id);
     if (hunks.length === 0) return;
-    this.queue.push({ kind: "removeGreen", hunks, accept: true }, { kind: "applyProposal", hunks });
+    for (const hunk of hunks) hunk.state = "accepting";
+    this.queue.push({ kind: "removeGreen", hunks }, { kind: "applyProposal", hunks });
   }
 
   /** Rejects one pending hunk, or all of them: their green lines go, the original stays as it was. */
   reject(id?: number): void {
     const hunks = this.pendingHunks(id);
     if (hunks.length === 0) return;
-    this.queue.push({ kind: "removeGreen", hunks, accept: false });
+    for (const hunk of hunks) hunk.state = "rejecting";
+    this.queue.push({ kind: "removeGreen", hunks });
   }
 
   /** Stops a running stream as if it failed with `reason` (Escape, a follow-up). */
@@ -247,8 +252,8 @@ export class PendingEdit {
           this.endStream(op.incomplete);
           break;
         case "removeGreen": {
-          const targets = op.hunks.filter((hunk) => hunk.state === "pending");
-          const edits = targets
+          const edits = op.hunks
+            .filter(greenToRemove)
             .filter((hunk) => hunk.greenEnd > hunk.greenStart)
             .map((hunk) => ({ offset: hunk.greenStart, length: hunk.greenEnd - hunk.greenStart, text: "" }));
           if (edits.length > 0) return this.offer({ edits, why: "removeGreen" });
@@ -257,7 +262,12 @@ export class PendingEdit {
         }
         case "applyProposal": {
           const edits = op.hunks
-            .filter((hunk) => hunk.state === "accepting" && (hunk.redEnd > hunk.redStart || hunk.proposed !== ""))
+            .filter(
+              (hunk) =>
+                hunk.state === "accepting" &&
+                hunk.greenRemoved &&
+                (hunk.redEnd > hunk.redStart || hunk.proposed !== ""),
+            )
             .map((hunk) => ({ offset: hunk.redStart, length: hunk.redEnd - hunk.redStart, text: hunk.proposed }));
           if (edits.length > 0) return this.offer({ edits, why: "applyProposal" });
           this.proposalApplied(op);
@@ -379,6 +389,7 @@ export class PendingEdit {
         proposed: "",
         glue: 0,
         state: "open",
+        greenRemoved: false,
         incomplete: false,
       };
       this.all.push(this.open);
@@ -408,16 +419,17 @@ export class PendingEdit {
   private greenRemoved(op: Extract<Op, { kind: "removeGreen" }>): void {
     this.queue.shift();
     for (const hunk of op.hunks) {
-      if (hunk.state !== "pending") continue;
+      if (!greenToRemove(hunk)) continue;
       hunk.greenEnd = hunk.greenStart;
       hunk.glue = 0;
-      hunk.state = op.accept ? "accepting" : "rejected";
+      if (hunk.state === "accepting") hunk.greenRemoved = true;
+      else hunk.state = "rejected";
     }
   }
 
   private proposalApplied(op: Extract<Op, { kind: "applyProposal" }>): void {
     this.queue.shift();
-    for (const hunk of op.hunks) if (hunk.state === "accepting") hunk.state = "accepted";
+    for (const hunk of op.hunks) if (hunk.state === "accepting" && hunk.greenRemoved) hunk.state = "accepted";
   }
 
   private ownApplied(offered: NonNullable<PendingEdit["offered"]>): void {
@@ -452,20 +464,29 @@ export class PendingEdit {
     const rejected: Hunk[] = [];
     const adopted: Hunk[] = [];
     for (const hunk of this.all) {
-      if (hunk.state === "pending") {
-        const red = hunk.redEnd > hunk.redStart && touches(change, hunk.redStart, hunk.redEnd, true);
-        const green = hunk.greenEnd > hunk.greenStart && touches(change, hunk.greenStart, hunk.greenEnd);
-        if (red || (green && info.undoRedo)) rejected.push(hunk);
-        else if (green) {
-          if (hunk.glue > 0 && touches(change, hunk.greenEnd - hunk.glue, hunk.greenEnd, true)) hunk.glue = 0;
-          adopted.push(hunk);
-        }
-      } else if (hunk.state === "accepting" && touches(change, hunk.redStart, hunk.redEnd, true)) {
-        // The proposal was to replace these lines; the user changed them first, and their text wins.
-        hunk.state = "rejected";
-      } else if (hunk.state === "adopting" && touches(change, hunk.redStart, hunk.redEnd, true)) {
-        // The red lines were to go; the user changed them first, so they stay with the user's text.
-        hunk.state = "adopted";
+      const red = hunk.redEnd > hunk.redStart && touches(change, hunk.redStart, hunk.redEnd, true);
+      const green = hunk.greenEnd > hunk.greenStart && touches(change, hunk.greenStart, hunk.greenEnd);
+      switch (hunk.state) {
+        case "pending":
+          if (red || (green && info.undoRedo)) rejected.push(hunk);
+          else if (green) {
+            if (hunk.glue > 0 && touches(change, hunk.greenEnd - hunk.glue, hunk.greenEnd)) hunk.glue = 0;
+            adopted.push(hunk);
+          }
+          break;
+        case "accepting":
+          // The proposal was to replace these lines; the user changed them first, and their text wins.
+          if (red) hunk.state = hunk.greenRemoved ? "rejected" : "rejecting";
+          else if (green && !hunk.greenRemoved) adopted.push(hunk);
+          break;
+        case "rejecting":
+          // The green lines were to go, but now hold the user's text: they stay, as plain text.
+          if (green) hunk.state = "rejected";
+          break;
+        case "adopting":
+          // The red lines were to go; the user changed them first, so they stay with the user's text.
+          if (red) hunk.state = "adopted";
+          break;
       }
     }
 
@@ -494,10 +515,11 @@ export class PendingEdit {
 
     for (const hunk of rejected) {
       if (hunk.state !== "pending") continue;
-      this.queue.push({ kind: "removeGreen", hunks: [hunk], accept: false });
+      hunk.state = "rejecting";
+      this.queue.push({ kind: "removeGreen", hunks: [hunk] });
     }
     for (const hunk of adopted) {
-      if (hunk.state !== "pending") continue;
+      if (hunk.state !== "pending" && hunk.state !== "accepting") continue;
       hunk.state = "adopting";
       this.queue.push({ kind: "removeRed", hunk });
     }
@@ -549,6 +571,11 @@ export class PendingEdit {
       mapPosition(this.regionEndOffset, change, own ? "after" : "before"),
     );
   }
+}
+
+/** Whether the hunk's green lines are to be removed now (rejected, or accepted and not yet removed). */
+function greenToRemove(hunk: Hunk): boolean {
+  return hunk.state === "rejecting" || (hunk.state === "accepting" && !hunk.greenRemoved);
 }
 
 function sameEdits(a: readonly OffsetEdit[], b: readonly OffsetEdit[]): boolean {

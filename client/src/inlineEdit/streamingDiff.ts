@@ -12,10 +12,7 @@
 import { hasEol, lineContent, splitLines } from "./lines.js";
 
 export type DiffEvent =
-  | { kind: "insert"; line: string }
-  | { kind: "keep" }
-  | { kind: "remove"; count: number }
-  | { kind: "stop" };
+  { kind: "insert"; line: string } | { kind: "keep" } | { kind: "remove"; count: number } | { kind: "stop" };
 
 /**
  * How far ahead in the original a proposed line is looked for. A match further down removes the
@@ -128,7 +125,10 @@ export class StreamingLineDiff {
 
   /** The original line this proposed line confirms, if any. */
   private find(line: string): number | undefined {
-    const last = Math.min(this.original.length, this.cursor + 1 + (isTrivial(line) ? this.inserted : MATCH_LOOKAHEAD_LINES));
+    const last = Math.min(
+      this.original.length,
+      this.cursor + 1 + (isTrivial(line) ? this.inserted : MATCH_LOOKAHEAD_LINES),
+    );
     for (let i = this.cursor; i < last; i++) if (this.original[i] === line) return i;
     return undefined;
   }

@@ -93,8 +93,14 @@ describe("streaming line differ", () => {
     const random = rng(7);
     const words = ["a", "b", "}", "", "foo()", "bar();", "return x;", "let y = 1;"];
     for (let round = 0; round < 300; round++) {
-      const original = Array.from({ length: Math.floor(random() * 8) }, () => words[Math.floor(random() * words.length)] + "\n").join("");
-      const proposal = Array.from({ length: Math.floor(random() * 8) }, () => words[Math.floor(random() * words.length)] + "\n").join("");
+      const original = Array.from(
+        { length: Math.floor(random() * 8) },
+        () => words[Math.floor(random() * words.length)] + "\n",
+      ).join("");
+      const proposal = Array.from(
+        { length: Math.floor(random() * 8) },
+        () => words[Math.floor(random() * words.length)] + "\n",
+      ).join("");
       const chunks = Array.from({ length: 5 }, () => 1 + Math.floor(random() * 6));
       const events = diff(original, proposal, chunks);
       assert.equal(result(original, events), proposal, JSON.stringify({ original, proposal, chunks }));
@@ -109,7 +115,8 @@ describe("streaming line differ", () => {
     const original = "one\ntwo\nthree\nfour\n";
     const proposal = "one\n2\nthree\nfour\nfive\n";
     const whole = hunksOf(diff(original, proposal));
-    for (const size of [1, 2, 3, 5, 7]) assert.deepEqual(hunksOf(diff(original, proposal, [size])), whole, `chunks of ${size}`);
+    for (const size of [1, 2, 3, 5, 7])
+      assert.deepEqual(hunksOf(diff(original, proposal, [size])), whole, `chunks of ${size}`);
   });
 
   it("waits for the end of an incomplete line", () => {
