@@ -110,7 +110,9 @@ export class PendingEdit {
   private readonly all: Hunk[] = [];
   private open: Hunk | undefined;
   private queue: Op[] = [];
-  private offered: { edit: BoraEdit; take: number; glue: number; lines: string } | undefined;
+  private offered: { edit: BoraEdit; take: number; glue: number; lines: string; epoch: number } | undefined;
+  /** Counts stops, so an insert offered before a stop and applied after it is known as such. */
+  private epoch = 0;
   /** Lengths of the original lines the walk has not reached; `next` indexes the first. */
   private readonly lineLengths: number[];
   private next = 0;
@@ -222,9 +224,12 @@ export class PendingEdit {
     this.queue.push({ kind: "removeGreen", hunks });
   }
 
-  /** Stops a running stream as if it failed with `reason` (Escape, a follow-up). */
+  /**
+   * Stops a running stream now (Escape, a follow-up): lines received but not shown yet are dropped,
+   * what is shown stays as pending hunks marked incomplete.
+   */
   stop(reason: string): void {
-    this.fail(reason);
+    if (this.streamLive()) this.stopNow(reason);
   }
 
   private pendingHunks(id: number | undefined): Hunk[] {
@@ -335,7 +340,7 @@ export class PendingEdit {
   }
 
   private offer(edit: BoraEdit, take = 1, glue = 0, lines = ""): BoraEdit {
-    this.offered = { edit, take, glue, lines };
+    this.offered = { edit, take, glue, lines, epoch: this.epoch };
     return edit;
   }
 
@@ -446,7 +451,9 @@ export class PendingEdit {
       hunk.proposed += offered.lines;
       hunk.glue = offered.glue;
       this.streamPos = hunk.greenEnd;
-      this.queue.splice(0, offered.take);
+      if (offered.epoch === this.epoch) this.queue.splice(0, offered.take);
+      // Offered before a stop, applied after it: the lines are shown, so they are a hunk like the others.
+      else this.closeOpen(true);
       return;
     }
     for (const c of changes) this.mapAll(c, true);
@@ -533,6 +540,7 @@ export class PendingEdit {
 
   /** Stops the stream now (not queued): the user's change made the rest of the walk meaningless. */
   private stopNow(reason: string): void {
+    this.epoch++;
     this.queue = this.queue.filter((op) => op.kind !== "diff" && op.kind !== "end");
     if (this.requestRunning) {
       this.requestRunning = false;

@@ -5,6 +5,10 @@
 import { BORA_COMMANDS } from "../commandIds.js";
 import type { PendingView } from "./pendingEdit.js";
 
+/** Context keys the keybindings use (package.json), set for the active editor. */
+export const PENDING_KEY = "bora.inlineEdit.pending";
+export const STREAMING_KEY = "bora.inlineEdit.streaming";
+
 export interface Lens {
   /** Offset of the line the lens sits above. */
   offset: number;

@@ -271,3 +271,23 @@ describe("pending edit model", () => {
     assert.equal(s.buffer.text, "one\nTWO\ntwo\nthree\nfour\nfive\n");
   });
 });
+
+describe("pending edit model, stopping", () => {
+  it("stops at once on Escape, keeping what is shown as incomplete pending hunks", () => {
+    const s = setup("", ORIGINAL, "");
+    s.model.pushDelta("one\nTWO\nthree\nfour\n");
+    const offered = s.model.nextEdit()!;
+    s.model.stop("stopped");
+    assert.equal(s.model.streaming, false);
+    // The insert offered before the stop lands after it: it becomes a hunk, not stray text.
+    s.buffer.applyBora(s.model, offered);
+    s.buffer.settle(s.model);
+    const view = s.model.view();
+    assert.equal(view.hunks.length, 1);
+    assert.equal(view.hunks[0]!.incomplete, true);
+    s.model.reject();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, ORIGINAL);
+    assert.ok(s.model.settled);
+  });
+});
