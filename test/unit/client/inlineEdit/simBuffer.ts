@@ -51,12 +51,6 @@ export class SimBuffer {
   applyBora(model: PendingEdit, edit: BoraEdit): void {
     const before = this.text;
     const changes = sequential(edit.edits);
-    console.log(
-      "BORA",
-      edit.why,
-      JSON.stringify(changes),
-      JSON.stringify(model.hunks().map((h) => [h.id, h.state, h.greenStart, h.greenEnd, h.redStart, h.redEnd])),
-    );
     for (const change of changes) {
       const deleted = this.apply(change, "bora");
       const user = deleted.filter((c) => c.author === "user");
@@ -80,13 +74,7 @@ export class SimBuffer {
   /** A user change: applied to the buffer and reported to the model. */
   type(model: PendingEdit, change: OffsetEdit, undoRedo = false): ReturnType<PendingEdit["onChange"]> {
     this.apply(change, "user");
-    const out = model.onChange([change], { undoRedo });
-    console.log(
-      "USER",
-      JSON.stringify(change),
-      JSON.stringify(model.hunks().map((h) => [h.id, h.state, h.greenStart, h.greenEnd, h.redStart, h.redEnd])),
-    );
-    return out;
+    return model.onChange([change], { undoRedo });
   }
 
   /** The user's characters still in the buffer, in buffer order. */
