@@ -231,7 +231,8 @@ export class InlineEditController implements vscode.Disposable {
 
   /** Applies the model's next edit, one at a time; the change event it causes brings the next. */
   private pump(session: Session): void {
-    if (session.applying) return;
+    // A session given up (document closed) applies nothing more.
+    if (session.applying || this.sessions.get(session.document.uri.toString()) !== session) return;
     const edit = session.model.nextEdit();
     if (edit === undefined) return;
     const { document } = session;
@@ -285,7 +286,10 @@ export class InlineEditController implements vscode.Disposable {
 
   private decorate(session: Session): void {
     const { document } = session;
-    const live = this.sessions.get(document.uri.toString()) === session;
+    const current = this.sessions.get(document.uri.toString());
+    // A late redraw of a finished session must not wipe the follow-up's decorations.
+    if (current !== undefined && current !== session) return;
+    const live = current === session;
     const ranges = decorationRanges(session.model.view());
     const toRanges = (list: [number, number][]): vscode.Range[] =>
       live
