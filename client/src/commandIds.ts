@@ -17,6 +17,16 @@ export const BORA_COMMANDS = {
    * a role it asks). Run only by Bora's buttons and links, so it is not in the palette.
    */
   useModel: { id: "bora.useModel", title: undefined },
+  editSelection: { id: "bora.editSelection", title: "Edit Selection…" },
+  /** Accepts the pending inline edit of the active editor, or of the document whose URI is the argument. */
+  acceptEdit: { id: "bora.acceptEdit", title: "Accept Edit" },
+  /** Rejects the pending inline edit (while it streams: stops it), of the active editor or the URI given. */
+  rejectEdit: { id: "bora.rejectEdit", title: "Reject Edit" },
+  /** One hunk of a pending edit (arguments: the document URI, the hunk id); run by its CodeLens only. */
+  acceptHunk: { id: "bora.acceptHunk", title: undefined },
+  rejectHunk: { id: "bora.rejectHunk", title: undefined },
+  /** Fixes a diagnostic with an inline edit (arguments from the quick fix: URI, diagnostic; none: the one at the cursor). */
+  fixProblem: { id: "bora.fixProblem", title: "Fix Problem" },
 } as const satisfies Record<string, { id: `bora.${string}`; title: string | undefined }>;
 
 export type CommandName = keyof typeof BORA_COMMANDS;

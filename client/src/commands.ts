@@ -8,6 +8,14 @@ import { BORA_COMMANDS, commandLabel, type CommandName } from "./commandIds.js";
 import type { Ctx } from "./ctx.js";
 import type { HostClient } from "./hostClient.js";
 import { OPEN_LOGS, RESTART_HOST } from "./problemActions.js";
+import {
+  acceptEditCommand,
+  acceptHunkCommand,
+  editSelectionCommand,
+  fixProblemCommand,
+  rejectEditCommand,
+  rejectHunkCommand,
+} from "./inlineEdit/commands.js";
 import { pullModelCommand } from "./pullModel.js";
 import { setRemoteApiKeyCommand } from "./secrets.js";
 import { showActions } from "./showProblem.js";
@@ -40,6 +48,12 @@ export const COMMANDS: Record<CommandName, CommandFactory> = {
   pullModel: withHost("pullModel", (ctx, client, suggested) => pullModelCommand(ctx, client, suggested)),
   setRemoteApiKey: (ctx) => () => setRemoteApiKeyCommand(ctx.extension.secrets),
   useModel: (ctx) => (name, role) => useModelCommand(ctx, name, role),
+  editSelection: withHost("editSelection", (ctx, client) => editSelectionCommand(ctx, client)),
+  acceptEdit: (ctx) => (uri) => acceptEditCommand(ctx, uri),
+  rejectEdit: (ctx) => (uri) => rejectEditCommand(ctx, uri),
+  acceptHunk: (ctx) => (uri, hunk) => acceptHunkCommand(ctx, uri, hunk),
+  rejectHunk: (ctx) => (uri, hunk) => rejectHunkCommand(ctx, uri, hunk),
+  fixProblem: withHost("fixProblem", (ctx, client, uri, diagnostic) => fixProblemCommand(ctx, client, uri, diagnostic)),
 };
 
 export function registerCommands(ctx: Ctx): void {

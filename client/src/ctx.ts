@@ -6,6 +6,8 @@
 import { PROTOCOL_VERSION, SerialQueue, Status, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
 import { createHostClient, type HostClient } from "./hostClient.js";
+import { registerFixWithBora } from "./inlineEdit/commands.js";
+import { InlineEditController } from "./inlineEdit/controller.js";
 import { OPEN_LOGS, RESTART_HOST, problemKey } from "./problemActions.js";
 import { isBoraSecret, sendSecrets } from "./secrets.js";
 import { showActions, showProblem } from "./showProblem.js";
@@ -15,6 +17,8 @@ import { dropHintWhenUsed } from "./useModel.js";
 export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly statusBar: StatusBar;
+  /** The pending inline edits, one per document. */
+  readonly inlineEdits: InlineEditController;
   private readonly extensionBag: vscode.Disposable[] = [];
   private clientBag: vscode.Disposable[] = [];
   private client: HostClient | undefined;
@@ -26,9 +30,12 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel("Bora", { log: true });
     this.statusBar = new StatusBar();
+    this.inlineEdits = new InlineEditController(this);
     this.extensionBag.push(
       this.log,
       this.statusBar,
+      this.inlineEdits,
+      registerFixWithBora(),
       extension.secrets.onDidChange((event) => {
         if (isBoraSecret(event.key)) void sendSecrets(this.client, extension.secrets, this.log, true);
       }),

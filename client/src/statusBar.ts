@@ -1,13 +1,14 @@
 /** Renders the host's `bora/status` into one status-bar item. */
 import type { StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
-import { statusView, tooltipMarkdown, type ClientPhase } from "./statusView.js";
+import { statusView, tooltipMarkdown, type ClientPhase, type EditProgress, type StatusExtras } from "./statusView.js";
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private phase: ClientPhase = "starting";
   private status: StatusParams | undefined;
   private unused: string | undefined;
+  private progress: EditProgress | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem("bora.status", vscode.StatusBarAlignment.Left, 100);
@@ -38,12 +39,21 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** The active editor's streaming inline edit; undefined when none streams. */
+  set editProgress(progress: EditProgress | undefined) {
+    this.progress = progress;
+    this.render();
+  }
+
   dispose(): void {
     this.item.dispose();
   }
 
   private render(): void {
-    const view = statusView(this.phase, this.status, this.unused === undefined ? {} : { unusedModel: this.unused });
+    const extras: StatusExtras = {};
+    if (this.unused !== undefined) extras.unusedModel = this.unused;
+    if (this.progress !== undefined) extras.editProgress = this.progress;
+    const view = statusView(this.phase, this.status, extras);
     const markdown = tooltipMarkdown(view);
     const tooltip = new vscode.MarkdownString(markdown.value);
     // Links may run exactly the commands this tooltip offers, nothing else.

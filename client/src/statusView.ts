@@ -21,6 +21,16 @@ export interface StatusView {
 export interface StatusExtras {
   /** A model pulled in this window that no setting uses yet (the user has not answered the offer). */
   unusedModel?: string;
+  /** An inline edit streaming in the active editor. */
+  editProgress?: EditProgress;
+}
+
+/** How far a streaming inline edit has come. */
+export interface EditProgress {
+  /** Pieces of the replacement received (the host sends one per generated token, or per batch of predicted ones). */
+  tokens: number;
+  /** Since the first piece arrived; undefined before two pieces are in. */
+  tokensPerSecond: number | undefined;
 }
 
 /** With no model configured and the host naming no fix, pulling one is the way forward. */
@@ -87,7 +97,10 @@ export function statusView(
       return busy(status.host, lines(hostLine, engineLine(status.engine), status.message));
     case "ready": {
       const view = readyView(status.engine);
-      return withUnusedModel({ ...view, tooltip: lines(hostLine, view.tooltip, status.message) }, extras.unusedModel);
+      return withEditProgress(
+        withUnusedModel({ ...view, tooltip: lines(hostLine, view.tooltip, status.message) }, extras.unusedModel),
+        extras.editProgress,
+      );
     }
   }
 }
@@ -167,6 +180,21 @@ function withUnusedModel(view: StatusView, model: string | undefined): StatusVie
       use("edit", "Use for Edits"),
       OPEN_LOGS,
     ],
+  };
+}
+
+/**
+ * While an edit streams, the item says how far it is: this is where the user looks for "is it still
+ * working". One item, not a second one, so the bar does not grow; a problem keeps its words and click.
+ */
+function withEditProgress(view: StatusView, progress: EditProgress | undefined): StatusView {
+  if (progress === undefined) return view;
+  const rate = progress.tokensPerSecond === undefined ? "" : ` · ${progress.tokensPerSecond.toFixed(1)} tok/s`;
+  const words = `editing · ${progress.tokens} tok${rate}`;
+  return {
+    ...view,
+    text: view.error ? `${view.text} · ${words}` : `$(sync~spin) Bora: ${words}`,
+    tooltip: lines(`Inline edit: ${progress.tokens} tokens so far${rate}. Esc stops it.`, view.tooltip),
   };
 }
 

@@ -199,6 +199,29 @@ describe("client status view", () => {
   });
 });
 
+describe("inline edit progress", () => {
+  const ready = { host: "ready", engine: { state: "ready", model: "m.gguf" } } satisfies StatusParams;
+  it("shows tokens and tok/s while an edit streams", () => {
+    const view = statusView("running", ready, { editProgress: { tokens: 42, tokensPerSecond: 17.25 } });
+    assert.equal(view.text, "$(sync~spin) Bora: editing · 42 tok · 17.3 tok/s");
+    assert.match(view.tooltip, /Inline edit: 42 tokens so far/);
+    assert.equal(statusView("running", ready).text, "$(check) Bora: ready · m");
+  });
+  it("shows only the tokens before a rate is known", () => {
+    const view = statusView("running", ready, { editProgress: { tokens: 1, tokensPerSecond: undefined } });
+    assert.equal(view.text, "$(sync~spin) Bora: editing · 1 tok");
+  });
+  it("keeps an engine problem's words and click", () => {
+    const view = statusView(
+      "running",
+      { host: "ready", engine: { state: "error", problem: { code: "c", message: "m", fix: "setApiKey" } } },
+      { editProgress: { tokens: 3, tokensPerSecond: 2 } },
+    );
+    assert.match(view.text, /key refused · editing · 3 tok/);
+    assert.equal(view.click.command, "bora.setRemoteApiKey");
+  });
+});
+
 describe("status tooltip markdown", () => {
   it("links the actions and trusts only their commands", () => {
     const view = running({

@@ -1,0 +1,594 @@
+/**
+ * The pending inline edit of one document: the proposal shown in the real buffer while it streams
+ * and until each hunk is decided. Pure (no `vscode` import), so every rule is tested without VS Code.
+ *
+ * Layout in the buffer, per hunk: the proposed ("green") lines, then the original ("red") lines they
+ * replace; original lines the stream has not reached yet ("unverified") follow the last hunk.
+ * Every document change goes through `onChange`, Bora's own and the user's alike, and the model says
+ * what Bora must apply next through `nextEdit`, so the adapter is a loop:
+ * `nextEdit` → `workspace.applyEdit` → change event → `onChange` → `nextEdit`.
+ *
+ * Invariant that keeps the user's text safe: a pending hunk's green range holds only text Bora
+ * inserted, and its red range only original text. A user change that touches either decides the
+ * hunk at once (red: rejected, green: adopted), so Bora only ever deletes its own text or original
+ * text the user did not touch, and never moves anything the user typed.
+ */
+import { StreamingLineDiff, type DiffEvent } from "./streamingDiff.js";
+import { hasEol } from "./lines.js";
+import { mapPosition, sequential, touches, type OffsetEdit } from "./offsets.js";
+
+export type HunkState =
+  | "open" // still receiving proposed lines
+  | "pending" // complete, waiting for the user
+  | "accepting" // accepted: its green lines go, then the proposal replaces the red lines
+  | "rejecting" // rejected (by the user, or by their edit of the red lines): its green lines go next
+  | "adopting" // the user edited its green lines; its red lines go next
+  | "accepted"
+  | "rejected"
+  | "adopted";
+
+export interface Hunk {
+  readonly id: number;
+  greenStart: number;
+  greenEnd: number;
+  redStart: number;
+  redEnd: number;
+  /** What replaces the red lines on accept. */
+  proposed: string;
+  /**
+   * Characters at the end of the green range shown only so the proposed last line (which has no line
+   * break: the file ends without one) does not run into the red line after it. Never part of `proposed`.
+   */
+  glue: number;
+  state: HunkState;
+  /** An accepted hunk's green lines are gone; the proposal goes in next. */
+  greenRemoved: boolean;
+  /** The stream stopped before this hunk's removed lines were known: it only inserts. */
+  incomplete: boolean;
+}
+
+/** Edits Bora applies in one `workspace.applyEdit` (one undo step): simultaneous, in current buffer offsets. */
+export interface BoraEdit {
+  edits: OffsetEdit[];
+  why: "stream" | "removeGreen" | "applyProposal" | "removeRed";
+}
+
+export interface ChangeInfo {
+  /** The change is the user's undo or redo (`TextDocumentChangeEvent.reason`). */
+  undoRedo?: boolean;
+}
+
+export interface ChangeOutcome {
+  /** The change was the edit `nextEdit` offered. */
+  ours: boolean;
+  /** This change stopped the stream: the adapter cancels the request. */
+  stoppedStream: boolean;
+}
+
+export interface HunkView {
+  id: number;
+  green: [number, number];
+  red: [number, number];
+  /** Still receiving lines: no Accept or Reject yet. */
+  open: boolean;
+  incomplete: boolean;
+}
+
+export interface PendingView {
+  hunks: HunkView[];
+  /** Original lines the stream has not reached yet. */
+  unverified: [number, number] | undefined;
+  /** The request still streams. */
+  streaming: boolean;
+  /** Why the proposal is incomplete (failed, cancelled, cut short), if it is. */
+  incomplete: string | undefined;
+}
+
+type Op =
+  | { kind: "diff"; event: DiffEvent }
+  | { kind: "end"; incomplete: string | undefined }
+  | { kind: "removeGreen"; hunks: Hunk[] }
+  | { kind: "applyProposal"; hunks: Hunk[] }
+  | { kind: "removeRed"; hunk: Hunk };
+
+const LIVE: readonly HunkState[] = ["open", "pending", "accepting", "rejecting", "adopting"];
+
+export interface PendingEditOptions {
+  /** Buffer offset of the range being rewritten. */
+  regionStart: number;
+  /** The range's text when the request was sent. */
+  original: string;
+  /** The document's line ending; the proposal's line endings are made this. */
+  eol: string;
+  /** The first hunk id; ids are unique per document when each edit starts after the last one's ids. Defaults to 1. */
+  firstHunkId?: number;
+}
+
+export class PendingEdit {
+  readonly eol: string;
+  private readonly differ: StreamingLineDiff;
+  private readonly all: Hunk[] = [];
+  private open: Hunk | undefined;
+  private queue: Op[] = [];
+  private offered: { edit: BoraEdit; take: number; glue: number; lines: string; epoch: number } | undefined;
+  /** Counts stops, so an insert offered before a stop and applied after it is known as such. */
+  private epoch = 0;
+  /** Lengths of the original lines the walk has not reached; `next` indexes the first. */
+  private readonly lineLengths: number[];
+  private next = 0;
+  private unverifiedLength: number;
+  private streamPos: number;
+  private regionStartOffset: number;
+  private regionEndOffset: number;
+  private requestRunning = true;
+  private incompleteReason: string | undefined;
+  private received = "";
+  private nextId: number;
+
+  constructor(options: PendingEditOptions) {
+    this.eol = options.eol;
+    this.differ = new StreamingLineDiff(options.original, options.eol);
+    this.lineLengths = this.differ.originalLines.map((line) => line.length);
+    this.unverifiedLength = options.original.length;
+    this.streamPos = options.regionStart;
+    this.regionStartOffset = options.regionStart;
+    this.regionEndOffset = options.regionStart + options.original.length;
+    this.nextId = options.firstHunkId ?? 1;
+  }
+
+  // ---- the stream ----
+
+  /** The next piece of the replacement from the host. Ignored once the stream stopped. */
+  pushDelta(delta: string): void {
+    if (!this.requestRunning) return;
+    this.received += delta;
+    this.enqueue(this.differ.push(delta));
+  }
+
+  /**
+   * The request answered. `finalText` is the replacement from the answer, which the streamed text
+   * should be a prefix of; `cutShort` when the model hit its token limit (then the original lines
+   * not reached are kept, not removed).
+   */
+  finish(finalText?: string, cutShort = false): void {
+    if (!this.requestRunning) return;
+    if (finalText !== undefined && finalText.startsWith(this.received)) {
+      this.pushDelta(finalText.slice(this.received.length));
+    }
+    this.requestRunning = false;
+    if (cutShort) {
+      this.differ.stop();
+      this.queue.push({ kind: "end", incomplete: "cut short at the model's token limit" });
+    } else {
+      this.enqueue(this.differ.finish());
+      this.queue.push({ kind: "end", incomplete: undefined });
+    }
+  }
+
+  /** The request failed or was cancelled: what arrived stays as pending hunks, marked incomplete. */
+  fail(reason: string): void {
+    if (!this.requestRunning) return;
+    this.requestRunning = false;
+    this.differ.stop();
+    this.queue.push({ kind: "end", incomplete: reason });
+  }
+
+  /** The replacement text received so far (the whole of it once finished): a follow-up's `previous.text`. */
+  get proposal(): string {
+    return this.received;
+  }
+
+  get streaming(): boolean {
+    return this.requestRunning;
+  }
+
+  get incomplete(): string | undefined {
+    return this.incompleteReason;
+  }
+
+  /** The rewritten range in the current buffer. */
+  get region(): [number, number] {
+    return [this.regionStartOffset, this.regionEndOffset];
+  }
+
+  /** Nothing is left to show or to do: the stream ended and every hunk is decided and applied. */
+  get settled(): boolean {
+    return (
+      !this.requestRunning &&
+      this.queue.length === 0 &&
+      this.open === undefined &&
+      !this.all.some((hunk) => LIVE.includes(hunk.state))
+    );
+  }
+
+  /** The highest hunk id used, so a follow-up edit of the same document continues after it. */
+  get lastHunkId(): number {
+    return this.nextId - 1;
+  }
+
+  // ---- decisions ----
+
+  /** Accepts one pending hunk, or all of them: one undo step restores what they replaced. */
+  accept(id?: number): void {
+    const hunks = this.pendingHunks(id);
+    if (hunks.length === 0) return;
+    for (const hunk of hunks) hunk.state = "accepting";
+    this.queue.push({ kind: "removeGreen", hunks }, { kind: "applyProposal", hunks });
+  }
+
+  /** Rejects one pending hunk, or all of them: their green lines go, the original stays as it was. */
+  reject(id?: number): void {
+    const hunks = this.pendingHunks(id);
+    if (hunks.length === 0) return;
+    for (const hunk of hunks) hunk.state = "rejecting";
+    this.queue.push({ kind: "removeGreen", hunks });
+  }
+
+  /**
+   * Stops a running stream now (Escape, a follow-up): lines received but not shown yet are dropped,
+   * what is shown stays as pending hunks marked incomplete.
+   */
+  stop(reason: string): void {
+    if (this.streamLive()) this.stopNow(reason);
+  }
+
+  private pendingHunks(id: number | undefined): Hunk[] {
+    return this.all.filter((hunk) => hunk.state === "pending" && (id === undefined || hunk.id === id));
+  }
+
+  // ---- the loop ----
+
+  /**
+   * The edit Bora should apply now, or undefined when there is none. Steps that need no edit (the
+   * walk over original lines, decisions with nothing to delete) are taken on the way.
+   */
+  nextEdit(): BoraEdit | undefined {
+    this.offered = undefined;
+    for (let op = this.queue[0]; op !== undefined; op = this.queue[0]) {
+      switch (op.kind) {
+        case "diff":
+          if (op.event.kind === "insert") {
+            this.offerInserts();
+            return this.offered!.edit;
+          }
+          this.walk(op.event);
+          break;
+        case "end":
+          this.endStream(op.incomplete);
+          break;
+        case "removeGreen": {
+          const edits = op.hunks
+            .filter(greenToRemove)
+            .filter((hunk) => hunk.greenEnd > hunk.greenStart)
+            .map((hunk) => ({ offset: hunk.greenStart, length: hunk.greenEnd - hunk.greenStart, text: "" }));
+          if (edits.length > 0) return this.offer({ edits, why: "removeGreen" });
+          this.greenRemoved(op);
+          break;
+        }
+        case "applyProposal": {
+          const edits = op.hunks
+            .filter(
+              (hunk) =>
+                hunk.state === "accepting" &&
+                hunk.greenRemoved &&
+                (hunk.redEnd > hunk.redStart || hunk.proposed !== ""),
+            )
+            .map((hunk) => ({ offset: hunk.redStart, length: hunk.redEnd - hunk.redStart, text: hunk.proposed }));
+          if (edits.length > 0) return this.offer({ edits, why: "applyProposal" });
+          this.proposalApplied(op);
+          break;
+        }
+        case "removeRed": {
+          const hunk = op.hunk;
+          if (hunk.state === "adopting" && hunk.redEnd > hunk.redStart) {
+            // With its glue still there, the glue goes too: it was a line break shown only for display.
+            const start = hunk.glue > 0 ? hunk.greenEnd - hunk.glue : hunk.redStart;
+            return this.offer({ edits: [{ offset: start, length: hunk.redEnd - start, text: "" }], why: "removeRed" });
+          }
+          if (hunk.state === "adopting") hunk.state = "adopted";
+          this.queue.shift();
+          break;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A change of the document, as VS Code reports it (each change against the text the previous one
+   * left). The edit `nextEdit` offered, when it matches; otherwise the user's.
+   */
+  onChange(changes: readonly OffsetEdit[], info: ChangeInfo = {}): ChangeOutcome {
+    const offered = this.offered;
+    this.offered = undefined;
+    if (offered !== undefined && !info.undoRedo && sameEdits(sequential(changes), sequential(offered.edit.edits))) {
+      this.ownApplied(offered);
+      return { ours: true, stoppedStream: false };
+    }
+    let stoppedStream = false;
+    for (const change of changes) stoppedStream = this.userChange(change, info) || stoppedStream;
+    return { ours: false, stoppedStream };
+  }
+
+  view(): PendingView {
+    const hunks: HunkView[] = this.all
+      .filter((hunk) => hunk.state === "open" || hunk.state === "pending")
+      .map((hunk) => ({
+        id: hunk.id,
+        green: [hunk.greenStart, hunk.greenEnd],
+        red: [hunk.redStart, hunk.redEnd],
+        open: hunk.state === "open",
+        incomplete: hunk.incomplete,
+      }));
+    return {
+      hunks,
+      unverified: this.unverifiedLength > 0 ? [this.streamPos, this.streamPos + this.unverifiedLength] : undefined,
+      streaming: this.requestRunning,
+      incomplete: this.incompleteReason,
+    };
+  }
+
+  /** Every hunk with its state and ranges, for tests and logs. */
+  hunks(): readonly Readonly<Hunk>[] {
+    return this.all;
+  }
+
+  // ---- internals ----
+
+  private enqueue(events: readonly DiffEvent[]): void {
+    for (const event of events) this.queue.push({ kind: "diff", event });
+  }
+
+  private offer(edit: BoraEdit, take = 1, glue = 0, lines = ""): BoraEdit {
+    this.offered = { edit, take, glue, lines, epoch: this.epoch };
+    return edit;
+  }
+
+  /** Consecutive proposed lines go in as one edit, so a burst of lines costs one round trip. */
+  private offerInserts(): void {
+    // A hunk that already removes lines is complete; new lines start the next one.
+    if (this.open !== undefined && this.open.redEnd > this.open.redStart) this.closeOpen();
+    let lines = "";
+    let take = 0;
+    for (let op = this.queue[take]; op?.kind === "diff" && op.event.kind === "insert"; op = this.queue[++take]) {
+      lines += op.event.line;
+    }
+    // Only the replacement's very last line can lack a line break; with original lines after it, it
+    // needs one to stay a line of its own (the glue).
+    const glue = !hasEol(lines) && lines !== "" && this.unverifiedLength > 0 ? this.eol.length : 0;
+    const text = glue > 0 ? lines + this.eol : lines;
+    this.offer({ edits: [{ offset: this.streamPos, length: 0, text }], why: "stream" }, take, glue, lines);
+  }
+
+  /** A walk step over the original lines that changes nothing in the buffer. */
+  private walk(event: DiffEvent): void {
+    this.queue.shift();
+    if (event.kind === "keep") {
+      this.closeOpen();
+      this.consume(1);
+    } else if (event.kind === "remove") {
+      const hunk = this.openHunk();
+      const length = this.consume(event.count);
+      hunk.redEnd = hunk.redStart + length;
+    }
+    // "stop" needs nothing here: the end op that follows it says why.
+  }
+
+  private consume(count: number): number {
+    let length = 0;
+    for (let i = 0; i < count && this.next < this.lineLengths.length; i++) length += this.lineLengths[this.next++]!;
+    this.streamPos += length;
+    this.unverifiedLength -= length;
+    return length;
+  }
+
+  private openHunk(): Hunk {
+    if (this.open === undefined) {
+      const at = this.streamPos;
+      this.open = {
+        id: this.nextId++,
+        greenStart: at,
+        greenEnd: at,
+        redStart: at,
+        redEnd: at,
+        proposed: "",
+        glue: 0,
+        state: "open",
+        greenRemoved: false,
+        incomplete: false,
+      };
+      this.all.push(this.open);
+    }
+    return this.open;
+  }
+
+  private closeOpen(incomplete = false): void {
+    const hunk = this.open;
+    if (hunk === undefined) return;
+    this.open = undefined;
+    hunk.incomplete = incomplete;
+    // Never shown when it changes nothing (a defensive check: the differ does not produce one).
+    const nothing = hunk.greenEnd === hunk.greenStart && hunk.redEnd === hunk.redStart;
+    hunk.state = nothing ? "rejected" : "pending";
+  }
+
+  private endStream(incomplete: string | undefined): void {
+    this.queue.shift();
+    this.closeOpen(incomplete !== undefined);
+    this.incompleteReason ??= incomplete;
+    // Original lines the stream did not reach stay as they are: plain text, no longer tracked.
+    this.unverifiedLength = 0;
+    this.next = this.lineLengths.length;
+  }
+
+  private greenRemoved(op: Extract<Op, { kind: "removeGreen" }>): void {
+    this.queue.shift();
+    for (const hunk of op.hunks) {
+      if (!greenToRemove(hunk)) continue;
+      hunk.greenEnd = hunk.greenStart;
+      hunk.glue = 0;
+      if (hunk.state === "accepting") hunk.greenRemoved = true;
+      else hunk.state = "rejected";
+    }
+  }
+
+  private proposalApplied(op: Extract<Op, { kind: "applyProposal" }>): void {
+    this.queue.shift();
+    for (const hunk of op.hunks) if (hunk.state === "accepting" && hunk.greenRemoved) hunk.state = "accepted";
+  }
+
+  private ownApplied(offered: NonNullable<PendingEdit["offered"]>): void {
+    const { edit } = offered;
+    // Simultaneous edits, mapped from the last to the first so each offset is still valid.
+    const changes = sequential(edit.edits);
+    if (edit.why === "stream") {
+      const change = edit.edits[0]!;
+      for (const c of changes) this.mapAll(c, true);
+      const hunk = this.openHunk();
+      hunk.greenStart = Math.min(hunk.greenStart, change.offset);
+      hunk.greenEnd = change.offset + change.text.length;
+      hunk.redStart = hunk.redEnd = hunk.greenEnd;
+      hunk.proposed += offered.lines;
+      hunk.glue = offered.glue;
+      this.streamPos = hunk.greenEnd;
+      if (offered.epoch === this.epoch) this.queue.splice(0, offered.take);
+      // Offered before a stop, applied after it: the lines are shown, so they are a hunk like the others.
+      else this.closeOpen(true);
+      return;
+    }
+    for (const c of changes) this.mapAll(c, true);
+    const op = this.queue[0]!;
+    if (op.kind === "removeGreen") this.greenRemoved(op);
+    else if (op.kind === "applyProposal") this.proposalApplied(op);
+    else if (op.kind === "removeRed") {
+      op.hunk.state = "adopted";
+      this.queue.shift();
+    }
+  }
+
+  /** Decides what the user's change means, then moves every tracked offset through it. Returns whether it stopped the stream. */
+  private userChange(change: OffsetEdit, info: ChangeInfo): boolean {
+    const rejected: Hunk[] = [];
+    const adopted: Hunk[] = [];
+    for (const hunk of this.all) {
+      const red = hunk.redEnd > hunk.redStart && touches(change, hunk.redStart, hunk.redEnd, true);
+      const green = hunk.greenEnd > hunk.greenStart && touches(change, hunk.greenStart, hunk.greenEnd);
+      switch (hunk.state) {
+        case "pending":
+          if (red || (green && info.undoRedo)) rejected.push(hunk);
+          else if (green) {
+            if (hunk.glue > 0 && touches(change, hunk.greenEnd - hunk.glue, hunk.greenEnd)) hunk.glue = 0;
+            adopted.push(hunk);
+          }
+          break;
+        case "accepting":
+          // The proposal was to replace these lines; the user changed them first, and their text wins.
+          if (red) hunk.state = hunk.greenRemoved ? "rejected" : "rejecting";
+          else if (green && !hunk.greenRemoved) adopted.push(hunk);
+          break;
+        case "rejecting":
+          // The green lines were to go, but now hold the user's text: they stay, as plain text.
+          if (green) hunk.state = "rejected";
+          break;
+        case "adopting":
+          // The red lines were to go; the user changed them first, so they stay with the user's text.
+          if (red) hunk.state = "adopted";
+          break;
+      }
+    }
+
+    let stopped = false;
+    if (this.streamLive()) {
+      const open = this.open;
+      const openTouched = open !== undefined && touches(change, open.greenStart, open.greenEnd);
+      const unverifiedTouched =
+        this.unverifiedLength > 0 &&
+        (touches(change, this.streamPos, this.streamPos + this.unverifiedLength, true) ||
+          // Joining the line before onto the first unverified line would put later lines mid-line.
+          (change.length > 0 && change.offset + change.length === this.streamPos));
+      if (openTouched || unverifiedTouched || info.undoRedo) {
+        stopped = true;
+        this.stopNow(info.undoRedo ? "stopped by undo" : "stopped: you edited the lines being rewritten");
+        if (open !== undefined && openTouched) {
+          // The open hunk was just closed; the user's change decides it like any other.
+          if (info.undoRedo) rejected.push(open);
+          else adopted.push(open);
+        }
+      }
+    }
+
+    for (const hunk of this.all) this.mapHunk(hunk, change, false);
+    this.mapCursors(change, false);
+
+    for (const hunk of rejected) {
+      if (hunk.state !== "pending") continue;
+      hunk.state = "rejecting";
+      this.queue.push({ kind: "removeGreen", hunks: [hunk] });
+    }
+    for (const hunk of adopted) {
+      if (hunk.state !== "pending" && hunk.state !== "accepting") continue;
+      hunk.state = "adopting";
+      this.queue.push({ kind: "removeRed", hunk });
+    }
+    return stopped;
+  }
+
+  /** The stream can still change the buffer: proposed lines or walk steps are to come. */
+  private streamLive(): boolean {
+    return this.requestRunning || this.queue.some((op) => op.kind === "diff" || op.kind === "end");
+  }
+
+  /** Stops the stream now (not queued): the user's change made the rest of the walk meaningless. */
+  private stopNow(reason: string): void {
+    this.epoch++;
+    this.queue = this.queue.filter((op) => op.kind !== "diff" && op.kind !== "end");
+    if (this.requestRunning) {
+      this.requestRunning = false;
+      this.differ.stop();
+    }
+    this.closeOpen(true);
+    this.incompleteReason ??= reason;
+    this.unverifiedLength = 0;
+    this.next = this.lineLengths.length;
+  }
+
+  private mapAll(change: OffsetEdit, own: boolean): void {
+    for (const hunk of this.all) this.mapHunk(hunk, change, own);
+    this.mapCursors(change, own);
+  }
+
+  private mapHunk(hunk: Hunk, change: OffsetEdit, _own: boolean): void {
+    if (!LIVE.includes(hunk.state)) return;
+    const emptyRed = hunk.redStart === hunk.redEnd;
+    hunk.greenStart = mapPosition(hunk.greenStart, change, "after");
+    hunk.greenEnd = Math.max(hunk.greenStart, mapPosition(hunk.greenEnd, change, "before"));
+    // An empty red range stays with its green lines, so proposals of neighbouring hunks keep their order.
+    hunk.redStart = mapPosition(hunk.redStart, change, emptyRed ? "before" : "after");
+    hunk.redEnd = Math.max(hunk.redStart, mapPosition(hunk.redEnd, change, "before"));
+  }
+
+  /**
+   * Bora's own edits lie inside the region, so the stream position and the region's end move past
+   * them; the user's text typed right at either stays outside (after the region, after the stream).
+   */
+  private mapCursors(change: OffsetEdit, own: boolean): void {
+    this.streamPos = mapPosition(this.streamPos, change, own ? "after" : "before");
+    this.regionStartOffset = mapPosition(this.regionStartOffset, change, own ? "before" : "after");
+    this.regionEndOffset = Math.max(
+      this.regionStartOffset,
+      mapPosition(this.regionEndOffset, change, own ? "after" : "before"),
+    );
+  }
+}
+
+/** Whether the hunk's green lines are to be removed now (rejected, or accepted and not yet removed). */
+function greenToRemove(hunk: Hunk): boolean {
+  return hunk.state === "rejecting" || (hunk.state === "accepting" && !hunk.greenRemoved);
+}
+
+function sameEdits(a: readonly OffsetEdit[], b: readonly OffsetEdit[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((edit, i) => edit.offset === b[i]!.offset && edit.length === b[i]!.length && edit.text === b[i]!.text)
+  );
+}

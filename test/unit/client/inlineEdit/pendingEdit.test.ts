@@ -1,0 +1,293 @@
+import assert from "node:assert/strict";
+import { PendingEdit } from "../../../../client/src/inlineEdit/pendingEdit.js";
+import { SimBuffer, sha256 } from "./simBuffer.js";
+
+interface Setup {
+  buffer: SimBuffer;
+  model: PendingEdit;
+  before: string;
+  after: string;
+}
+
+/** A document `before + original + after` with a pending edit of `original`. */
+function setup(before: string, original: string, after: string, eol = "\n"): Setup {
+  const buffer = new SimBuffer(before + original + after);
+  const model = new PendingEdit({ regionStart: before.length, original, eol });
+  return { buffer, model, before, after };
+}
+
+/** Streams the whole proposal in chunks of `size` and finishes, applying Bora's edits as they come. */
+function stream(s: Setup, proposal: string, size = 3): void {
+  for (let at = 0; at < proposal.length; at += size) {
+    s.model.pushDelta(proposal.slice(at, at + size));
+    s.buffer.settle(s.model);
+  }
+  s.model.finish(proposal);
+  s.buffer.settle(s.model);
+}
+
+const ORIGINAL = "one\ntwo\nthree\nfour\nfive\n";
+const PROPOSAL = "one\nTWO\nthree\nfive\nsix\n";
+
+describe("pending edit model", () => {
+  it("shows proposed lines above the original lines they replace, and hides null hunks", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    stream(s, PROPOSAL);
+    assert.equal(s.buffer.text, "head\none\nTWO\ntwo\nthree\nfour\nfive\nsix\ntail\n");
+    const hunks = s.model.view().hunks;
+    const text = s.buffer.text;
+    assert.deepEqual(
+      hunks.map((h) => [text.slice(...h.green), text.slice(...h.red)]),
+      [
+        ["TWO\n", "two\n"],
+        ["", "four\n"],
+        ["six\n", ""],
+      ],
+    );
+  });
+
+  it("accepts all as one edit after the green lines are gone: undoing it restores the original", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    stream(s, PROPOSAL);
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "head\n" + PROPOSAL + "tail\n");
+    const last = s.buffer.boraEdits.at(-1)!;
+    assert.equal(last.edit.why, "applyProposal");
+    // The text before that one edit (what one Undo brings back) is the original, byte for byte.
+    assert.equal(sha256(last.before), sha256("head\n" + ORIGINAL + "tail\n"));
+    assert.ok(s.model.settled);
+  });
+
+  it("accepts one hunk as one edit whose undo restores that hunk's original lines", () => {
+    const s = setup("", ORIGINAL, "");
+    stream(s, PROPOSAL);
+    const [first] = s.model.view().hunks;
+    s.model.accept(first!.id);
+    s.buffer.settle(s.model);
+    const last = s.buffer.boraEdits.at(-1)!;
+    assert.equal(last.edit.why, "applyProposal");
+    assert.equal(last.edit.edits.length, 1);
+    assert.match(last.before, /^one\ntwo\nthree\n/, "before the accept edit, the hunk shows its original only");
+    assert.match(s.buffer.text, /^one\nTWO\nthree\n/);
+  });
+
+  for (const [name, eol, original, proposal] of [
+    ["LF", "\n", ORIGINAL, PROPOSAL],
+    ["CRLF", "\r\n", ORIGINAL.replace(/\n/g, "\r\n"), PROPOSAL],
+    ["no final newline", "\n", "one\ntwo\nthree", "one\n2\nthree\nfour\n"],
+    ["CRLF, no final newline", "\r\n", "one\r\ntwo\r\nthree", "ONE\nthree\n"],
+  ] as const) {
+    it(`reject-all restores the document byte for byte (${name})`, () => {
+      const s = setup(`a${eol}`, original, "", eol);
+      const hash = sha256(s.buffer.text);
+      stream(s, proposal, 2);
+      assert.notEqual(sha256(s.buffer.text), hash, "the proposal is shown");
+      s.model.reject();
+      s.buffer.settle(s.model);
+      assert.equal(sha256(s.buffer.text), hash);
+      assert.ok(s.model.settled);
+    });
+
+    it(`accept-all gives the proposal with the document's line endings (${name})`, () => {
+      const s = setup(`a${eol}`, original, "", eol);
+      stream(s, proposal, 2);
+      s.model.accept();
+      s.buffer.settle(s.model);
+      let expected = proposal.replace(/\r?\n/g, eol);
+      if (!original.endsWith("\n")) expected = expected.replace(/\r?\n$/, "");
+      assert.equal(s.buffer.text, `a${eol}${expected}`);
+    });
+  }
+
+  it("accepts and rejects hunks one by one in any order", () => {
+    const orders = [
+      [0, 1, 2],
+      [2, 1, 0],
+      [1, 2, 0],
+      [2, 0, 1],
+    ];
+    for (const order of orders) {
+      const s = setup("x\n", ORIGINAL, "y\n");
+      stream(s, PROPOSAL, 5);
+      const ids = s.model.view().hunks.map((h) => h.id);
+      // Accept hunk 0 and 2, reject hunk 1, in the order given.
+      for (const index of order) {
+        if (index === 1) s.model.reject(ids[index]);
+        else s.model.accept(ids[index]);
+        s.buffer.settle(s.model);
+      }
+      assert.equal(s.buffer.text, "x\none\nTWO\nthree\nfour\nfive\nsix\ny\n", order.join(","));
+      assert.ok(s.model.settled);
+    }
+  });
+
+  it("restores the original byte for byte after some hunks are rejected and the rest rejected too", () => {
+    const s = setup("x\r\n", ORIGINAL.replace(/\n/g, "\r\n"), "y", "\r\n");
+    const hash = sha256(s.buffer.text);
+    stream(s, PROPOSAL, 4);
+    const ids = s.model.view().hunks.map((h) => h.id);
+    s.model.reject(ids[2]);
+    s.buffer.settle(s.model);
+    s.model.reject(ids[0]);
+    s.buffer.settle(s.model);
+    s.model.reject();
+    s.buffer.settle(s.model);
+    assert.equal(sha256(s.buffer.text), hash);
+  });
+
+  it("rebases by offset when the user types outside the region while it streams", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    s.model.pushDelta("one\nTW");
+    s.buffer.settle(s.model);
+    s.buffer.type(s.model, { offset: 0, length: 0, text: "// " });
+    s.buffer.type(s.model, { offset: s.buffer.text.length, length: 0, text: "end\n" });
+    s.model.pushDelta(PROPOSAL.slice(6));
+    s.buffer.settle(s.model);
+    s.model.finish(PROPOSAL);
+    s.buffer.settle(s.model);
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "// head\n" + PROPOSAL + "tail\nend\n");
+  });
+
+  it("rejects a hunk at once when the user edits its original lines, keeping the user's text", () => {
+    const s = setup("", ORIGINAL, "");
+    stream(s, PROPOSAL);
+    const text = s.buffer.text;
+    const red = s.model.view().hunks[0]!.red;
+    assert.equal(text.slice(...red), "two\n");
+    s.buffer.type(s.model, { offset: red[0] + 1, length: 0, text: "!" });
+    s.buffer.settle(s.model);
+    assert.match(s.buffer.text, /^one\nt!wo\nthree\n/, "green gone, the user's edit stays");
+    assert.equal(s.model.view().hunks.length, 2);
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "one\nt!wo\nthree\nfive\nsix\n");
+  });
+
+  it("adopts a hunk at once when the user edits its proposed lines, removing the original ones", () => {
+    const s = setup("", ORIGINAL, "");
+    stream(s, PROPOSAL);
+    const green = s.model.view().hunks[0]!.green;
+    s.buffer.type(s.model, { offset: green[0] + 3, length: 0, text: "!" });
+    s.buffer.settle(s.model);
+    assert.match(s.buffer.text, /^one\nTWO!\nthree\n/);
+    s.model.reject();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "one\nTWO!\nthree\nfour\nfive\n");
+  });
+
+  it("adopting the last line of a file without a final newline adds none", () => {
+    const s = setup("a\n", "b", "");
+    stream(s, "c");
+    assert.equal(s.buffer.text, "a\nc\nb", "the proposed line is shown on a line of its own");
+    const green = s.model.view().hunks[0]!.green;
+    s.buffer.type(s.model, { offset: green[0] + 1, length: 0, text: "d" });
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "a\ncd");
+  });
+
+  it("stops the stream when the user edits lines it has not reached, keeping what arrived", () => {
+    const s = setup("", ORIGINAL, "");
+    s.model.pushDelta("one\nTWO\n");
+    s.buffer.settle(s.model);
+    const unverified = s.model.view().unverified!;
+    const outcome = s.buffer.type(s.model, { offset: unverified[1] - 2, length: 1, text: "E" });
+    assert.equal(outcome.stoppedStream, true);
+    s.buffer.settle(s.model);
+    assert.equal(s.model.streaming, false);
+    const view = s.model.view();
+    assert.equal(view.hunks.length, 1);
+    assert.equal(view.hunks[0]!.incomplete, true);
+    assert.ok(view.incomplete);
+    s.model.pushDelta("three\n");
+    s.buffer.settle(s.model);
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "one\nTWO\ntwo\nthree\nfour\nfivE\n", "the incomplete hunk only inserts");
+  });
+
+  it("keeps what arrived as pending hunks marked incomplete when the request fails half-way", () => {
+    const s = setup("", ORIGINAL, "");
+    s.model.pushDelta("one\nTWO\nthree\nfo");
+    s.buffer.settle(s.model);
+    s.model.fail("incomplete — request failed");
+    s.buffer.settle(s.model);
+    const view = s.model.view();
+    assert.equal(view.incomplete, "incomplete — request failed");
+    assert.equal(view.streaming, false);
+    assert.equal(view.hunks.length, 1);
+    assert.equal(s.buffer.text, "one\nTWO\ntwo\nthree\nfour\nfive\n", "nothing rolled back, nothing removed");
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "one\nTWO\nthree\nfour\nfive\n");
+  });
+
+  it("stops the stream on the user's undo and rejects the hunk the undo touched", () => {
+    const s = setup("", ORIGINAL, "");
+    s.model.pushDelta("one\nTWO\nthree\n");
+    s.buffer.settle(s.model);
+    const green = s.model.view().hunks[0]!.green;
+    const outcome = s.buffer.type(s.model, { offset: green[0], length: green[1] - green[0], text: "" }, true);
+    assert.equal(outcome.stoppedStream, true);
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, ORIGINAL);
+    assert.ok(s.model.settled);
+  });
+
+  it("inserts at the cursor for an empty range", () => {
+    const s = setup("let a = ", "", ";\n");
+    stream(s, "1 +\n2", 1);
+    assert.equal(s.buffer.text, "let a = 1 +\n2;\n");
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "let a = 1 +\n2;\n");
+    const s2 = setup("let a = ", "", ";\n");
+    stream(s2, "1 +\n2", 1);
+    s2.model.reject();
+    s2.buffer.settle(s2.model);
+    assert.equal(s2.buffer.text, "let a = ;\n");
+  });
+
+  it("takes the answer's text when the stream missed a piece", () => {
+    const s = setup("", "a\nb\n", "");
+    s.model.pushDelta("a\n");
+    s.model.finish("a\nc\n");
+    s.buffer.settle(s.model);
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "a\nc\n");
+  });
+
+  it("marks an answer cut short at the token limit incomplete and keeps the lines it did not reach", () => {
+    const s = setup("", ORIGINAL, "");
+    s.model.pushDelta("one\nTWO\n");
+    s.model.finish("one\nTWO\n", true);
+    s.buffer.settle(s.model);
+    assert.match(s.model.incomplete ?? "", /token limit/);
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "one\nTWO\ntwo\nthree\nfour\nfive\n");
+  });
+});
+
+describe("pending edit model, stopping", () => {
+  it("stops at once on Escape, keeping what is shown as incomplete pending hunks", () => {
+    const s = setup("", ORIGINAL, "");
+    s.model.pushDelta("one\nTWO\nthree\nfour\n");
+    const offered = s.model.nextEdit()!;
+    s.model.stop("stopped");
+    assert.equal(s.model.streaming, false);
+    // The insert offered before the stop lands after it: it becomes a hunk, not stray text.
+    s.buffer.applyBora(s.model, offered);
+    s.buffer.settle(s.model);
+    const view = s.model.view();
+    assert.equal(view.hunks.length, 1);
+    assert.equal(view.hunks[0]!.incomplete, true);
+    s.model.reject();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, ORIGINAL);
+    assert.ok(s.model.settled);
+  });
+});
