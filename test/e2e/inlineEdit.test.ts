@@ -1,0 +1,271 @@
+/**
+ * Inline edits in a real VS Code (code-server + Chromium), as a user makes them: select lines,
+ * Ctrl+I, type the instruction, watch the proposal stream into the editor as a diff, then accept or
+ * reject it. The model is a script served by `bora engine serve` (a remote engine to the host), so
+ * the replacement is exact and arrives word by word at a pace the test can act in; everything below
+ * the model — the extension, the host, LSP, the document sync — is the real one.
+ *
+ * The script's turns are consumed in order, one per edit: the tests run in the order written.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { mkdtempSync } from "node:fs";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { exitOf, spawnCli, waitFor } from "../support/hostProcess.js";
+import { HANG_MS, runCommand, startVsCode, type VsCode } from "./support/codeServer.js";
+import {
+  editorLines,
+  goToLine,
+  openFile,
+  save,
+  selectLines,
+  sha256,
+  waitForDisk,
+  waitForEditorLine,
+} from "./support/editor.js";
+
+const TOTAL_TS = [
+  "export function total(items: number[]): number {",
+  "  let sum = 0;",
+  "  for (const item of items) {",
+  "    sum += item;",
+  "  }",
+  "  return sum;",
+  "}",
+  "",
+].join("\n");
+const TOTAL_REDUCED = "  return items.reduce((sum, item) => sum + item, 0);\n";
+
+/** CRLF line ends and no final newline: the two things a careless reject gets wrong. */
+const CRLF_TS = "const a = 1;\r\nconst b = 2;\r\nconst c = a + b;";
+
+const ITEMS = Array.from({ length: 16 }, (_, i) => `export const item${i} = ${i};`);
+const ITEMS_TS = ["// items", ...ITEMS, "// end", ""].join("\n");
+/** Every other line changed: eight hunks, with unchanged lines between them. */
+const ITEMS_EDITED = ITEMS.map((line, i) => (i % 2 === 0 ? `export const item${i} = ${(i + 1) * 10};` : line));
+
+const LONG_TS = ["// long", "const x = 0;", ""].join("\n");
+const LONG_ANSWER = Array.from({ length: 200 }, (_, i) => `const x${i} = ${i}; // one of many lines`).join("\n");
+
+const BROKEN_JSON = '{\n  "name": "bora",\n  "size": 1,\n}\n';
+const FIXED_JSON = '{\n  "name": "bora",\n  "size": 1\n}\n';
+
+const SCRIPT = {
+  // Word by word at 30 ms: a few lines stream for a second or more, the long answer for many.
+  chunkDelayMs: 30,
+  turns: [
+    { content: TOTAL_REDUCED },
+    { content: "const a = 1;\nconst b = 3;\nconst c = a * b;" },
+    { content: `${ITEMS_EDITED.join("\n")}\n` },
+    { content: LONG_ANSWER },
+    { content: FIXED_JSON },
+  ],
+};
+
+describe("inline edits in a real VS Code", function () {
+  let vscode: VsCode;
+  let server: ChildProcessWithoutNullStreams;
+  let serverOut = "";
+
+  before(async function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bora-e2e-edit-"));
+    const script = path.join(dir, "script.json");
+    writeFileSync(script, JSON.stringify(SCRIPT));
+    server = spawnCli([
+      "engine",
+      "serve",
+      "--engine",
+      `script:${script}`,
+      "--model-name",
+      "scripted-model",
+      "--listen",
+      "127.0.0.1:0",
+    ]);
+    server.stdout.on("data", (d: Buffer) => (serverOut += d.toString()));
+    server.stderr.on("data", (d: Buffer) => (serverOut += d.toString()));
+    const baseUrl = await waitFor(
+      "the engine server's URL",
+      () => /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(serverOut)?.[1],
+      60_000,
+      { seen: () => serverOut },
+    );
+    vscode = await startVsCode({
+      files: {
+        "src/total.ts": TOTAL_TS,
+        "src/crlf.ts": CRLF_TS,
+        "src/items.ts": ITEMS_TS,
+        "src/long.ts": LONG_TS,
+        "data/config.json": BROKEN_JSON,
+      },
+      settings: {
+        "bora.engine": "remote",
+        "bora.remote.preset": "bora",
+        "bora.remote.baseUrl": baseUrl,
+        "bora.models.chat": "scripted-model",
+        // Completions would take the script's turns; they have their own test.
+        "bora.completions.enabled": false,
+        "editor.codeLens": true,
+      },
+    });
+    await statusItem()
+      .filter({ hasText: "Bora: ready ·" })
+      .filter({ hasText: "scripted-model" })
+      .waitFor({ timeout: HANG_MS });
+  });
+  after(async () => {
+    await vscode?.close();
+    if (server !== undefined) {
+      server.kill("SIGTERM");
+      await exitOf(server);
+    }
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && vscode) {
+      const file = await vscode
+        .screenshot(`failed-inline-edit-${this.currentTest.title.replace(/\W+/g, "-")}`)
+        .catch(() => "");
+      process.stderr.write(`screenshot: ${file}\nBora log tail:\n${vscode.boraLog().slice(-3000)}\n`);
+    }
+  });
+
+  const statusItem = () => vscode.page.locator("#workbench\\.parts\\.statusbar .statusbar-item", { hasText: /Bora:/ });
+  const lens = (title: string | RegExp) =>
+    vscode.page.locator(".monaco-editor .codelens-decoration a", { hasText: title });
+  const file = (relative: string) => path.join(vscode.workspace, relative);
+
+  /** Ctrl+I on the selection, the instruction typed into Bora's box, Enter. */
+  async function instruct(instruction: string): Promise<void> {
+    await vscode.page.keyboard.press("Control+I");
+    const title = vscode.page.locator(".quick-input-widget .quick-input-title", {
+      hasText: /Bora: (Edit Selection|Refine Edit)/,
+    });
+    await title.waitFor({ timeout: HANG_MS });
+    const input = vscode.page.locator(".quick-input-widget .quick-input-box input");
+    await input.fill(instruction);
+    await input.press("Enter");
+    await title.waitFor({ state: "hidden", timeout: HANG_MS });
+  }
+
+  /** Waits until the edit has stopped streaming: the status bar no longer says "editing" and a hunk offers Accept. */
+  async function whenStreamed(): Promise<void> {
+    await lens(/^Accept \(/)
+      .first()
+      .waitFor({ timeout: HANG_MS });
+    await statusItem().filter({ hasNotText: "editing" }).waitFor({ timeout: HANG_MS });
+  }
+
+  it("streams the proposal in as a diff; Accept writes it, and one Undo brings the original back", async () => {
+    await openFile(vscode, "src/total.ts");
+    await selectLines(vscode.page, 2, 6);
+    await instruct("use reduce");
+    await waitForEditorLine(vscode.page, TOTAL_REDUCED.trimEnd());
+    await whenStreamed();
+    // Proposed and original lines are both in view until decided.
+    const shown = await editorLines(vscode.page);
+    assert.ok(shown.includes("  let sum = 0;"), `the original lines stay until decided:\n${shown.join("\n")}`);
+    await vscode.screenshot("inline-edit-01-diff");
+    await vscode.page.keyboard.press("Control+Enter");
+    await lens(/^Accept \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    const accepted = `${TOTAL_TS.split("\n")[0]}\n${TOTAL_REDUCED}}\n`;
+    await waitForDisk(file("src/total.ts"), accepted);
+    await vscode.screenshot("inline-edit-02-accepted");
+    await vscode.page.keyboard.press("Control+Z");
+    await waitForEditorLine(vscode.page, "  let sum = 0;");
+    await save(vscode.page);
+    await waitForDisk(file("src/total.ts"), TOTAL_TS);
+  });
+
+  it("Reject leaves a CRLF file without a final newline byte for byte as it was", async () => {
+    const before = sha256(readFileSync(file("src/crlf.ts")));
+    await openFile(vscode, "src/crlf.ts");
+    await vscode.page.keyboard.press("Control+A");
+    await instruct("multiply");
+    await waitForEditorLine(vscode.page, "const c = a * b;");
+    await whenStreamed();
+    await vscode.screenshot("inline-edit-03-crlf-diff");
+    await vscode.page.keyboard.press("Escape");
+    await lens(/^Reject \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    assert.equal(sha256(readFileSync(file("src/crlf.ts"))), before, "the file is byte-identical after Reject");
+  });
+
+  it("keeps every keystroke typed above and below the edit while it streams, and accepts what the hunks said", async () => {
+    await openFile(vscode, "src/items.ts");
+    await selectLines(vscode.page, 2, 17);
+    await instruct("multiply the even items by ten");
+    await waitForEditorLine(vscode.page, ITEMS_EDITED[0]!);
+    // While the rest streams in, type on the first line and then at the end of the file.
+    const above = "typed above ";
+    const below = "typed below";
+    await vscode.page.keyboard.press("Control+Home");
+    await vscode.page.keyboard.type(above, { delay: 40 });
+    await vscode.page.keyboard.press("Control+End");
+    await vscode.page.keyboard.type(below, { delay: 40 });
+    await vscode.screenshot("inline-edit-04-typing-while-streaming");
+    await whenStreamed();
+    await runCommand(vscode.page, "Bora: Accept Edit");
+    await lens(/^Accept \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    const expected = [`${above}// items`, ...ITEMS_EDITED, "// end", below].join("\n");
+    await waitForDisk(file("src/items.ts"), expected);
+  });
+
+  it("Escape while streaming stops the request and keeps what arrived; a second Escape rejects it", async () => {
+    await openFile(vscode, "src/long.ts");
+    await selectLines(vscode.page, 2, 2);
+    await instruct("make many constants");
+    await waitForEditorLine(vscode.page, "const x1 = 1; // one of many lines");
+    await vscode.page.keyboard.press("Escape");
+    await statusItem().filter({ hasNotText: "editing" }).waitFor({ timeout: HANG_MS });
+    await lens(/incomplete/)
+      .first()
+      .waitFor({ timeout: HANG_MS });
+    // The stream stopped: the last line shown does not change any more.
+    const stopped = await editorLines(vscode.page);
+    await vscode.screenshot("inline-edit-05-escape-stopped");
+    await waitFor(
+      "the stream to stay stopped",
+      async () => {
+        await new Promise((r) => setTimeout(r, 1_000));
+        return JSON.stringify(await editorLines(vscode.page)) === JSON.stringify(stopped);
+      },
+      10_000,
+    );
+    assert.ok(!stopped.some((l) => l.startsWith("const x199")), "the answer did not finish");
+    await vscode.page.keyboard.press("Escape");
+    await lens(/^Reject \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    await waitForDisk(file("src/long.ts"), LONG_TS);
+  });
+
+  it("offers Fix with Bora on a diagnostic's quick fixes and fixes it through the same diff", async () => {
+    await openFile(vscode, "data/config.json");
+    await vscode.page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: HANG_MS });
+    // On the trailing comma the JSON service complains about.
+    await goToLine(vscode.page, 3, 12);
+    await vscode.page.keyboard.press("Control+.");
+    const fix = vscode.page.locator(".action-widget .monaco-list-row", { hasText: "Fix with Bora" });
+    await fix.first().waitFor({ timeout: HANG_MS });
+    await vscode.screenshot("inline-edit-06-quick-fix");
+    await fix.first().click();
+    await waitForEditorLine(vscode.page, '  "size": 1');
+    await whenStreamed();
+    await vscode.page.keyboard.press("Control+Enter");
+    await lens(/^Accept \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    await waitForDisk(file("data/config.json"), FIXED_JSON);
+  });
+});
