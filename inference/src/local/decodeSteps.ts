@@ -4,7 +4,7 @@
  *
  * - `PlainSteps` wraps node-llama-cpp's `evaluate()` generator: one token per step, with grammar
  *   and sampling options.
- * - `SpeculativeSteps` verifies a proposal from the prediction in one batch through
+ * - `SpeculativeSteps` verifies a draft from the prediction in one batch through
  *   `controlledEvaluate()`: the model's own greedy token is computed at every position, the longest
  *   run where it agrees with the proposal is kept, the first disagreeing token is the model's, and
  *   the rejected tail is erased from the KV cache. Output is the model's greedy output, only
@@ -16,6 +16,7 @@
  * token, which is the input of the next step.
  */
 import type { LlamaContextSequence, LlamaGrammarEvaluationState, Token } from "node-llama-cpp";
+import { MAX_DRAFT, type DraftPolicy } from "./draftPolicy.js";
 import type { PredictionCursor } from "./predictionCursor.js";
 
 export interface StepResult {
@@ -57,19 +58,21 @@ export class PlainSteps implements DecodeSteps {
   }
 }
 
-/** Bounds of the number of predicted tokens verified per batch. */
-const MIN_WINDOW = 4;
-const MAX_WINDOW = 32;
-
 export class SpeculativeSteps implements DecodeSteps {
   /** Tokens not yet in the cache: the unfed prompt tail at first, then the last emitted token. */
   private pending: number[];
-  private window = 16;
+  /** When the last step returned, to measure the engine's work between steps. */
+  private lastReturn: number | undefined;
 
+  /**
+   * `cursor` says which predicted tokens come next and `policy` how many of them are worth a
+   * batch; the cursor must report its comparisons to the same policy (see `GenerationLoop.steps`).
+   */
   constructor(
     private readonly sequence: LlamaContextSequence,
     input: readonly number[],
     private readonly cursor: PredictionCursor,
+    private readonly policy: DraftPolicy,
     private readonly isEog: (token: number) => boolean,
   ) {
     this.pending = input.slice();
@@ -77,8 +80,11 @@ export class SpeculativeSteps implements DecodeSteps {
 
   /** `limit`: most tokens this step may produce (what is left of `maxTokens` and of the context). */
   async step(limit: number): Promise<StepResult> {
+    const started = performance.now();
+    if (this.lastReturn !== undefined) this.policy.observeOverhead(started - this.lastReturn);
     const room = this.sequence.contextSize - this.sequence.nextTokenIndex - this.pending.length;
-    const proposal = this.cursor.propose().slice(0, Math.max(0, Math.min(limit, room, this.window + 1) - 1));
+    const upcoming = this.cursor.upcoming(Math.max(0, Math.min(limit, room, MAX_DRAFT + 1) - 1));
+    const proposal = upcoming.slice(0, this.policy.draftLength(this.cursor.runLength, upcoming.length));
     const greedy = { token: true, options: { temperature: 0 } } as const;
     const context = this.pending.slice(0, -1).map((token) => token as Token);
     const verified = [...this.pending.slice(-1), ...proposal].map(
@@ -111,14 +117,12 @@ export class SpeculativeSteps implements DecodeSteps {
       const end = this.sequence.nextTokenIndex;
       await this.sequence.eraseContextTokenRanges([{ start: end - rejected, end }]);
     }
-    // Long proposals only while they are being accepted: a refused tail is wasted batch work.
-    if (proposal.length > 0) {
-      this.window =
-        accepted === proposal.length ? Math.min(MAX_WINDOW, this.window * 2) : Math.max(MIN_WINDOW, accepted * 2);
-    }
+    // The first step also feeds the prompt's tail: its time says nothing about a batch of this size.
+    if (context.length === 0) this.policy.observeBatch(verified.length, performance.now() - started);
     this.cursor.push(tokens);
     const last = tokens.at(-1);
     if (last !== undefined) this.pending = [last];
+    this.lastReturn = performance.now();
     return { tokens, finished, accepted };
   }
 
