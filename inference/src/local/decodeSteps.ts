@@ -10,7 +10,9 @@
  *   the rejected tail is erased from the KV cache. Output is the model's greedy output, only
  *   reached in fewer batches. (node-llama-cpp's built-in `TokenPredictor` path validates at most one
  *   predicted token per batch in 3.21.1 — it compares against an array it never fills — so it cannot
- *   give the batch verification an edit needs.)
+ *   give the batch verification an edit needs.) How long a draft is, and whether to draft at all,
+ *   is `draftPolicy.ts`'s call, from the costs this class measures; where there is no draft, it
+ *   takes plain steps as `PlainSteps` does.
  *
  * Both keep the same invariant: after a step, the KV cache holds everything emitted except the last
  * token, which is the input of the next step.
@@ -63,6 +65,15 @@ export class SpeculativeSteps implements DecodeSteps {
   private pending: number[];
   /** When the last step returned, to measure the engine's work between steps. */
   private lastReturn: number | undefined;
+  /**
+   * The plain steps between drafts, while the policy proposes nothing: the same `evaluate()`
+   * generator as `PlainSteps`, kept open across them, because a one-token `controlledEvaluate()`
+   * makes and frees a sampler per call, and a prediction that is all wrong must cost what plain
+   * decoding costs.
+   */
+  private plain: PlainSteps | undefined;
+  /** The plain steps' first step also fed what was pending: its time is not a one-token step's. */
+  private plainFresh = false;
 
   /**
    * `cursor` says which predicted tokens come next and `policy` how many of them are worth a
@@ -85,6 +96,45 @@ export class SpeculativeSteps implements DecodeSteps {
     const room = this.sequence.contextSize - this.sequence.nextTokenIndex - this.pending.length;
     const upcoming = this.cursor.upcoming(Math.max(0, Math.min(limit, room, MAX_DRAFT + 1) - 1));
     const proposal = upcoming.slice(0, this.policy.draftLength(this.cursor.runLength, upcoming.length));
+    const result = proposal.length === 0 ? await this.plainStep() : await this.draftStep(proposal);
+    this.cursor.push(result.tokens);
+    const last = result.tokens.at(-1);
+    if (last !== undefined) this.pending = [last];
+    this.lastReturn = performance.now();
+    return result;
+  }
+
+  async close(): Promise<void> {
+    // The cache holds exactly the emitted tokens but the last; a plain generator holds nothing more.
+    await this.closePlain();
+  }
+
+  private async plainStep(): Promise<StepResult> {
+    if (this.plain === undefined) {
+      this.plain = new PlainSteps(this.sequence, this.pending, { temperature: 0, seed: 1 });
+      this.plainFresh = true;
+    }
+    const started = performance.now();
+    const result = await this.plain.step();
+    if (!this.plainFresh) this.policy.observeBatch(1, performance.now() - started);
+    this.plainFresh = false;
+    return result;
+  }
+
+  private async closePlain(): Promise<void> {
+    const plain = this.plain;
+    this.plain = undefined;
+    // Its last token was yielded, not fed: it stays pending, as the invariant wants.
+    await plain?.close();
+  }
+
+  /**
+   * Verifies `proposal` in one batch: the model's own greedy token at every position, the longest
+   * run where it agrees with the proposal kept, and the refused tail erased from the KV cache.
+   */
+  private async draftStep(proposal: readonly number[]): Promise<StepResult> {
+    await this.closePlain();
+    const started = performance.now();
     const greedy = { token: true, options: { temperature: 0 } } as const;
     const context = this.pending.slice(0, -1).map((token) => token as Token);
     const verified = [...this.pending.slice(-1), ...proposal].map(
@@ -119,14 +169,6 @@ export class SpeculativeSteps implements DecodeSteps {
     }
     // The first step also feeds the prompt's tail: its time says nothing about a batch of this size.
     if (context.length === 0) this.policy.observeBatch(verified.length, performance.now() - started);
-    this.cursor.push(tokens);
-    const last = tokens.at(-1);
-    if (last !== undefined) this.pending = [last];
-    this.lastReturn = performance.now();
     return { tokens, finished, accepted };
-  }
-
-  async close(): Promise<void> {
-    // Nothing is pending: the cache already holds exactly the emitted tokens but the last.
   }
 }
