@@ -6,7 +6,15 @@
  * weight values), or the tiny one with `--quick`; the copy model for predicted edits, whose greedy
  * output follows a known chain, so the acceptance rate is chosen rather than hoped for.
  */
-import { LocalEngine, collect, copyChain, corruptChain, corruptionPositions, type ChatRequest } from "@bora/inference";
+import {
+  LocalEngine,
+  collect,
+  copyChain,
+  corruptChain,
+  corruptionPositions,
+  type ChatRequest,
+  type CopyChain,
+} from "@bora/inference";
 import type { BenchOptions } from "./index.js";
 import { StepAligner } from "../../inference/src/local/stepAligner.js";
 import { ensureTestModel } from "../support/testModels.js";
@@ -41,29 +49,39 @@ async function wordsFor(engine: LocalEngine, tokens: number): Promise<number> {
   return Math.max(1, Math.round(tokens / per));
 }
 
+/** The figures of `predictedEdits`, one per match rate of the prediction (percent). */
+const PREDICTED_EDIT_RATES = [100, 80, 50, 20, 0] as const;
+const predictedEditName = (rate: number): string => `predictedEdit${rate}`;
+
 export async function run(options: BenchOptions): Promise<void> {
   const quick = options.quick;
   const shape = quick ? "tiny" : "0.5b";
   const repeats = quick ? 5 : 3;
-  options.log(`preparing models (${shape}, copy)`);
-  const modelPath = await ensureTestModel(shape);
-  const copyPath = await ensureTestModel("copy");
-  const engine = await LocalEngine.open({ modelPath, gpu: "auto", sequences: 4, contextSize: 2048 });
-  const status = await engine.status();
-  const common = { model: shape, threads: status.threads, backend: status.backend };
-  options.log(await engine.describe());
-  try {
-    if (options.wants("overhead")) await overhead(engine, modelPath, options, common, quick ? 256 : 128, 10);
-    if (options.wants("parallel4")) await parallel4(engine, modelPath, options, common, quick ? 128 : 32);
-    if (options.wants("prefixReuse")) await prefixReuse(engine, options, common, repeats);
-    if (options.wants("cancelMs")) await cancelMs(engine, options, common, repeats);
-    if (options.wants("interactiveUnderLoad"))
-      await interactiveUnderLoad(engine, options, common, quick ? 64 : 24, repeats);
-  } finally {
-    await engine.dispose();
+  const engineFigures = ["overhead", "parallel4", "prefixReuse", "cancelMs", "interactiveUnderLoad"];
+  // The 0.5b model is only prepared (and loaded) when one of its figures is wanted.
+  if (engineFigures.some((figure) => options.wants(figure))) {
+    options.log(`preparing model (${shape})`);
+    const modelPath = await ensureTestModel(shape);
+    const engine = await LocalEngine.open({ modelPath, gpu: "auto", sequences: 4, contextSize: 2048 });
+    const status = await engine.status();
+    const common = { model: shape, threads: status.threads, backend: status.backend };
+    options.log(await engine.describe());
+    try {
+      if (options.wants("overhead")) await overhead(engine, modelPath, options, common, quick ? 256 : 128, 10);
+      if (options.wants("parallel4")) await parallel4(engine, modelPath, options, common, quick ? 128 : 32);
+      if (options.wants("prefixReuse")) await prefixReuse(engine, options, common, repeats);
+      if (options.wants("cancelMs")) await cancelMs(engine, options, common, repeats);
+      if (options.wants("interactiveUnderLoad"))
+        await interactiveUnderLoad(engine, options, common, quick ? 64 : 24, repeats);
+    } finally {
+      await engine.dispose();
+    }
   }
-  if (options.wants("predictedEdit100") || options.wants("predictedEdit80"))
-    await predictedEdits(copyPath, options, quick ? 256 : 512);
+  const rates = PREDICTED_EDIT_RATES.filter((rate) => options.wants(predictedEditName(rate)));
+  if (rates.length > 0) {
+    options.log("preparing model (copy)");
+    await predictedEdits(await ensureTestModel("copy"), options, rates, quick ? 256 : 512, quick ? 3 : 9);
+  }
 }
 
 type Common = Record<string, unknown>;
@@ -419,8 +437,33 @@ async function interactiveUnderLoad(
   });
 }
 
-/** Edit tok/s with the prediction ÷ without, on the copy model, at 100% and about 80% acceptance. */
-async function predictedEdits(copyPath: string, options: BenchOptions, tokens: number): Promise<void> {
+/**
+ * A prediction of `expected` that matches the copy model's output at about `percent` % of its
+ * positions. Below 100 % the chain is corrupted at evenly spread positions; at 0 % it is the
+ * output reversed, so that neither a token at its position nor any n-gram of the output occurs in
+ * it (corrupting every position would not do: `corruptChain` writes the chain shifted by two, which
+ * an n-gram lookup rightly finds).
+ */
+function predictionFor(chain: CopyChain, expected: string, percent: number): string {
+  if (percent >= 100) return expected;
+  if (percent <= 0) return [...expected].reverse().join("");
+  return corruptChain(chain, expected, corruptionPositions(expected.length, percent / 100));
+}
+
+/**
+ * Edit tok/s with the prediction ÷ without, on the copy model, at each match rate of the
+ * prediction in `rates` (percent). The speculative path must never lose to plain decoding: a
+ * prediction that is mostly wrong should cost next to nothing. Nine pairs (three with `--quick`): on
+ * the shared 2-vCPU machine one run of 512 tokens (about half a second) moves by 10–30% with the
+ * load, while the figures that matter sit within 5–30% of 1.
+ */
+async function predictedEdits(
+  copyPath: string,
+  options: BenchOptions,
+  rates: readonly number[],
+  tokens: number,
+  pairs: number,
+): Promise<void> {
   const engine = await LocalEngine.open({ modelPath: copyPath, gpu: "auto", sequences: 1, contextSize: 2048 });
   try {
     const status = await engine.status();
@@ -438,34 +481,32 @@ async function predictedEdits(copyPath: string, options: BenchOptions, tokens: n
       };
     };
     await plainRate();
-    for (const [name, acceptance] of [
-      ["predictedEdit100", 1],
-      ["predictedEdit80", 0.8],
-    ] as const) {
-      const prediction =
-        acceptance === 1 ? expected : corruptChain(chain, expected, corruptionPositions(tokens, acceptance));
+    for (const percent of rates) {
+      const prediction = predictionFor(chain, expected, percent);
+      const matches = [...prediction].filter((c, i) => c === expected[i]).length;
       const plain: number[] = [];
       const edits: { rate: number; accepted: number; same: boolean }[] = [];
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < pairs; i++) {
         plain.push(await plainRate());
         edits.push(await editRate(prediction));
       }
       const rates = edits.map((e) => e.rate);
       options.report({
-        name,
+        name: predictedEditName(percent),
         value: round(ratio(rates, plain)),
         pairedRatio: round(pairedRatio(rates, plain)),
         model: "copy",
         threads: status.threads,
         backend: status.backend,
         note: "the copy model measures the speculative mechanism at a chosen acceptance rate, not a real model's edits",
-        predictionMatches: round(acceptance * 100, 0),
+        predictionMatches: round((matches / tokens) * 100, 0),
         acceptedTokens: median(edits.map((e) => e.accepted)),
         tokens,
+        pairs,
         outputIdentical: edits.every((e) => e.same),
         plainTokS: round(median(plain), 1),
         predictedTokS: round(median(rates), 1),
-        goal: acceptance === 1 ? ">= 2" : "report",
+        goal: percent === 100 ? ">= 2" : percent === 80 ? ">= 1.3" : ">= 0.95",
       });
     }
   } finally {

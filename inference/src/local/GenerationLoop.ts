@@ -21,6 +21,7 @@ import { GenerationOutput } from "./GenerationOutput.js";
 import type { LoadedModel } from "./LoadedModel.js";
 import { isOutOfMemory, outOfMemory } from "./modelFile.js";
 import { PredictionCursor } from "./predictionCursor.js";
+import { DraftPolicy } from "./draftPolicy.js";
 import {
   outputBudget,
   toolGrammars,
@@ -249,10 +250,15 @@ export class GenerationLoop {
     const { prediction } = turn.prepared;
     const temperature = turn.options.temperature ?? 0;
     if (prediction !== undefined && temperature === 0 && grammarState === undefined) {
-      // A cursor over the prediction, in step with what the request has generated so far.
-      const cursor = new PredictionCursor(prediction);
+      // A cursor over the prediction, in step with what the request has generated so far; every
+      // token it compares teaches the draft policy the prediction's odds.
+      const policy = new DraftPolicy();
+      const cursor = new PredictionCursor(prediction, {}, ({ offset, matched }) =>
+        policy.observeToken(offset, matched),
+      );
       cursor.push(turn.output.generated);
-      return new SpeculativeSteps(sequence, input, cursor, (t) => this.loaded.model.isEogToken(t as Token));
+      const isEog = (token: number): boolean => this.loaded.model.isEogToken(token as Token);
+      return new SpeculativeSteps(sequence, input, cursor, policy, isEog);
     }
     return new PlainSteps(sequence, input, {
       temperature,

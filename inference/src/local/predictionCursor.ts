@@ -1,94 +1,122 @@
 /**
  * Follows generated output along a predicted text (the original selection of an inline edit) and
- * proposes the next predicted tokens for speculative decoding. The model verifies every proposal,
- * so a wrong guess costs speed, never correctness.
+ * says which predicted tokens come next, for speculative decoding. The model verifies every
+ * proposal, so a wrong guess costs speed, never correctness. Pure: no native code, so the policy
+ * is tested on its own; how many of the upcoming tokens are worth a batch is `draftPolicy.ts`'s call.
  *
  * While the output matches the prediction the cursor simply advances. After a mismatch (the edit
- * changed something) it looks for the last few generated tokens further along the prediction and
- * resumes proposing from there, which is how an edit that rewrites one line gets the rest of the
- * file verified in batches again.
+ * changed something) it first guesses a one-token substitution (a renamed identifier, a changed
+ * literal), and when the next token refutes that, it is out of step: it proposes nothing and looks
+ * up where the last generated tokens occur in the prediction (an n-gram lookup, as prompt-lookup
+ * decoding does), nearest after the last place it was in step first, so that after an inserted or a
+ * deleted line the rest of the file is verified in batches again.
  */
 
 export interface PredictionCursorOptions {
-  /** Most tokens proposed at once. Defaults to 32. */
-  maxProposal?: number;
-  /** Generated tokens that must match a place in the prediction to resume after a mismatch. Defaults to 3. */
+  /** Longest n-gram of the output looked up to rejoin the prediction. Defaults to 3. */
   resyncTokens?: number;
+  /**
+   * Shortest n-gram accepted to rejoin. Defaults to 2: a single token (a newline, an indent)
+   * occurs all over a file, so it would rejoin at a wrong place more often than not.
+   */
+  minResyncTokens?: number;
+}
+
+/** One predicted token compared with the one the model wrote at its place. */
+export interface CursorObservation {
+  /** Tokens in step since the cursor last (re)joined the prediction, before this one. */
+  offset: number;
+  /** The model wrote the predicted token. */
+  matched: boolean;
 }
 
 export class PredictionCursor {
-  private readonly maxProposal: number;
-  private readonly resyncTokens: number;
+  private readonly maxN: number;
+  private readonly minN: number;
   /** Index in the prediction of the token expected next, or undefined when out of step. */
   private position: number | undefined = 0;
+  /** Tokens matched since the cursor last (re)joined the prediction. */
+  private run = 0;
   private readonly generated: number[] = [];
   /** The last step was a guessed substitution that is not yet confirmed. */
   private substituted = false;
-  /** The last position known to be in step, where a resync search starts. */
+  /** The prediction index after the last token known to be in step, where a lookup starts. */
   private lastKnown = 0;
 
+  /** `observe`: told of every predicted token compared with the output, for the acceptance statistics. */
   constructor(
     private readonly prediction: readonly number[],
     options: PredictionCursorOptions = {},
+    private readonly observe: (observation: CursorObservation) => void = () => undefined,
   ) {
-    this.maxProposal = Math.max(1, options.maxProposal ?? 32);
-    this.resyncTokens = Math.max(1, options.resyncTokens ?? 3);
+    this.maxN = Math.max(1, options.resyncTokens ?? 3);
+    this.minN = Math.min(this.maxN, Math.max(1, options.minResyncTokens ?? 2));
+  }
+
+  /** Whether the cursor knows where the output is in the prediction. */
+  get inStep(): boolean {
+    return this.position !== undefined && this.position < this.prediction.length;
+  }
+
+  /** Tokens matched since the cursor last (re)joined the prediction: what the next proposal's odds depend on. */
+  get runLength(): number {
+    return this.run;
+  }
+
+  /** The next `max` predicted tokens at most (never past the prediction's end), or none while out of step. */
+  upcoming(max: number): number[] {
+    if (this.position === undefined || max <= 0) return [];
+    return this.prediction.slice(this.position, this.position + max);
   }
 
   /** Records tokens the model produced (in order). */
   push(tokens: readonly number[]): void {
     for (const token of tokens) {
       this.generated.push(token);
-      if (this.position !== undefined && this.prediction[this.position] === token) {
-        this.position++;
-        this.substituted = false;
-        continue;
-      }
-      if (this.position !== undefined && !this.substituted) {
-        // First guess after a mismatch: the token replaced one predicted token (the common
-        // edit: a renamed identifier, a changed literal), so the prediction goes on after it.
-        this.position++;
-        this.substituted = true;
-        continue;
+      if (this.position !== undefined && this.position < this.prediction.length) {
+        const matched = this.prediction[this.position] === token;
+        this.observe({ offset: this.run, matched });
+        if (matched) {
+          this.position++;
+          this.lastKnown = this.position;
+          this.run++;
+          this.substituted = false;
+          continue;
+        }
+        if (!this.substituted) {
+          // First guess after a mismatch: the token replaced one predicted token, so the
+          // prediction goes on after it. The next token confirms or refutes the guess.
+          this.position++;
+          this.run = 0;
+          this.substituted = true;
+          continue;
+        }
       }
       this.substituted = false;
-      this.position = this.resync();
+      this.run = 0;
+      this.position = this.rejoin();
     }
   }
 
-  /** The next predicted tokens, or none while out of step. */
-  propose(): number[] {
-    if (this.position === undefined) return [];
-    this.lastKnown = this.position;
-    return this.prediction.slice(this.position, this.position + this.maxProposal);
-  }
-
-  /** Finds where the tail of the output occurs in the prediction, nearest after the last position first. */
-  private resync(): number | undefined {
-    const n = this.resyncTokens;
-    if (this.generated.length < n) return undefined;
-    const tail = this.generated.slice(-n);
-    const from = Math.max(0, this.lastKnown - n);
-    const starts = [...range(from, this.prediction.length - n + 1), ...range(0, from)];
-    for (const start of starts) {
-      let match = true;
-      for (let i = 0; i < n; i++) {
-        if (this.prediction[start + i] !== tail[i]) {
-          match = false;
-          break;
-        }
-      }
-      if (match && start + n < this.prediction.length) {
-        this.lastKnown = start + n;
-        return start + n;
-      }
+  /**
+   * Where the output rejoins the prediction: the index after the longest tail of the output (of
+   * `minN` to `maxN` tokens) that occurs in the prediction, nearest at or after the last place in
+   * step, else nearest before it. Undefined when no tail occurs, or only at the prediction's end.
+   */
+  private rejoin(): number | undefined {
+    for (let n = Math.min(this.maxN, this.generated.length); n >= this.minN; n--) {
+      const tail = this.generated.slice(-n);
+      const last = this.prediction.length - n;
+      // An inserted line rejoins at the place the output left (`lastKnown`), a deleted one after it.
+      const from = Math.max(0, Math.min(last, this.lastKnown - n + 1));
+      for (let start = from; start < last; start++) if (this.occursAt(tail, start)) return start + n;
+      for (let start = from - 1; start >= 0; start--) if (this.occursAt(tail, start)) return start + n;
     }
     return undefined;
   }
-}
 
-function range(from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let i = from; i < to; i++) out.push(i);
-  return out;
+  private occursAt(tail: readonly number[], start: number): boolean {
+    for (let i = 0; i < tail.length; i++) if (this.prediction[start + i] !== tail[i]) return false;
+    return true;
+  }
 }

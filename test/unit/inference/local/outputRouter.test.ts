@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { PredictionCursor } from "../../../../inference/src/local/predictionCursor.js";
 import { OutputRouter } from "../../../../inference/src/local/outputRouter.js";
 import { StopStringFilter, TokenTextDecoder } from "../../../../inference/src/local/textOutput.js";
 
@@ -35,38 +34,6 @@ describe("local engine text output", () => {
     const pieces = [0xf0, 0xf0, 0xf0, 0xf0].map((b) => decoder.push(b));
     assert.equal(pieces.slice(0, 3).join(""), "");
     assert.ok(pieces[3]?.includes("\uFFFD"));
-  });
-});
-
-describe("local engine prediction cursor", () => {
-  it("proposes the prediction while the output follows it", () => {
-    const c = new PredictionCursor([1, 2, 3, 4, 5], { maxProposal: 2 });
-    assert.deepEqual(c.propose(), [1, 2]);
-    c.push([1, 2]);
-    assert.deepEqual(c.propose(), [3, 4]);
-    c.push([3, 4, 5]);
-    assert.deepEqual(c.propose(), []);
-  });
-
-  it("after a changed token, guesses a substitution and goes on with the prediction", () => {
-    const c = new PredictionCursor([10, 11, 12, 13, 14, 15], { maxProposal: 3 });
-    c.push([10, 99]);
-    assert.deepEqual(c.propose(), [12, 13, 14], "99 took the place of 11");
-  });
-
-  it("after an insertion, resumes where the last generated tokens occur in the prediction", () => {
-    const prediction = [10, 11, 12, 13, 14, 15, 16, 17];
-    const c = new PredictionCursor(prediction, { maxProposal: 3, resyncTokens: 2 });
-    c.push([10, 11, 98, 99]);
-    assert.deepEqual(c.propose(), [], "out of step once the substitution guess failed too");
-    c.push([12, 13]);
-    assert.deepEqual(c.propose(), [14, 15, 16], "back in step after two matching tokens");
-  });
-
-  it("stays out of step while the output is unlike the prediction", () => {
-    const c = new PredictionCursor([1, 2, 3], { resyncTokens: 2 });
-    c.push([7, 8, 9]);
-    assert.deepEqual(c.propose(), []);
   });
 });
 
