@@ -29,6 +29,7 @@ import {
   type Position,
 } from "vscode-languageserver-protocol/node";
 import type { BenchOptions } from "./index.js";
+import { median, percentile } from "./stats.js";
 import { REPO_ROOT, startHostWithSettings, waitFor } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
 
@@ -40,11 +41,6 @@ const LINE_END_PAUSE_MS = 800;
 const FILE = "server/src/engines/engineProvider.ts";
 const TYPED_LINES = { full: [70, 82], quick: [70, 73] } as const;
 
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
-const median = (values: number[]): number => percentile(values, 50);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The numbers of a `completion done: key=value ...` log line. */

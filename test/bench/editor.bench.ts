@@ -36,19 +36,12 @@ import {
   ShutdownRequest,
 } from "vscode-languageserver-protocol/node";
 import type { BenchOptions } from "./index.js";
+import { median, pairedRatio, ratio, round } from "./stats.js";
 import { completionLatency } from "./completionLatency.js";
 import { runInlineEdit } from "../../server/src/edits/inlineEditService.js";
 import { localOptionsFromSettings } from "../../server/src/engines/engineSpec.js";
 import { startHostWithSettings, waitFor, type HostWithSettings } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
-const ratio = (a: number[], b: number[]): number => median(a) / median(b);
-const pairedRatio = (a: number[], b: number[]): number => median(a.map((x, i) => x / (b[i] ?? NaN)));
-const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 
 const partials = new ProgressType<InlineEditPartial>();
 let tokenId = 0;

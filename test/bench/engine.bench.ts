@@ -16,24 +16,9 @@ import {
   type CopyChain,
 } from "@bora/inference";
 import type { BenchOptions } from "./index.js";
+import { median, pairedRatio, ratio, round } from "./stats.js";
 import { StepAligner } from "../../inference/src/local/stepAligner.js";
 import { ensureTestModel } from "../support/testModels.js";
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
-
-/**
- * Both sides are measured in alternation (a, b, a, b, ...), so slow phases of a shared machine hit
- * both; the figure is the ratio of their medians, and `pairedRatio` (the median of the ratios of
- * neighbouring runs) goes in the details as a check: when the two disagree, the machine was too
- * noisy for the figure to mean much.
- */
-const ratio = (a: number[], b: number[]): number => median(a) / median(b);
-const pairedRatio = (a: number[], b: number[]): number => median(a.map((x, i) => x / (b[i] ?? NaN)));
-
-const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 
 /** A text of about `tokens` tokens that shares no prefix with another of a different `tag`. */
 function filler(tag: string, words: number): string {

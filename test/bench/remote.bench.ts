@@ -28,6 +28,7 @@ import { HttpPolicy } from "../../server/src/http/policy.js";
 import { HOST_BUNDLE } from "../support/hostProcess.js";
 import { ensureTestModel } from "../support/testModels.js";
 import type { BenchOptions } from "./index.js";
+import { median } from "./stats.js";
 
 const PROMPTS = [
   "Write a TypeScript function that parses a CSV line.",
@@ -35,12 +36,6 @@ const PROMPTS = [
   "List ten names for a coffee shop.",
   "Describe the rules of chess briefly.",
 ];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function startServer(
   modelPath: string,

@@ -12,8 +12,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
-import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { exitOf, spawnCli, waitFor } from "../support/hostProcess.js";
+import { startEngineServe, type ServedEngine } from "../support/engineServe.js";
+import { waitFor } from "../support/hostProcess.js";
 import { HANG_MS, runCommand, startVsCode, type VsCode } from "./support/codeServer.js";
 import {
   editorLines,
@@ -66,31 +66,14 @@ const SCRIPT = {
 
 describe("inline edits in a real VS Code", function () {
   let vscode: VsCode;
-  let server: ChildProcessWithoutNullStreams;
-  let serverOut = "";
+  let server: ServedEngine | undefined;
 
   before(async function () {
     const dir = mkdtempSync(path.join(os.tmpdir(), "bora-e2e-edit-"));
     const script = path.join(dir, "script.json");
     writeFileSync(script, JSON.stringify(SCRIPT));
-    server = spawnCli([
-      "engine",
-      "serve",
-      "--engine",
-      `script:${script}`,
-      "--model-name",
-      "scripted-model",
-      "--listen",
-      "127.0.0.1:0",
-    ]);
-    server.stdout.on("data", (d: Buffer) => (serverOut += d.toString()));
-    server.stderr.on("data", (d: Buffer) => (serverOut += d.toString()));
-    const baseUrl = await waitFor(
-      "the engine server's URL",
-      () => /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(serverOut)?.[1],
-      60_000,
-      { seen: () => serverOut },
-    );
+    server = await startEngineServe(["--engine", `script:${script}`, "--model-name", "scripted-model"]);
+    const { baseUrl } = server;
     vscode = await startVsCode({
       files: {
         "src/total.ts": TOTAL_TS,
@@ -116,10 +99,7 @@ describe("inline edits in a real VS Code", function () {
   });
   after(async () => {
     await vscode?.close();
-    if (server !== undefined) {
-      server.kill("SIGTERM");
-      await exitOf(server);
-    }
+    await server?.stop();
   });
   afterEach(async function () {
     if (this.currentTest?.state === "failed" && vscode) {

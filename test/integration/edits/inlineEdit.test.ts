@@ -27,7 +27,7 @@ import {
 } from "vscode-languageserver-protocol/node";
 import { startHostWithSettings, waitFor, type HostWithSettings } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
-import { startEngineServe, type ServedEngine } from "../remote/engineServe.js";
+import { startEngineServe, type ServedEngine } from "../../support/engineServe.js";
 import { chunk, startFakeOpenAiServer, usageChunk, type FakeOpenAiServer } from "../remote/fakeOpenAiServer.js";
 
 const partials = new ProgressType<InlineEditPartial>();

@@ -11,7 +11,7 @@ import { exitOf, runBuiltCli, spawnCli, waitFor } from "../../support/hostProces
 import { runCliInProcess } from "../../support/cliInProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { fixtureRepo } from "../agent/helpers.js";
-import { startEngineServe } from "../remote/engineServe.js";
+import { startEngineServe } from "../../support/engineServe.js";
 import { sha256, startModelFileServer, type ModelFileServer } from "./modelFileServer.js";
 
 const runCli = (args: string[], env: NodeJS.ProcessEnv) => runBuiltCli(args, { env });

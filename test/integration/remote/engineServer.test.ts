@@ -34,7 +34,7 @@ import { HttpPolicy, type HttpPolicyOptions } from "../../../server/src/http/pol
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
 import { ensureTestModel } from "../../support/testModels.js";
 import { startModelFileServer, type ModelFileServer } from "../modelStore/modelFileServer.js";
-import { startEngineServe, type ServedEngine } from "./engineServe.js";
+import { startEngineServe, type ServedEngine } from "../../support/engineServe.js";
 
 const readFile: ToolDefinition = {
   name: "read_file",

@@ -1,6 +1,6 @@
 /** Starts `bora engine serve` as a real process and waits for the address it prints. */
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { exitOf, spawnCli } from "../../support/hostProcess.js";
+import { exitOf, spawnCli } from "./hostProcess.js";
 
 export interface ServedEngine {
   child: ChildProcessWithoutNullStreams;
