@@ -20,13 +20,18 @@ export const PREFIX_BLOCKS_BEFORE = 2;
  * the ones after reuse it.
  */
 export const PREFIX_MAX_CHARS = 4000;
-/** Lines after the cursor's line that the suffix may show: enough to see what comes next. */
-export const SUFFIX_MAX_LINES = 3;
 /**
- * Most characters of suffix. The suffix is evaluated again on every keystroke (it follows the
- * prefix in the prompt), so on a CPU each of its tokens costs latency (about 8 ms for a 0.5B model).
+ * Lines after the cursor's line that the suffix may show: the next one, which says whether the
+ * completion should close a block or go on. More costs latency for little (see `SUFFIX_MAX_CHARS`).
  */
-export const SUFFIX_MAX_CHARS = 240;
+export const SUFFIX_MAX_LINES = 1;
+/**
+ * Most characters of suffix. The suffix follows the prefix in the prompt, so it is evaluated again
+ * on every keystroke: with 3 lines and 240 characters a completion at a line end on the 0.5B model
+ * (2 CPU cores) evaluated a median of 43 new tokens, 415 ms before its first token (`npm run bench
+ * -- editor`), about as long as the whole budget for ghost text.
+ */
+export const SUFFIX_MAX_CHARS = 120;
 
 export interface PromptWindow {
   /** From a stable line boundary up to the cursor. */
