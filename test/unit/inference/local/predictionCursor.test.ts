@@ -40,7 +40,9 @@ describe("local engine prediction cursor", () => {
     c.push([10, 98, 99]);
     assert.deepEqual(c.upcoming(3), [], "out of step once the substitution guess is refuted");
     c.push([12, 13]);
-    assert.deepEqual(c.upcoming(3), [14, 15, 16]);
+    assert.deepEqual(c.upcoming(3), [], "two tokens back in step are not enough to rejoin");
+    c.push([14]);
+    assert.deepEqual(c.upcoming(3), [15, 16]);
   });
 
   it("after an inserted line, resumes at the line that follows it", () => {
@@ -49,7 +51,9 @@ describe("local engine prediction cursor", () => {
     c.push(lines([1, 2, 3], [50, 51, 52]));
     assert.deepEqual(c.upcoming(4), [], "out of step inside the inserted line");
     c.push([4]);
-    assert.deepEqual(c.upcoming(4), [5, 6, NL, 7], "rejoined after the newline and the first token of [4, 5, 6]");
+    assert.deepEqual(c.upcoming(4), [], "the newline and one token are not enough to rejoin");
+    c.push([5]);
+    assert.deepEqual(c.upcoming(4), [6, NL, 7, 8], "rejoined after the newline and the first two tokens of [4, 5, 6]");
   });
 
   it("after a deleted line, skips it in the prediction", () => {
