@@ -53,6 +53,11 @@ export interface BoraEdit {
   why: "stream" | "removeGreen" | "applyProposal" | "removeRed";
 }
 
+/** Where the last of an offered edit's changes ends, in the buffer as it was offered. */
+function offeredEnd(edit: BoraEdit): number {
+  return Math.max(...edit.edits.map((e) => e.offset + e.length));
+}
+
 export interface ChangeInfo {
   /** The change is the user's undo or redo (`TextDocumentChangeEvent.reason`). */
   undoRedo?: boolean;
@@ -304,6 +309,13 @@ export class PendingEdit {
     if (offered !== undefined && !info.undoRedo && sameEdits(sequential(changes), sequential(offered.edit.edits))) {
       this.ownApplied(offered);
       return { ours: true, stoppedStream: false };
+    }
+    // The user's change can reach us before the edit on offer, which VS Code then still applies
+    // (seen under load: a keystroke at the end of the file between Bora's offer and its change
+    // event). A change wholly after the offered edit does not move it, so the offer stays
+    // recognisable; anything else makes a late arrival count as the user's, which stops the stream.
+    if (offered !== undefined && !info.undoRedo && changes.every((c) => c.offset > offeredEnd(offered.edit))) {
+      this.offered = offered;
     }
     let stoppedStream = false;
     for (const change of changes) stoppedStream = this.userChange(change, info) || stoppedStream;

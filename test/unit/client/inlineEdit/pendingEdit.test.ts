@@ -46,6 +46,37 @@ describe("pending edit model", () => {
     );
   });
 
+  it("still knows its own edit when a keystroke after it reaches the model first (VS Code applies both)", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    s.model.pushDelta("one\nTWO\n");
+    const offered = s.model.nextEdit()!;
+    assert.equal(offered.why, "stream");
+    // The user types at the end of the file; that change event comes before Bora's.
+    const end = s.buffer.text.length;
+    const outcome = s.buffer.type(s.model, { offset: end, length: 0, text: "x" });
+    assert.equal(outcome.stoppedStream, false);
+    s.buffer.applyBora(s.model, offered);
+    s.model.pushDelta(PROPOSAL.slice("one\nTWO\n".length));
+    s.buffer.settle(s.model);
+    s.model.finish(PROPOSAL);
+    s.buffer.settle(s.model);
+    assert.equal(s.model.view().incomplete, undefined, "the stream was not stopped");
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "head\n" + PROPOSAL + "tail\nx");
+  });
+
+  it("counts a late edit as the user's when a keystroke before it came first, and stops the stream", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    s.model.pushDelta("one\nTWO\n");
+    const offered = s.model.nextEdit()!;
+    s.buffer.type(s.model, { offset: 0, length: 0, text: "x" });
+    // VS Code would refuse the stale edit; if it did not, the model must not take it for its own.
+    s.buffer.apply(offered.edits[0]!, "bora");
+    const outcome = s.model.onChange(offered.edits);
+    assert.equal(outcome.ours, false);
+  });
+
   it("accepts all as one edit after the green lines are gone: undoing it restores the original", () => {
     const s = setup("head\n", ORIGINAL, "tail\n");
     stream(s, PROPOSAL);
