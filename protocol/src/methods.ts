@@ -425,3 +425,375 @@ export namespace InlineEdit {
   export const params = InlineEditParams;
   export const type = new RequestType<InlineEditParams, InlineEditResult, Problem>(method);
 }
+
+// --- tasks: bora/startTask, bora/cancelTask, bora/taskUpdated, bora/requestApproval, bora/askUser, review ---
+
+/**
+ * What a task does. Foreground kinds run the agent in the user's workspace; the durable-workflow
+ * kinds (a background task in a worktree, issue-to-PR) join this list with the same ids, the same
+ * `bora/taskUpdated` and the same transcript format.
+ */
+export const TASK_KINDS = ["explain", "writeTests", "free"] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** Where a task is in its life. `waiting` means it waits for the user (an approval, a question). */
+export const TASK_STATUSES = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Longest task id: run ids are a timestamp and a random suffix (22 characters). */
+export const MAX_TASK_ID_CHARS = 128;
+/**
+ * Most files named in a task's scope (`@file` mentions, a multi-selection in the explorer): each is a
+ * path in the prompt, and the model reads what it needs with `read_file`.
+ */
+export const MAX_SCOPE_FILES = 64;
+/** Longest workspace-relative path in the review methods: Linux's PATH_MAX. */
+export const MAX_TASK_PATH_CHARS = 4096;
+
+const TaskId = Type.String({
+  minLength: 1,
+  maxLength: MAX_TASK_ID_CHARS,
+  description: "The id `bora/startTask` answered.",
+});
+
+export const TaskScope = Type.Object(
+  {
+    textDocument: Type.Optional(
+      Type.Object(
+        { uri: Type.String({ minLength: 1, maxLength: MAX_DOCUMENT_URI_CHARS }) },
+        { description: "An open document the task is about.", examples: [{ uri: "file:///work/app/src/sum.ts" }] },
+      ),
+    ),
+    range: Type.Optional(Range),
+    files: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: MAX_DOCUMENT_URI_CHARS }), {
+        maxItems: MAX_SCOPE_FILES,
+        description: "Further files (URIs) the task is about, e.g. `@file` mentions. Defaults to none.",
+      }),
+    ),
+  },
+  {
+    description: "What the task is about. Defaults to the whole workspace.",
+    examples: [
+      {
+        textDocument: { uri: "file:///work/app/src/sum.ts" },
+        range: { start: { line: 4, character: 0 }, end: { line: 9, character: 0 } },
+      },
+    ],
+  },
+);
+export type TaskScope = Static<typeof TaskScope>;
+
+export const StartTaskParams = Type.Object(
+  {
+    kind: stringEnum(TASK_KINDS, { description: "What the task does." }),
+    instruction: Type.Optional(
+      Type.String({
+        maxLength: MAX_INSTRUCTION_CHARS,
+        default: "",
+        description: "What to do, in the user's words; may be empty for `explain` and `writeTests`. Defaults to empty.",
+      }),
+    ),
+    scope: Type.Optional(TaskScope),
+  },
+  {
+    examples: [
+      {
+        kind: "explain",
+        instruction: "",
+        scope: {
+          textDocument: { uri: "file:///work/app/src/sum.ts" },
+          range: { start: { line: 4, character: 0 }, end: { line: 9, character: 0 } },
+        },
+      },
+    ],
+  },
+);
+export type StartTaskParams = Static<typeof StartTaskParams>;
+
+export interface StartTaskResult {
+  taskId: string;
+}
+
+/**
+ * `bora/startTask` — client → host request.
+ *
+ * Starts an agent task and answers its id at once; progress follows as `bora/taskUpdated`. A task
+ * whose scope names a document the host does not hold, or a workspace with no folder, is refused
+ * with `InvalidParams`; no model configured is a `RequestFailed` with a `Problem`.
+ */
+export namespace StartTask {
+  export const method = "bora/startTask" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = StartTaskParams;
+  export const type = new RequestType<StartTaskParams, StartTaskResult, Problem>(method);
+}
+
+export const TaskIdParams = Type.Object({ taskId: TaskId }, { examples: [{ taskId: "20261206T161500-a1b2c3" }] });
+export type TaskIdParams = Static<typeof TaskIdParams>;
+
+/**
+ * `bora/cancelTask` — client → host request.
+ *
+ * Stops a running task: its generation, its commands (the whole process tree) and any question it
+ * waits on. Answers once the task has ended; its last `bora/taskUpdated` says `cancelled`. An unknown
+ * id is `InvalidParams`; a task that already ended answers at once.
+ */
+export namespace CancelTask {
+  export const method = "bora/cancelTask" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = TaskIdParams;
+  export const type = new RequestType<TaskIdParams, null, Problem>(method);
+}
+
+/** One row of a task's transcript as a client shows it. */
+export type TaskItem =
+  | { type: "text"; turn: number; text: string }
+  | {
+      type: "tool";
+      /** The tool call's id, unique in the task. */
+      id: string;
+      turn: number;
+      name: string;
+      /** What the call does, in one line (a command line, a path). */
+      summary: string;
+      state: "running" | "ok" | "failed";
+      /** The result in one line, once it is known. */
+      result?: string;
+      ms?: number;
+    }
+  | {
+      type: "approval";
+      id: string;
+      tool: string;
+      summary: string;
+      reason: string;
+      state: "pending" | "allowed" | "denied";
+      /** Who decided: the user, a stored "always", or nobody (a client that cannot answer). */
+      by?: "user" | "always" | "headless";
+    }
+  | { type: "question"; id: string; question: string; options?: string[]; answer?: string; unanswered?: boolean }
+  | { type: "notice"; text: string };
+
+/** A file a task changed, against its checkpoint. */
+export interface TaskChange {
+  status: "added" | "modified" | "deleted";
+  /** Relative to the task's root, POSIX separators. */
+  path: string;
+  /** The file's URI. */
+  uri: string;
+}
+
+/** How a task ended. */
+export interface TaskOutcome {
+  ok: boolean;
+  /** The agent run's status: `completed`, `cancelled`, `max_turns`, `timeout`, `failed`, … */
+  runStatus: string;
+  /** Why it ended, in a sentence. */
+  reason: string;
+  /** The model's final answer. */
+  answer: string;
+  /** A plain-text summary: status, turns, time, tokens, changed files, commands. */
+  summary: string;
+  /** The files the task changed, against its checkpoint. */
+  changes: TaskChange[];
+  /** The checkpoint's git ref, when the task wrote anything. */
+  checkpoint?: string;
+}
+
+export const TaskUpdatedParams = Type.Object(
+  {
+    taskId: TaskId,
+    seq: Type.Integer({
+      minimum: 1,
+      description: "Increases with every update of this task: a client ignores an update older than one it has.",
+    }),
+    kind: stringEnum(TASK_KINDS),
+    title: Type.String({ description: "A short title for lists: the kind and what it is about." }),
+    status: stringEnum(TASK_STATUSES),
+    turn: Type.Integer({ minimum: 0, description: "The model turn the task is in (1-based; 0 before the first)." }),
+    tokens: Type.Object(
+      { prompt: Type.Integer({ minimum: 0 }), completion: Type.Integer({ minimum: 0 }) },
+      { examples: [{ prompt: 1830, completion: 212 }] },
+    ),
+    elapsedMs: Type.Number({ minimum: 0 }),
+    root: Type.String({ description: "The task's root folder (a `file:` URI)." }),
+    transcript: Type.String({ description: "The JSONL transcript (redacted) on the host's disk." }),
+    from: Type.Integer({
+      minimum: 0,
+      description:
+        "The transcript rows from index `from` on: the client keeps its rows before `from` and replaces the rest with `items`. Rows before `from` never change; the last text row grows as it streams.",
+    }),
+    items: Type.Array(Type.Unsafe<TaskItem>({ type: "object", description: "A `TaskItem`." })),
+    outcome: Type.Optional(Type.Unsafe<TaskOutcome>({ type: "object", description: "Set once the task has ended." })),
+    problem: Type.Optional(Problem),
+  },
+  {
+    examples: [
+      {
+        taskId: "20261206T161500-a1b2c3",
+        seq: 3,
+        kind: "explain",
+        title: "Explain sum.ts:5-9",
+        status: "running",
+        turn: 1,
+        tokens: { prompt: 0, completion: 0 },
+        elapsedMs: 420,
+        root: "file:///work/app",
+        transcript: "/home/me/.local/state/bora/runs/20261206T161500-a1b2c3.jsonl",
+        from: 0,
+        items: [{ type: "text", turn: 1, text: "This function adds" }],
+      },
+    ],
+  },
+);
+export type TaskUpdatedParams = Static<typeof TaskUpdatedParams>;
+
+/**
+ * `bora/taskUpdated` — host → client notification.
+ *
+ * A task's state and its new transcript rows, at most every 100 ms while it streams and at once on
+ * a change of status. The host builds it; no params check.
+ */
+export namespace TaskUpdated {
+  export const method = "bora/taskUpdated" as const;
+  export const direction: Direction = "hostToClient";
+  export const params = TaskUpdatedParams;
+  export const type = new NotificationType<TaskUpdatedParams>(method);
+}
+
+export const APPROVAL_DECISIONS = ["once", "always", "deny"] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
+export const RequestApprovalParams = Type.Object(
+  {
+    taskId: TaskId,
+    tool: Type.String({ description: "The tool that wants to run, e.g. `run_command`." }),
+    summary: Type.String({ description: "What it would do, in one line (the command line, the path written)." }),
+    reason: Type.String({ description: "Why the policy asks: the rule that matched." }),
+  },
+  {
+    examples: [
+      {
+        taskId: "20261206T161500-a1b2c3",
+        tool: "run_command",
+        summary: "npm test",
+        reason: "policy for run_command: ask",
+      },
+    ],
+  },
+);
+export type RequestApprovalParams = Static<typeof RequestApprovalParams>;
+
+export interface RequestApprovalResult {
+  /** `always` also approves the same call in this workspace from now on (stored by the host). */
+  decision: ApprovalDecision;
+}
+
+/**
+ * `bora/requestApproval` — host → client request.
+ *
+ * Asks the user whether a task's tool call may run ("Allow once", "Always for this workspace",
+ * "Deny"). Sent only to a client that said `initializationOptions.questions: true`; any other client
+ * gets the headless behaviour (declined, with the reason in the transcript). A dismissed prompt,
+ * an error or an answer that is not one of the decisions counts as `deny`.
+ */
+export namespace RequestApproval {
+  export const method = "bora/requestApproval" as const;
+  export const direction: Direction = "hostToClient";
+  export const params = RequestApprovalParams;
+  export const type = new RequestType<RequestApprovalParams, RequestApprovalResult, void>(method);
+}
+
+export const AskUserParams = Type.Object(
+  {
+    taskId: TaskId,
+    question: Type.String({ description: "The question, as the model wrote it." }),
+    options: Type.Optional(Type.Array(Type.String(), { description: "Choices to offer; none means a free answer." })),
+  },
+  { examples: [{ taskId: "20261206T161500-a1b2c3", question: "Which test runner?", options: ["mocha", "jest"] }] },
+);
+export type AskUserParams = Static<typeof AskUserParams>;
+
+export interface AskUserResult {
+  /** The answer, or null when the user dismissed the question. */
+  answer: string | null;
+}
+
+/**
+ * `bora/askUser` — host → client request.
+ *
+ * The model's `ask_user` question, shown as a quick pick (with options) or an input box. Sent only
+ * to a client that said `initializationOptions.questions: true`; others leave it unanswered.
+ */
+export namespace AskUser {
+  export const method = "bora/askUser" as const;
+  export const direction: Direction = "hostToClient";
+  export const params = AskUserParams;
+  export const type = new RequestType<AskUserParams, AskUserResult, void>(method);
+}
+
+export const TaskFileParams = Type.Object(
+  {
+    taskId: TaskId,
+    path: Type.String({
+      minLength: 1,
+      maxLength: MAX_TASK_PATH_CHARS,
+      description: "A path the task changed, relative to its root, as `TaskChange.path` gives it.",
+    }),
+  },
+  { examples: [{ taskId: "20261206T161500-a1b2c3", path: "src/cart.js" }] },
+);
+export type TaskFileParams = Static<typeof TaskFileParams>;
+
+export interface TaskFileBaseResult {
+  /** The file's text at the task's checkpoint, or null when the task created it. */
+  text: string | null;
+}
+
+/**
+ * `bora/taskFileBase` — client → host request.
+ *
+ * A changed file as it was before the task (at its checkpoint), for the review diff. A path the task
+ * did not change, or a task with no checkpoint, is `InvalidParams`.
+ */
+export namespace TaskFileBase {
+  export const method = "bora/taskFileBase" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = TaskFileParams;
+  export const type = new RequestType<TaskFileParams, TaskFileBaseResult, Problem>(method);
+}
+
+export const UndoTaskChangesParams = Type.Object(
+  {
+    taskId: TaskId,
+    paths: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: MAX_TASK_PATH_CHARS }), {
+        description: "The changed paths to put back (relative to the task's root). Defaults to all of them.",
+      }),
+    ),
+  },
+  { examples: [{ taskId: "20261206T161500-a1b2c3", paths: ["src/cart.js"] }] },
+);
+export type UndoTaskChangesParams = Static<typeof UndoTaskChangesParams>;
+
+export interface UndoTaskChangesResult {
+  /** What was put back: modified and deleted files restored, added files removed. */
+  restored: TaskChange[];
+  /** What the task changed and is still changed (the files not asked for). */
+  remaining: TaskChange[];
+}
+
+/**
+ * `bora/undoTaskChanges` — client → host request.
+ *
+ * Puts files a finished task changed back as they were at its checkpoint (including files changed by
+ * its commands), byte for byte; an added file is removed. Refused with `InvalidParams` while the
+ * task runs, for a path it did not change, or for a task with no checkpoint.
+ */
+export namespace UndoTaskChanges {
+  export const method = "bora/undoTaskChanges" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = UndoTaskChangesParams;
+  export const type = new RequestType<UndoTaskChangesParams, UndoTaskChangesResult, Problem>(method);
+}

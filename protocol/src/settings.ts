@@ -55,6 +55,17 @@ export interface RemoteEngineSettings {
   baseUrl: string;
 }
 
+export interface AgentSettings {
+  /** Whether commands of agent tasks may reach the network (the sandbox blocks it otherwise). Defaults to false. */
+  allowNetwork: boolean;
+  /** Whether commands may run without the bubblewrap sandbox when it is missing. Defaults to false. */
+  allowUnsandboxed: boolean;
+  /** Most model turns of one task. Defaults to 40. */
+  maxTurns: number;
+  /** Most minutes one task may run. Defaults to 30. */
+  maxMinutes: number;
+}
+
 export interface BoraSettings {
   host: HostSettings;
   /** Which engine runs the models. Defaults to `local`. */
@@ -63,6 +74,7 @@ export interface BoraSettings {
   local: LocalEngineSettings;
   remote: RemoteEngineSettings;
   completions: CompletionSettings;
+  agent: AgentSettings;
 }
 
 export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
@@ -72,6 +84,7 @@ export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
   local: Object.freeze({ contextSize: 4096, sequences: 4, threads: 0, gpuLayers: "auto" as const }),
   remote: Object.freeze({ preset: "openai" as RemotePreset, baseUrl: "" }),
   completions: Object.freeze({ enabled: true, debounceMs: 50, maxLines: 4 }),
+  agent: Object.freeze({ allowNetwork: false, allowUnsandboxed: false, maxTurns: 40, maxMinutes: 30 }),
 });
 
 export interface SanitisedSettings {
@@ -162,6 +175,12 @@ export function settingsFrom(raw: unknown): SanitisedSettings {
       enabled: r.flag("completions", "enabled", d.completions.enabled),
       debounceMs: r.integer("completions", "debounceMs", 0, 2000, d.completions.debounceMs),
       maxLines: r.integer("completions", "maxLines", 1, 50, d.completions.maxLines),
+    },
+    agent: {
+      allowNetwork: r.flag("agent", "allowNetwork", d.agent.allowNetwork),
+      allowUnsandboxed: r.flag("agent", "allowUnsandboxed", d.agent.allowUnsandboxed),
+      maxTurns: r.integer("agent", "maxTurns", 1, 1000, d.agent.maxTurns),
+      maxMinutes: r.integer("agent", "maxMinutes", 1, 24 * 60, d.agent.maxMinutes),
     },
   };
   return { settings, warnings: r.warnings };
