@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { Status, type BoraServerCapabilities, type StatusParams } from "@bora/protocol";
 import {
   ConfigurationRequest,
@@ -184,6 +185,8 @@ export interface HostWithSettings {
 export async function startHostWithSettings(
   settings: () => unknown,
   env: NodeJS.ProcessEnv = {},
+  /** What else `initialize` says: `initializationOptions`, and the workspace folders (paths). */
+  more: { initializationOptions?: Record<string, unknown>; workspaceFolders?: readonly string[] } = {},
 ): Promise<HostWithSettings> {
   const host = startHostOverStdio([], env);
   const statuses: StatusParams[] = [];
@@ -195,6 +198,13 @@ export async function startHostWithSettings(
     processId: process.pid,
     rootUri: null,
     capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
+    ...(more.initializationOptions && { initializationOptions: more.initializationOptions }),
+    ...(more.workspaceFolders && {
+      workspaceFolders: more.workspaceFolders.map((folder) => ({
+        uri: pathToFileURL(folder).href,
+        name: path.basename(folder),
+      })),
+    }),
   });
   await host.connection.sendNotification(InitializedNotification.type, {});
   const bora = (initialized.capabilities.experimental as { bora: BoraServerCapabilities }).bora;

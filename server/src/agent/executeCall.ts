@@ -6,6 +6,7 @@
  */
 import type { Checkpoint } from "../workspace/checkpoints.js";
 import { decide } from "./approvals.js";
+import type { ApprovalAnswer } from "./questions.js";
 import type { RunDeps } from "./runDeps.js";
 import type { PendingCall, RunEnd, RunState } from "./runState.js";
 import { ToolError, type CommandRecord, type Tool, type ToolOutput } from "./tools/index.js";
@@ -114,21 +115,26 @@ async function approveAndRun(
   const verdict = decide(deps.policy, { tool: call.name, command: subject.command, paths: subject.paths });
   let approval = verdict.reason;
   let allowed = verdict.decision === "always";
+  let note = "";
   if (verdict.decision === "ask") {
-    allowed =
+    const answer: ApprovalAnswer =
       deps.autoApprove ||
       (await deps.questions.requestApproval(
         deps.runId,
         { tool: call.name, summary: deps.recorder.redact(subject.summary), reason: verdict.reason },
         deps.stop.signal,
       ));
-    approval = `${verdict.reason} → ${allowed ? "approved" : "declined"}${deps.autoApprove ? " (--yes)" : ""}`;
+    allowed = typeof answer === "boolean" ? answer : answer.approved;
+    note = typeof answer === "boolean" ? "" : ` (${answer.note})`;
+    approval = `${verdict.reason} → ${allowed ? "approved" : "declined"}${deps.autoApprove ? " (--yes)" : note}`;
   }
   if (!allowed) {
     const message =
       verdict.decision === "never"
         ? `the approval policy forbids this call (${verdict.reason}); do not retry it`
-        : "the user did not approve this call; do not retry it unchanged";
+        : note !== ""
+          ? `this call was not approved${note}; do not retry it unchanged`
+          : "the user did not approve this call; do not retry it unchanged";
     return { result: { ok: false, code: "denied", message }, approval };
   }
   try {
@@ -140,7 +146,10 @@ async function approveAndRun(
       limits: deps.limits,
       commands: deps.commands,
       spawner: deps.spawner,
-      beforeWrite: () => deps.checkpoint.beforeWrite(),
+      beforeWrite: async (file) => {
+        if (file !== undefined) await deps.writeGuard?.(file);
+        await deps.checkpoint.beforeWrite();
+      },
       remainingMs: () => deps.stop.remainingMs(),
       ...notes,
     });

@@ -21,12 +21,18 @@ export interface UserQuestion {
   options?: readonly string[];
 }
 
+/**
+ * An answer to an approval: yes or no, or yes or no with a note for the transcript and the model
+ * (why nobody was asked, say, or that a stored "always" answered).
+ */
+export type ApprovalAnswer = boolean | { approved: boolean; note: string };
+
 export interface Questions {
   /**
    * Asks whoever can answer for run `runId` whether a tool call may run. Resolves false when they
    * decline or nobody can be asked; `signal` aborts when the run stops, and the wait should end then.
    */
-  requestApproval(runId: string, request: ApprovalRequest, signal?: AbortSignal): Promise<boolean>;
+  requestApproval(runId: string, request: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalAnswer>;
   /** Asks a question for `ask_user`; resolves undefined when nobody can answer. */
   askUser(runId: string, question: UserQuestion, signal?: AbortSignal): Promise<string | undefined>;
 }

@@ -22,6 +22,7 @@ import { RunRecorder } from "./runRecorder.js";
 import { newRunState, resolveBudgets, type Budgets, type RunState } from "./runState.js";
 import { RunStop } from "./runStop.js";
 import { createToolSet, DEFAULT_TOOL_LIMITS, type ToolLimits, type ToolSet } from "./tools/index.js";
+import type { WriteGuard } from "./tools/types.js";
 
 export interface AgentRunOptions {
   engine: Engine;
@@ -53,6 +54,8 @@ export interface AgentRunOptions {
   transcriptFile?: string;
   toolLimits?: Partial<ToolLimits>;
   tools?: ToolSet;
+  /** Checks each file a tool is about to write (the editor's unsaved buffers). Defaults to none. */
+  writeGuard?: WriteGuard;
   /** Takes a checkpoint before the first write. Defaults to true. */
   checkpoints?: boolean;
   /** The state folder, where shadow repositories for non-git roots live. Defaults to `resolveStateDir(process.env)`. */
@@ -78,6 +81,7 @@ export interface RunDeps {
   commands(): Promise<CommandRunner>;
   /** Starts the run's child processes (search, git): the run owner's. */
   spawner: Spawner;
+  writeGuard?: WriteGuard;
 }
 
 function newRunId(): string {
@@ -117,6 +121,7 @@ export function runDeps(state: RunState, options: AgentRunOptions): RunDeps {
         ? Promise.resolve(options.commandRunner)
         : createCommandRunner({ ...options.sandbox, root: state.root, spawner: options.spawner })),
     spawner: options.spawner,
+    ...(options.writeGuard && { writeGuard: options.writeGuard }),
   };
 }
 

@@ -61,7 +61,6 @@ export class EngineManager {
   private chosenKind: "local" | "remote" | undefined;
   /** From the editor's secret storage; held in memory only, never logged. */
   private remoteApiKey: string | undefined;
-  /** Settings changes are applied one at a time, in order. */
   /** Settings, secrets and retries are applied one at a time, in order. */
   private readonly queue = new SerialQueue();
   private status: EngineStatus = { state: "none" };
@@ -124,6 +123,11 @@ export class EngineManager {
    * Sets (or with `undefined` forgets) the remote engine's API key. A remote engine, running or
    * refused, is reconnected with it; a local one is left alone.
    */
+  /** The secrets the editor handed over, for redaction; never for logs. */
+  heldSecrets(): string[] {
+    return this.remoteApiKey === undefined ? [] : [this.remoteApiKey];
+  }
+
   setRemoteApiKey(key: string | undefined): Promise<void> {
     return this.enqueue(async () => {
       if (key === this.remoteApiKey) return;

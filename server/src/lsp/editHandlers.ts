@@ -4,9 +4,6 @@
  * cleaned replacement streams as `$/progress` `{ delta }` on the `partialResultToken`, and refusals
  * get the error codes `PROTOCOL.md` gives them.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Engine } from "@bora/inference";
 import { InlineEdit, type InlineEditPartial, type InlineEditResult, type Problem } from "@bora/protocol";
 import type { TextDocument } from "vscode-languageserver-textdocument";
@@ -24,9 +21,7 @@ import type { EngineManager } from "../engines/engineManager.js";
 import { problemFor } from "../engines/problems.js";
 import type { AgentHost } from "../host/agentHost.js";
 import { onCheckedRequest } from "./params.js";
-
-/** What marks a workspace root for clients that do not tell their folders. */
-const ROOT_MARKERS = ["AGENTS.md", ".bora", ".git"];
+import { workspaceRootFor } from "./workspaceRoots.js";
 
 const partialResult = new ProgressType<InlineEditPartial>();
 
@@ -39,11 +34,6 @@ const ERROR_CODE: Record<RefusalReason, number> = {
   cancelled: LSPErrorCodes.RequestCancelled,
 };
 
-function contains(folder: string, file: string): boolean {
-  const relative = path.relative(folder, file);
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
-}
-
 export function registerEditHandlers(
   connection: Connection,
   host: AgentHost,
@@ -54,21 +44,8 @@ export function registerEditHandlers(
 ): void {
   const { logger } = host;
 
-  /** The innermost workspace folder holding the file, else the nearest folder above it with a root marker. */
-  const workspaceRoot = async (uri: string): Promise<string | undefined> => {
-    if (!uri.startsWith("file:")) return undefined;
-    const file = fileURLToPath(uri);
-    const folders = workspaceFolders()
-      .filter((uri) => uri.startsWith("file:"))
-      .map((uri) => fileURLToPath(uri))
-      .filter((folder) => contains(folder, file))
-      .sort((a, b) => b.length - a.length);
-    if (folders[0] !== undefined) return folders[0];
-    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-      if (ROOT_MARKERS.some((m) => existsSync(path.join(dir, m)))) return dir;
-      if (path.dirname(dir) === dir) return undefined;
-    }
-  };
+  const workspaceRoot = (uri: string): Promise<string | undefined> =>
+    Promise.resolve(workspaceRootFor(uri, workspaceFolders()));
 
   const engine = async (): Promise<Engine> => {
     const found = await engines.forRole("edit");

@@ -2,6 +2,7 @@
  * The LSP face of the agent host: thin handlers that translate LSP into calls on `AgentHost`.
  */
 import {
+  DEFAULT_SETTINGS,
   PROTOCOL_VERSION,
   SecretOpener,
   Status,
@@ -30,6 +31,11 @@ import { registerEditHandlers } from "./editHandlers.js";
 import { registerModelHandlers } from "./modelHandlers.js";
 import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
+import { connectionTaskClient, registerTaskHandlers } from "./taskHandlers.js";
+import { ApprovalMemory } from "../tasks/approvalMemory.js";
+import { TaskManager } from "../tasks/taskManager.js";
+import { unsavedChangesGuard } from "../tasks/unsavedGuard.js";
+import { resolveStateDir } from "../workspace/stateDir.js";
 import { describeTransport, openTransport, type Transport } from "./transport.js";
 
 export interface RunningServer {
@@ -55,10 +61,14 @@ export async function startLanguageServer(
   /** The client's workspace folders (URIs): from `initialize`, then from its change notifications. */
   let workspaceFolders: string[] = [];
   let canFollowFolders = false;
+  /** The client answers `bora/requestApproval` and `bora/askUser` (it said so in `initializationOptions`). */
+  let canAsk = false;
 
   connection.onInitialize((params): InitializeResult => {
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
-    initialSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
+    const options = params.initializationOptions as { settings?: unknown; questions?: unknown } | undefined;
+    initialSettings = options?.settings;
+    canAsk = options?.questions === true;
     workspaceFolders =
       params.workspaceFolders?.map((f) => f.uri) ?? (typeof params.rootUri === "string" ? [params.rootUri] : []);
     canFollowFolders = params.capabilities.workspace?.workspaceFolders === true;
@@ -148,9 +158,23 @@ export async function startLanguageServer(
     logger,
   );
 
+  const stateDir = resolveStateDir(process.env, process.cwd());
+  const tasks = new TaskManager({
+    client: connectionTaskClient(connection, () => canAsk),
+    spawner: host.spawner,
+    stateDir,
+    approvals: ApprovalMemory.inStateDir(stateDir),
+    settings: () => (engines.settings ?? DEFAULT_SETTINGS).agent,
+    writeGuard: unsavedChangesGuard(() => documents.all()),
+    logger,
+    secrets: () => engines.heldSecrets(),
+  });
+
   connection.onShutdown(async () => {
     logger.info("shutdown requested");
     try {
+      // A task's last update says it was cancelled, and its commands end with it.
+      await tasks.dispose();
       await engines.dispose();
     } finally {
       // Every child process ends even when an engine fails to close.
@@ -182,6 +206,7 @@ export async function startLanguageServer(
   registerSecretHandlers(connection, engines, logger, secrets);
   registerCompletionHandlers(connection, documents, engines, logger);
   registerEditHandlers(connection, host, engines, documents, () => workspaceFolders);
+  registerTaskHandlers(connection, host, engines, documents, tasks, () => workspaceFolders);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };

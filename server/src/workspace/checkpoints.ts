@@ -141,10 +141,12 @@ export class CheckpointStore {
 
   /**
    * Puts the root back as it was at the checkpoint: changed and deleted files are restored, files
-   * created since are removed. Ignored files are left alone.
+   * created since are removed. Ignored files are left alone. `only` limits it to those paths
+   * (relative, as `changedSince` gives them); the other changes stay.
    */
-  async restore(checkpoint: Checkpoint): Promise<ChangedFile[]> {
-    const changes = await this.changedSince(checkpoint);
+  async restore(checkpoint: Checkpoint, only?: readonly string[]): Promise<ChangedFile[]> {
+    const all = await this.changedSince(checkpoint);
+    const changes = only === undefined ? all : all.filter((c) => only.includes(c.path));
     for (const change of changes.filter((c) => c.status === "added")) {
       await rm(path.join(this.root, change.path), { force: true });
     }
@@ -156,6 +158,20 @@ export class CheckpointStore {
       });
     }
     return changes;
+  }
+
+  /** A file's text (UTF-8) at the checkpoint, or undefined when it did not exist there. */
+  async textAt(checkpoint: Checkpoint, relativePath: string): Promise<string | undefined> {
+    const spec = `${checkpoint.commit}:${relativePath}`;
+    const run = (args: string[]): Promise<string> =>
+      git([...this.repoArgs, ...args], { cwd: this.root, spawner: this.spawner });
+    try {
+      if ((await run(["cat-file", "-t", spec])).trim() !== "blob") return undefined;
+    } catch (error) {
+      if (error instanceof GitError) return undefined;
+      throw error;
+    }
+    return run(["cat-file", "blob", spec]);
   }
 
   /** Runs `fn` with git bound to a private, temporary index (seeded from the real one for speed when asked). */

@@ -81,7 +81,7 @@ export const editFileTool: Tool = {
         `the edited file would exceed ${context.limits.maxWriteBytes} bytes; nothing was written`,
       );
     }
-    await context.beforeWrite();
+    await context.beforeWrite(target);
     await writeFileAtomic(target.absolute, outcome.text);
     context.noteWrite(target.relative);
     return `${target.relative}: ${outcome.applied} of ${outcome.blocks.length} block(s) applied\n${report.join("\n")}`;

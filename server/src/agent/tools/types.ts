@@ -24,6 +24,7 @@ export type ToolErrorCode =
   | "sandbox_unavailable"
   | "denied"
   | "no_answer"
+  | "unsaved_changes"
   | "io_error";
 
 export class ToolError extends CodedError<ToolErrorCode> {
@@ -79,8 +80,12 @@ export interface ToolContext {
   commands(): Promise<CommandRunner>;
   /** Starts the child processes tools need (ripgrep, git grep), so that a shutdown of the run's owner ends them. */
   spawner: Spawner;
-  /** Called before anything changes the root: takes the run's checkpoint the first time. */
-  beforeWrite(): Promise<void>;
+  /**
+   * Called before anything changes the root: takes the run's checkpoint the first time. A tool that
+   * writes one file names it, so that the run's write guard can refuse it (a file the user is
+   * editing with unsaved changes) before anything is written.
+   */
+  beforeWrite(file?: WriteTarget): Promise<void>;
   /** Milliseconds left of the run's wall-time budget. */
   remainingMs(): number;
   /** Records a file the run changed, for the summary. */
@@ -89,6 +94,20 @@ export interface ToolContext {
 }
 
 /** What a call touches, for the approval policy and for progress lines. */
+/** A file a tool is about to write. */
+export interface WriteTarget {
+  /** Real absolute path. */
+  absolute: string;
+  /** Relative to the root, POSIX separators. */
+  relative: string;
+}
+
+/**
+ * Refuses a write the user would not want made behind their back, by throwing a `ToolError`
+ * (`unsaved_changes`) the model reads; resolves to let it go ahead.
+ */
+export type WriteGuard = (file: WriteTarget) => Promise<void>;
+
 export interface CallSubject {
   summary: string;
   command?: string;

@@ -36,7 +36,7 @@ export const writeFileTool: Tool = {
     }
     const existing = await lstat(target.absolute).catch(() => undefined);
     if (existing?.isDirectory()) throw new ToolError("not_a_file", `${target.relative} is a directory`);
-    await context.beforeWrite();
+    await context.beforeWrite(target);
     try {
       await writeFileAtomic(target.absolute, content, { createParents: true });
     } catch (error) {
