@@ -46,11 +46,10 @@ function quotedSelection(context: TaskContext): string[] {
   const cut = s.text.length > MAX_QUOTED_SELECTION_CHARS;
   const text = cut ? s.text.slice(0, MAX_QUOTED_SELECTION_CHARS) : s.text;
   const marks = fence(text);
+  const body = text.endsWith("\n") ? text.slice(0, -1) : text;
   return [
     `The code (${where(context)}${cut ? `, first ${MAX_QUOTED_SELECTION_CHARS} characters; read the file for the rest` : ""}):`,
-    `${marks}${context.language ?? ""}`,
-    text.endsWith("\n") ? text.slice(0, -1) : text,
-    marks,
+    `${marks}${context.language ?? ""}\n${body}\n${marks}`,
   ];
 }
 
