@@ -3,7 +3,7 @@
  * bar) live until deactivation; client-lifetime ones (the language client and its handlers) are
  * cleared on every host restart.
  */
-import { PROTOCOL_VERSION, SerialQueue, Status, Version, type StatusParams } from "@bora/protocol";
+import { PROTOCOL_VERSION, SerialQueue, Status, TaskUpdated, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
 import { createHostClient, type HostClient } from "./hostClient.js";
 import { registerFixWithBora } from "./inlineEdit/commands.js";
@@ -12,6 +12,8 @@ import { OPEN_LOGS, RESTART_HOST, problemKey } from "./problemActions.js";
 import { isBoraSecret, sendSecrets } from "./secrets.js";
 import { showActions, showProblem } from "./showProblem.js";
 import { StatusBar } from "./statusBar.js";
+import { registerQuestionHandlers } from "./tasks/questionHandlers.js";
+import { TaskStore } from "./tasks/taskStore.js";
 import { dropHintWhenUsed } from "./useModel.js";
 
 export class Ctx implements vscode.Disposable {
@@ -19,6 +21,11 @@ export class Ctx implements vscode.Disposable {
   readonly statusBar: StatusBar;
   /** The pending inline edits, one per document. */
   readonly inlineEdits: InlineEditController;
+  /**
+   * The tasks the host reported. It outlives a host restart on purpose: the transcripts of tasks a
+   * crashed host was running stay readable.
+   */
+  readonly tasks = new TaskStore();
   private readonly extensionBag: vscode.Disposable[] = [];
   private clientBag: vscode.Disposable[] = [];
   private client: HostClient | undefined;
@@ -97,6 +104,10 @@ export class Ctx implements vscode.Disposable {
         this.statusBar.setStatus(status);
         this.tellEngineProblem(status);
       }),
+      client.onNotification(TaskUpdated.type, (update) => {
+        this.tasks.apply(update);
+      }),
+      ...registerQuestionHandlers(client, this.tasks),
     );
     try {
       await client.start();
