@@ -12,9 +12,15 @@ import { OPEN_LOGS, RESTART_HOST, problemKey } from "./problemActions.js";
 import { isBoraSecret, sendSecrets } from "./secrets.js";
 import { showActions, showProblem } from "./showProblem.js";
 import { StatusBar } from "./statusBar.js";
+import { ChatController } from "./chat/chatView.js";
 import { registerQuestionHandlers } from "./tasks/questionHandlers.js";
+import { Reviews } from "./tasks/review.js";
+import { ReviewController } from "./tasks/reviewController.js";
 import { TaskStore } from "./tasks/taskStore.js";
 import { dropHintWhenUsed } from "./useModel.js";
+
+/** Context key: a task is queued, running or waiting (Cancel Task shows in the palette). */
+const TASKS_LIVE_KEY = "bora.tasks.live";
 
 export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -26,6 +32,11 @@ export class Ctx implements vscode.Disposable {
    * crashed host was running stay readable.
    */
   readonly tasks = new TaskStore();
+  /** The reviews of finished tasks' changes, and their diffs, Keep and Undo. */
+  readonly reviews = new Reviews(this.tasks);
+  readonly reviewController: ReviewController;
+  /** The Chat view: the conversation, and every task started from the palette as a turn of it. */
+  readonly chat: ChatController;
   private readonly extensionBag: vscode.Disposable[] = [];
   private clientBag: vscode.Disposable[] = [];
   private client: HostClient | undefined;
@@ -38,7 +49,15 @@ export class Ctx implements vscode.Disposable {
     this.log = vscode.window.createOutputChannel("Bora", { log: true });
     this.statusBar = new StatusBar();
     this.inlineEdits = new InlineEditController(this);
+    this.reviewController = new ReviewController(this);
+    this.chat = new ChatController(this);
     this.extensionBag.push(
+      this.reviews,
+      this.reviewController,
+      this.chat,
+      this.tasks.onDidChange(() => {
+        void vscode.commands.executeCommand("setContext", TASKS_LIVE_KEY, this.tasks.live().length > 0);
+      }),
       this.log,
       this.statusBar,
       this.inlineEdits,
