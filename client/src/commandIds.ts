@@ -27,6 +27,22 @@ export const BORA_COMMANDS = {
   rejectHunk: { id: "bora.rejectHunk", title: undefined },
   /** Fixes a diagnostic with an inline edit (arguments from the quick fix: URI, diagnostic; none: the one at the cursor). */
   fixProblem: { id: "bora.fixProblem", title: "Fix Problem" },
+  /** A task that explains the selection (or the file); the answer streams into the Chat view. */
+  explainSelection: { id: "bora.explainSelection", title: "Explain Selection" },
+  writeTests: { id: "bora.writeTests", title: "Write Tests for Selection" },
+  runTask: { id: "bora.runTask", title: "Run Task…" },
+  /** Cancels the running task (argument: a task id; none: the only one, or a pick of them). */
+  cancelTask: { id: "bora.cancelTask", title: "Cancel Task" },
+  /** Opens the diffs of a finished task's changes (argument: a task id; none: the latest review). */
+  reviewChanges: { id: "bora.reviewChanges", title: "Review Task Changes" },
+  keepAllChanges: { id: "bora.keepAllChanges", title: "Keep All Task Changes" },
+  undoAllChanges: { id: "bora.undoAllChanges", title: "Undo All Task Changes" },
+  /** One changed file of a task (arguments: the task id, the path): run by the Chat view's rows only. */
+  openChangeDiff: { id: "bora.openChangeDiff", title: undefined },
+  keepChange: { id: "bora.keepChange", title: undefined },
+  undoChange: { id: "bora.undoChange", title: undefined },
+  /** Starts a new conversation in the Chat view (the old one stays in the history). */
+  newChat: { id: "bora.newChat", title: "New Chat" },
 } as const satisfies Record<string, { id: `bora.${string}`; title: string | undefined }>;
 
 export type CommandName = keyof typeof BORA_COMMANDS;

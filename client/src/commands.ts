@@ -20,6 +20,7 @@ import { pullModelCommand } from "./pullModel.js";
 import { setRemoteApiKeyCommand } from "./secrets.js";
 import { showActions } from "./showProblem.js";
 import { useModelCommand } from "./useModel.js";
+import { cancelTaskCommand, runTaskCommand, selectionTaskCommand } from "./tasks/taskCommands.js";
 
 type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -54,6 +55,20 @@ export const COMMANDS: Record<CommandName, CommandFactory> = {
   acceptHunk: (ctx) => (uri, hunk) => acceptHunkCommand(ctx, uri, hunk),
   rejectHunk: (ctx) => (uri, hunk) => rejectHunkCommand(ctx, uri, hunk),
   fixProblem: withHost("fixProblem", (ctx, client, uri, diagnostic) => fixProblemCommand(ctx, client, uri, diagnostic)),
+  explainSelection: withHost("explainSelection", (ctx, client) => selectionTaskCommand(ctx, client, "explain")),
+  writeTests: withHost("writeTests", (ctx, client) => selectionTaskCommand(ctx, client, "writeTests")),
+  runTask: withHost("runTask", (ctx, client) => runTaskCommand(ctx, client)),
+  cancelTask: withHost("cancelTask", (ctx, client, taskId) => cancelTaskCommand(ctx, client, taskId)),
+  reviewChanges: (ctx) => (taskId) => ctx.reviewController.openAll(taskId),
+  keepAllChanges: (ctx) => (taskId) => ctx.reviewController.keep(taskId),
+  undoAllChanges: (ctx) => (taskId) => ctx.reviewController.undo(taskId),
+  openChangeDiff: (ctx) => (taskId, path) => ctx.reviewController.openDiff(taskId, path),
+  keepChange: (ctx) => (taskId, path) => {
+    if (typeof path === "string") ctx.reviewController.keep(taskId, path);
+  },
+  undoChange: (ctx) => (taskId, path) =>
+    typeof path === "string" ? ctx.reviewController.undo(taskId, path) : undefined,
+  newChat: (ctx) => () => ctx.chat.newChat(),
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -3,7 +3,7 @@
  * bar) live until deactivation; client-lifetime ones (the language client and its handlers) are
  * cleared on every host restart.
  */
-import { PROTOCOL_VERSION, SerialQueue, Status, Version, type StatusParams } from "@bora/protocol";
+import { PROTOCOL_VERSION, SerialQueue, Status, TaskUpdated, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
 import { createHostClient, type HostClient } from "./hostClient.js";
 import { registerFixWithBora } from "./inlineEdit/commands.js";
@@ -12,13 +12,31 @@ import { OPEN_LOGS, RESTART_HOST, problemKey } from "./problemActions.js";
 import { isBoraSecret, sendSecrets } from "./secrets.js";
 import { showActions, showProblem } from "./showProblem.js";
 import { StatusBar } from "./statusBar.js";
+import { ChatController } from "./chat/chatView.js";
+import { registerQuestionHandlers } from "./tasks/questionHandlers.js";
+import { Reviews } from "./tasks/review.js";
+import { ReviewController } from "./tasks/reviewController.js";
+import { TaskStore } from "./tasks/taskStore.js";
 import { dropHintWhenUsed } from "./useModel.js";
+
+/** Context key: a task is queued, running or waiting (Cancel Task shows in the palette). */
+const TASKS_LIVE_KEY = "bora.tasks.live";
 
 export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly statusBar: StatusBar;
   /** The pending inline edits, one per document. */
   readonly inlineEdits: InlineEditController;
+  /**
+   * The tasks the host reported. It outlives a host restart on purpose: the transcripts of tasks a
+   * crashed host was running stay readable.
+   */
+  readonly tasks = new TaskStore();
+  /** The reviews of finished tasks' changes, and their diffs, Keep and Undo. */
+  readonly reviews = new Reviews(this.tasks);
+  readonly reviewController: ReviewController;
+  /** The Chat view: the conversation, and every task started from the palette as a turn of it. */
+  readonly chat: ChatController;
   private readonly extensionBag: vscode.Disposable[] = [];
   private clientBag: vscode.Disposable[] = [];
   private client: HostClient | undefined;
@@ -31,7 +49,15 @@ export class Ctx implements vscode.Disposable {
     this.log = vscode.window.createOutputChannel("Bora", { log: true });
     this.statusBar = new StatusBar();
     this.inlineEdits = new InlineEditController(this);
+    this.reviewController = new ReviewController(this);
+    this.chat = new ChatController(this);
     this.extensionBag.push(
+      this.reviews,
+      this.reviewController,
+      this.chat,
+      this.tasks.onDidChange(() => {
+        void vscode.commands.executeCommand("setContext", TASKS_LIVE_KEY, this.tasks.live().length > 0);
+      }),
       this.log,
       this.statusBar,
       this.inlineEdits,
@@ -97,6 +123,10 @@ export class Ctx implements vscode.Disposable {
         this.statusBar.setStatus(status);
         this.tellEngineProblem(status);
       }),
+      client.onNotification(TaskUpdated.type, (update) => {
+        this.tasks.apply(update);
+      }),
+      ...registerQuestionHandlers(client, this.tasks),
     );
     try {
       await client.start();

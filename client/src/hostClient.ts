@@ -26,6 +26,9 @@ export function createHostClient(
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
     outputChannel: log,
+    // This window can answer a task's approvals and questions (`bora/requestApproval`,
+    // `bora/askUser`); without it the host treats the client as headless and declines them.
+    initializationOptions: { questions: true },
     // Settings flow one way: the host pulls them (workspace/configuration) when told they changed.
     // It registers for that notification itself (section `bora`); the notification carries no
     // values, so the pulled ones are the only ones.
