@@ -128,21 +128,32 @@ export class ChatController implements vscode.WebviewViewProvider, vscode.Dispos
     void this.reveal();
     try {
       const { taskId } = await client.sendRequest(StartTask.type, params);
-      turn.taskId = taskId;
+      // `save` bounds the history into new objects: the turn to update is the one there now.
+      const live = this.turnById(turn.id);
+      if (live === undefined) return;
+      live.taskId = taskId;
       // The task may have ended before its id came back: take its state from the store now.
       const task = this.ctx.tasks.get(taskId);
       if (task !== undefined && turnStatusOf(task.status) !== "running") {
-        turn.status = turnStatusOf(task.status);
-        turn.answer = answerOf(task);
+        live.status = turnStatusOf(task.status);
+        live.answer = answerOf(task);
       }
     } catch (error) {
       const problem = problemOfError(error);
-      turn.status = "failed";
-      turn.answer = problem.message;
+      const live = this.turnById(turn.id);
+      if (live !== undefined) {
+        live.status = "failed";
+        live.answer = problem.message;
+      }
       void showProblem(problem, "error");
     }
     this.save();
     this.refresh();
+  }
+
+  /** A turn of the current conversation, as it is in the history now. */
+  private turnById(id: string): Turn | undefined {
+    return this.history.current.turns.find((t) => t.id === id);
   }
 
   newChat(): void {

@@ -32,6 +32,13 @@ export interface ApprovalPrompt {
   choices: readonly ApprovalChoice[];
 }
 
+/** What a tool does, in the words of the modal's first line; other tools read "use <tool> on". */
+const ACTIONS: Readonly<Record<string, string>> = {
+  run_command: "run a command",
+  write_file: "write a file",
+  edit_file: "edit a file",
+};
+
 function clip(text: string, max: number): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -41,7 +48,7 @@ function clip(text: string, max: number): string {
 export function approvalPrompt(params: RequestApprovalParams, taskTitle: string | undefined): ApprovalPrompt {
   const who = taskTitle !== undefined && taskTitle !== "" ? `Bora (${taskTitle})` : "Bora";
   return {
-    message: `${who} wants to run ${params.tool}: ${clip(params.summary, MAX_SUMMARY_IN_MESSAGE)}`,
+    message: `${who} wants to ${ACTIONS[params.tool] ?? `use ${params.tool} on`}: ${clip(params.summary, MAX_SUMMARY_IN_MESSAGE)}`,
     detail: `${params.summary}\n\nAsked because: ${params.reason}`,
     choices: APPROVAL_CHOICES,
   };

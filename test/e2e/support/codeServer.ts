@@ -276,7 +276,9 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
       async close() {
         await ctx.close().catch(() => undefined);
         await stopGroup();
-        rmSync(run, { recursive: true, force: true, maxRetries: 5 });
+        // A debugging knob: keep the run's folders (VS Code's logs, the host's state) to read after.
+        if (process.env["BORA_E2E_KEEP"] === "1") process.stderr.write(`e2e: kept ${run}\n`);
+        else rmSync(run, { recursive: true, force: true, maxRetries: 5 });
       },
     };
   } catch (error) {

@@ -396,3 +396,35 @@ describe("agent tasks over LSP (scripted model, fixture project)", function () {
     assert.equal(host.tasks.size, 0);
   });
 });
+
+describe("agent tasks over LSP: an explanation of a selection in a folder that is not a git repository", function () {
+  this.timeout(120_000);
+  it("streams the answer as text rows and completes", async () => {
+    const work = await tempDir("bora-task-plain-");
+    const state = await tempDir("bora-task-state-");
+    const served = await scriptedEngine(state.dir, { chunkDelayMs: 20, turns: [{ content: "It **adds** prices." }] });
+    const host = await taskHost(served, work.dir, state.dir);
+    try {
+      const file = path.join(work.dir, "cart.js");
+      writeFileSync(file, "export function cartTotal(items) {\n  return 0;\n}\n");
+      const uri = pathToFileURL(file).href;
+      await host.started.host.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+        textDocument: { uri, languageId: "javascript", version: 1, text: readFileSync(file, "utf8") },
+      });
+      const taskId = await startTask(host, {
+        kind: "explain",
+        instruction: "",
+        scope: { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } } },
+      });
+      const task = await ended(host, taskId, 30_000);
+      assert.equal(task.last.status, "completed", JSON.stringify(task.last));
+      assert.equal(task.last.title, "Explain cart.js:1-3");
+      assert.deepEqual(task.items, [{ type: "text", turn: 1, text: "It **adds** prices." }]);
+    } finally {
+      await host.stop();
+      await served.stop();
+      await work.dispose();
+      await state.dispose();
+    }
+  });
+});

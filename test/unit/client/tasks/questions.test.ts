@@ -12,7 +12,7 @@ const approval = { taskId: "t1", tool: "run_command", summary: "npm test", reaso
 describe("task questions", () => {
   it("words an approval with the task's title, the tool, the summary and the reason", () => {
     const prompt = approvalPrompt(approval, "Write tests for cart.js");
-    assert.equal(prompt.message, "Bora (Write tests for cart.js) wants to run run_command: npm test");
+    assert.equal(prompt.message, "Bora (Write tests for cart.js) wants to run a command: npm test");
     assert.match(prompt.detail, /npm test/);
     assert.match(prompt.detail, /Asked because: policy for run_command: ask/);
     assert.deepEqual(

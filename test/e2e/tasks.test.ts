@@ -1,0 +1,135 @@
+/**
+ * Agent tasks in a real VS Code (code-server + Chromium), as a user runs them: Explain Selection
+ * answers in the Chat view; Run Task asks an approval in a modal, the user allows it, the task
+ * finishes, the review in the Chat view lists the changed files, and Undo puts one back byte for
+ * byte. The model is a script served by `bora engine serve`; everything below it (extension,
+ * host, LSP, the sandboxed `npm test`, the checkpoint) is real. The script's turns are consumed in
+ * order: the tests run in the order written.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { FrameLocator } from "playwright-core";
+import { startEngineServe, type ServedEngine } from "../support/engineServe.js";
+import { REPO_ROOT, waitFor } from "../support/hostProcess.js";
+import { HANG_MS, fixtureFiles, runCommand, startVsCode, type VsCode } from "./support/codeServer.js";
+import { openFile, selectLines, sha256 } from "./support/editor.js";
+
+const EXPLANATION = "`cartTotal` adds up the prices and then **subtracts** the discount as if it were cents.";
+
+const SCRIPT = {
+  // Word by word: the answer visibly streams, and the task is still running when the approval comes.
+  chunkDelayMs: 20,
+  turns: [
+    { content: EXPLANATION },
+    {
+      content: "I will fix the discount and note it.",
+      tool_calls: [
+        {
+          name: "edit_file",
+          arguments: {
+            path: "src/cart.js",
+            edits: [
+              {
+                old: "  return sum - discountPercent;",
+                new: "  return Math.round(sum * (1 - discountPercent / 100));",
+              },
+            ],
+          },
+        },
+        { name: "write_file", arguments: { path: "NOTES.md", content: "The discount is a percentage.\n" } },
+      ],
+    },
+    { tool_calls: [{ name: "run_command", arguments: { command: "npm test", timeout_s: 60 } }] },
+    { content: "Fixed the discount; `npm test` passes." },
+  ],
+};
+
+describe("agent tasks and the Chat view in a real VS Code", function () {
+  let vscode: VsCode;
+  let server: ServedEngine | undefined;
+
+  before(async function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bora-e2e-tasks-"));
+    const script = path.join(dir, "script.json");
+    writeFileSync(script, JSON.stringify(SCRIPT));
+    server = await startEngineServe(["--engine", `script:${script}`, "--model-name", "scripted-model"]);
+    vscode = await startVsCode({
+      files: fixtureFiles(path.join(REPO_ROOT, "test/fixtures/agentRepo")),
+      settings: {
+        "bora.engine": "remote",
+        "bora.remote.preset": "bora",
+        "bora.remote.baseUrl": server.baseUrl,
+        "bora.models.chat": "scripted-model",
+        // Completions would take the script's turns.
+        "bora.completions.enabled": false,
+      },
+    });
+    await vscode.page
+      .locator("#workbench\\.parts\\.statusbar .statusbar-item", { hasText: /Bora: ready ·/ })
+      .waitFor({ timeout: HANG_MS });
+  });
+  after(async () => {
+    await vscode?.close();
+    await server?.stop();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && vscode) {
+      const file = await vscode
+        .screenshot(`failed-tasks-${this.currentTest.title.replace(/\W+/g, "-")}`)
+        .catch(() => "");
+      process.stderr.write(`screenshot: ${file}\nBora log tail:\n${vscode.boraLog().slice(-3000)}\n`);
+    }
+  });
+
+  /** The Chat view's document: a webview view is two nested iframes. */
+  const chat = (): FrameLocator => vscode.page.frameLocator("iframe.webview").frameLocator("#active-frame");
+  const file = (relative: string): string => path.join(vscode.workspace, relative);
+
+  it("Explain Selection streams the answer into the Chat view, rendered as Markdown", async () => {
+    await openFile(vscode, "src/cart.js");
+    await selectLines(vscode.page, 1, 6);
+    await runCommand(vscode.page, "Bora: Explain Selection");
+    const answer = chat().locator(".answer").first();
+    await answer.locator("strong", { hasText: "subtracts" }).waitFor({ timeout: HANG_MS });
+    await answer.locator("code", { hasText: "cartTotal" }).waitFor({ timeout: HANG_MS });
+    await waitFor("the whole answer", async () => (await answer.innerText()).includes("as if it were cents"), HANG_MS);
+    // The question names what it was about.
+    assert.match(await chat().locator(".turn .question").first().innerText(), /^Explain src\/cart\.js:1-6$/);
+    await vscode.screenshot("tasks-01-explain-in-chat");
+  });
+
+  it("Run Task asks before a command, runs after Allow, and the review's Undo restores one file exactly", async () => {
+    const cartBefore = sha256(readFileSync(file("src/cart.js")));
+    await runCommand(vscode.page, "Bora: Run Task");
+    const input = vscode.page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor({ timeout: HANG_MS });
+    await input.fill("fix the failing cart test");
+    await input.press("Enter");
+    // The approval is a modal with Bora's three answers.
+    const dialog = vscode.page.locator(".monaco-dialog-box");
+    await dialog.filter({ hasText: "npm test" }).waitFor({ timeout: HANG_MS });
+    for (const label of ["Allow once", "Always for this workspace", "Deny"]) {
+      await dialog.locator(".monaco-button", { hasText: label }).waitFor({ timeout: HANG_MS });
+    }
+    // The transcript shows the tool calls so far and the pending approval.
+    await chat().locator(".approval.pending").waitFor({ timeout: HANG_MS });
+    await vscode.screenshot("tasks-02-approval");
+    await dialog.locator(".monaco-button", { hasText: "Allow once" }).click();
+    await dialog.waitFor({ state: "hidden", timeout: HANG_MS });
+    await chat().locator(".answer", { hasText: "passes" }).waitFor({ timeout: HANG_MS });
+    await chat().locator(".tool.ok", { hasText: "run_command: npm test" }).waitFor({ timeout: HANG_MS });
+    // The review lists both changed files.
+    const review = chat().locator("#review");
+    await review.locator("li", { hasText: "src/cart.js" }).waitFor({ timeout: HANG_MS });
+    await review.locator("li", { hasText: "NOTES.md" }).waitFor({ timeout: HANG_MS });
+    assert.notEqual(sha256(readFileSync(file("src/cart.js"))), cartBefore, "the task changed cart.js");
+    await vscode.screenshot("tasks-03-review");
+    await review.locator("li", { hasText: "src/cart.js" }).getByRole("button", { name: "Undo" }).click();
+    await waitFor("cart.js to be restored", () => sha256(readFileSync(file("src/cart.js"))) === cartBefore, HANG_MS);
+    await review.locator("li.undone", { hasText: "src/cart.js" }).waitFor({ timeout: HANG_MS });
+    assert.equal(readFileSync(file("NOTES.md"), "utf8"), "The discount is a percentage.\n", "NOTES.md is kept");
+    await vscode.screenshot("tasks-04-undone-one");
+  });
+});
