@@ -43,6 +43,14 @@ export const WINDOW_ROUNDS = 4;
 export const MIN_WINDOW_MS = 50;
 
 /**
+ * Rounds after a change of mode or of members that no window measures: sequences released one by one drift
+ * apart over the first rounds after lined-up ones (and fall into line in one round the other
+ * way); a window taken across that transition measured the unaligned mode 20% dearer than it runs
+ * (on the 2-vCPU EPYC, where unaligned runs 20% cheaper), and kept the wrong mode.
+ */
+export const SETTLE_ROUNDS = 2;
+
+/**
  * Paired ratios gathered by alternating the modes, window by window, before exploration slows
  * down: three pairs are enough to see a 10% gap through the ±20% noise of one window on a shared
  * VM, and cost three windows in the worse mode at most.
@@ -183,7 +191,7 @@ export class ModeComparison {
  */
 export class AlignmentPolicy {
   private readonly byWidth = new Map<number, ModeComparison>();
-  private window: { width: number; mode: AlignMode; started: number; steps: number } | undefined;
+  private window: { width: number; mode: AlignMode; started: number; steps: number; settling: number } | undefined;
 
   constructor(private readonly initial: AlignMode = "aligned") {}
 
@@ -202,16 +210,23 @@ export class AlignmentPolicy {
     }
     const comparison = this.comparison(width);
     const window = this.window;
-    if (window === undefined || window.width !== width || window.mode !== comparison.mode) {
-      // The steps released now close the gap before them, which belongs to no window: start here.
-      this.window = { width, mode: comparison.mode, started: nowMs, steps: 0 };
+    if (window === undefined || window.width !== width) {
+      // The steps released now close the gap before them, which belongs to no window; the first
+      // rounds after members change carry the newcomers' prompt tails, which no mode decides.
+      this.window = { width, mode: comparison.mode, started: nowMs, steps: 0, settling: SETTLE_ROUNDS * width };
+      return;
+    }
+    if (window.settling > 0) {
+      window.settling -= steps;
+      if (window.settling <= 0) Object.assign(window, { started: nowMs, steps: 0, settling: 0 });
       return;
     }
     window.steps += steps;
     const elapsed = nowMs - window.started;
     if (window.steps < WINDOW_ROUNDS * width || elapsed < MIN_WINDOW_MS) return;
     comparison.windowDone(elapsed / window.steps);
-    this.window = { width, mode: comparison.mode, started: nowMs, steps: 0 };
+    const settling = comparison.mode !== window.mode ? SETTLE_ROUNDS * width : 0;
+    this.window = { width, mode: comparison.mode, started: nowMs, steps: 0, settling };
   }
 
   membersChanged(): void {

@@ -6,6 +6,7 @@ import {
   EXPLORE_EVERY_MIN,
   MIN_WINDOW_MS,
   ModeComparison,
+  SETTLE_ROUNDS,
   WINDOW_ROUNDS,
   type AlignMode,
 } from "../../../../inference/src/local/alignmentPolicy.js";
@@ -122,12 +123,15 @@ describe("local engine alignment policy windows", () => {
   const rounds = (policy: AlignmentPolicy, width: number, times: readonly number[]): void => {
     for (const t of times) policy.released(width, width, t);
   };
-  const every = (start: number, step: number, n: number): number[] => Array.from({ length: n }, (_, i) => start + i * step);
+  const every = (start: number, step: number, n: number): number[] =>
+    Array.from({ length: n }, (_, i) => start + i * step);
 
   it("closes a window after enough rounds and enough time, at its measured cost per step", () => {
     const policy = new AlignmentPolicy("aligned");
-    // The first release starts the window; WINDOW_ROUNDS more rounds of 4 steps, 20 ms apart.
-    rounds(policy, 4, every(0, 20, WINDOW_ROUNDS + 1));
+    // The first release starts the window, SETTLE_ROUNDS more settle it, WINDOW_ROUNDS more measure.
+    rounds(policy, 4, every(0, 20, SETTLE_ROUNDS + WINDOW_ROUNDS));
+    assert.equal(policy.decisions.windows, 0, "the settling rounds do not count");
+    rounds(policy, 4, [20 * (SETTLE_ROUNDS + WINDOW_ROUNDS)]);
     assert.equal(policy.decisions.windows, 1);
     // Calibration: the next window runs unaligned.
     assert.equal(policy.shouldAlign(4), false);
@@ -136,19 +140,20 @@ describe("local engine alignment policy windows", () => {
   it("does not close a window shorter than the minimum time, however many steps", () => {
     const policy = new AlignmentPolicy("aligned");
     const step = MIN_WINDOW_MS / (4 * WINDOW_ROUNDS);
-    rounds(policy, 4, every(0, step, WINDOW_ROUNDS + 1));
+    rounds(policy, 4, every(0, step, SETTLE_ROUNDS + WINDOW_ROUNDS + 1));
     assert.equal(policy.decisions.windows, 0);
-    rounds(policy, 4, every(MIN_WINDOW_MS, step, 2));
+    rounds(policy, 4, every(MIN_WINDOW_MS * 2, step, 2));
     assert.equal(policy.decisions.windows, 1);
   });
 
   it("drops a window across a change of members, and keeps widths apart", () => {
     const policy = new AlignmentPolicy("aligned");
-    rounds(policy, 4, every(0, 20, WINDOW_ROUNDS));
+    const whole = SETTLE_ROUNDS + WINDOW_ROUNDS + 1;
+    rounds(policy, 4, every(0, 20, whole - 1));
     policy.membersChanged();
-    rounds(policy, 4, every(100, 20, WINDOW_ROUNDS));
+    rounds(policy, 4, every(200, 20, whole - 1));
     assert.equal(policy.decisions.windows, 0, "neither half was a whole window");
-    rounds(policy, 3, every(200, 20, WINDOW_ROUNDS + 1));
+    rounds(policy, 3, every(400, 20, whole));
     assert.equal(policy.decisions.windows, 1);
     assert.equal(policy.shouldAlign(3), false, "width 3 calibrates");
     assert.equal(policy.shouldAlign(4), true, "width 4 has measured nothing yet");
@@ -171,5 +176,23 @@ describe("local engine alignment policy windows", () => {
     }
     assert.equal(policy.current(4), "unaligned");
     assert.equal(policy.decisions.switches, 1);
+  });
+
+  it("does not measure the rounds right after a change of mode", () => {
+    const policy = new AlignmentPolicy("aligned");
+    // Aligned rounds take 40 ms. Unaligned ones take 20 ms once the sequences have drifted apart,
+    // but 200 ms in the first rounds after a change, while they are still in step: counted, those
+    // would make unaligned look twice as dear ((2 × 200 + 4 × 20) / 6 rounds), and keep it aligned.
+    let now = 0;
+    let last: boolean | undefined;
+    let sinceChange = 0;
+    for (let i = 0; i < 400; i++) {
+      const align = policy.shouldAlign(4);
+      sinceChange = align === last ? sinceChange + 1 : 0;
+      last = align;
+      now += align ? 40 : sinceChange < 2 ? 200 : 20;
+      policy.released(4, 4, now);
+    }
+    assert.equal(policy.current(4), "unaligned");
   });
 });
