@@ -252,7 +252,15 @@ export class AlignmentPolicy {
   private comparison(width: number): ModeComparison {
     let comparison = this.byWidth.get(width);
     if (comparison === undefined) {
-      comparison = new ModeComparison(this.initial);
+      // A new width starts from the nearest measured width's choice rather than the default: the
+      // machine is the same, and short phases (the last steps of requests ending one by one)
+      // rarely last long enough to be measured on their own.
+      let nearest: ModeComparison | undefined;
+      let distance = Infinity;
+      for (const [w, c] of this.byWidth) {
+        if (c.decisions.windows > 0 && Math.abs(w - width) < distance) [nearest, distance] = [c, Math.abs(w - width)];
+      }
+      comparison = new ModeComparison(nearest?.current ?? this.initial);
       this.byWidth.set(width, comparison);
     }
     return comparison;

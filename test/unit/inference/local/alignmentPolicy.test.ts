@@ -176,6 +176,8 @@ describe("local engine alignment policy windows", () => {
     }
     assert.equal(policy.current(4), "unaligned");
     assert.equal(policy.decisions.switches, 1);
+    // A width not measured yet starts from the nearest measured one's choice.
+    assert.equal(policy.shouldAlign(3), false);
   });
 
   it("does not measure the rounds right after a change of mode", () => {
