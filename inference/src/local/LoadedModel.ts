@@ -11,6 +11,7 @@ import type { GrammarLimits } from "./jsonSchemaGrammar.js";
 import { classifyLoadFailure, inspectModelFile, isOutOfMemory, outOfMemory } from "./modelFile.js";
 import { acquireLlama, backendName, loadNodeLlamaCpp, type NativeLogLevel, type NodeLlamaCpp } from "./native.js";
 import { defaultThreads, positiveInteger, type LocalEngineOptions } from "./settings.js";
+import type { AlignChoice } from "./stepAligner.js";
 
 const SEQUENCE_DEFAULT = 4;
 const CONTEXT_DEFAULT = 4096;
@@ -30,7 +31,7 @@ export interface LoadedSettings {
   prefillChunkMs: number;
   defaultMaxTokens: number | undefined;
   grammarLimits: GrammarLimits | undefined;
-  alignDecodeSteps: boolean;
+  alignDecodeSteps: AlignChoice;
 }
 
 /** The hardware side of `bora/status`: backend, devices, memory. */
@@ -126,7 +127,7 @@ export class LoadedModel {
           prefillChunkMs: options.prefillChunkMs ?? 100,
           defaultMaxTokens: options.defaultMaxTokens,
           grammarLimits: options.grammarLimits,
-          alignDecodeSteps: options.alignDecodeSteps ?? true,
+          alignDecodeSteps: options.alignDecodeSteps ?? "measured",
         },
         unsubscribe,
       );

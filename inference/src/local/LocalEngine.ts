@@ -30,7 +30,7 @@ import { LoadedModel, type HardwareStatus } from "./LoadedModel.js";
 import { formatBytes } from "../formatBytes.js";
 import { PromptBuilder, type PreparedPrompt } from "./PromptBuilder.js";
 import { SequencePool } from "./SequencePool.js";
-import { StepAligner, type AlignmentStats } from "./stepAligner.js";
+import { StepAligner, type AlignmentState, type AlignmentStats } from "./stepAligner.js";
 import type { LocalEngineOptions } from "./settings.js";
 
 /** What the host shows about the engine (`bora/status`): the hardware side, and the model and its load. */
@@ -49,6 +49,8 @@ export interface LocalEngineStatus extends HardwareStatus {
    * `steps / groups` is the mean batch width they got (see `stepAligner.ts`).
    */
   batching: AlignmentStats;
+  /** Whether those steps are lined up now, and what the measured choice found (see `alignmentPolicy.ts`). */
+  alignment: AlignmentState;
 }
 
 export class LocalEngine implements Engine {
@@ -107,6 +109,7 @@ export class LocalEngine implements Engine {
       running: this.pool.running,
       queued: this.pool.queued,
       batching: this.aligner.stats,
+      alignment: this.aligner.state,
       llamaCpp: hardware.llamaCpp,
     };
   }

@@ -1,6 +1,7 @@
 /** Settings of the local engine, and the defaults that depend on the machine and the model. */
 import type { GrammarLimits } from "./jsonSchemaGrammar.js";
 import type { GpuSetting, NativeLogListener } from "./native.js";
+import type { AlignChoice } from "./stepAligner.js";
 
 export interface LocalEngineOptions {
   /** Path of the GGUF model file. */
@@ -36,9 +37,11 @@ export interface LocalEngineOptions {
   prefillChunkMs?: number;
   /**
    * Whether generating sequences wait for each other so that their decode steps share one batch
-   * (see `stepAligner.ts`). Off only to measure what it buys. Defaults to true.
+   * (see `stepAligner.ts`): `"measured"` does so where it measures cheaper on this machine and load
+   * (see `alignmentPolicy.ts`); `true` and `false` force it on or off, to measure what each costs.
+   * Defaults to `"measured"`.
    */
-  alignDecodeSteps?: boolean;
+  alignDecodeSteps?: AlignChoice;
   /** Most tokens generated when a request sets no `maxTokens`. Defaults to the rest of the context. */
   defaultMaxTokens?: number;
   /** Bounds for grammar-constrained tool calls, where a tool's schema sets none. Defaults to the grammar's own limits. */

@@ -13,7 +13,13 @@
  * Waiting costs nothing while another member's step is still decoding: the context decodes one
  * batch at a time, so a step issued now would only queue behind that batch. A member that is
  * neither decoding nor ready (its consumer is slow, say) is waited for `graceMs` at most.
+ *
+ * Whether the wait pays depends on the machine: where a wider batch costs about as much per token
+ * as single steps (a 2-vCPU EPYC), the wait for the last sequence is pure loss. So by default the
+ * aligner lines steps up or not as `alignmentPolicy.ts` measures to be cheaper, per number of
+ * generating sequences; `true` and `false` force one mode (to measure what each costs).
  */
+import { AlignmentPolicy, type AlignmentDecisions } from "./alignmentPolicy.js";
 
 type MemberState = "working" | "ready" | "decoding";
 
@@ -37,20 +43,48 @@ export interface AlignmentStats {
   timedOut: number;
 }
 
+/** Lines steps up always (`true`), never (`false`), or as measured to be cheaper (`"measured"`). */
+export type AlignChoice = boolean | "measured";
+
+/** What the aligner does and, when measuring, what it found; for status and the benchmark. */
+export interface AlignmentState {
+  choice: AlignChoice;
+  /** Whether steps are lined up now, at the current number of generating sequences (at 4 when none). */
+  aligning: boolean;
+  /** The measured policy's windows, explorations and switches; absent when a mode is forced. */
+  decisions?: AlignmentDecisions;
+}
+
+/** The width `AlignmentState.aligning` reports while nothing generates: the engine's usual load. */
+const IDLE_REPORT_WIDTH = 4;
+
 export class StepAligner {
   private readonly states = new Map<symbol, MemberState>();
   private readonly waiting = new Map<symbol, () => void>();
   private timer: NodeJS.Timeout | undefined;
   private readonly counts: AlignmentStats = { groups: 0, steps: 0, timedOut: 0 };
+  private readonly policy: AlignmentPolicy | undefined;
 
-  /** `enabled: false` releases every step at once, each as a group of its own. */
+  /** `choice: false` releases every step at once, each as a group of its own. Defaults to measured. */
   constructor(
     private readonly graceMs = 2,
-    private readonly enabled = true,
-  ) {}
+    private readonly choice: AlignChoice = "measured",
+  ) {
+    if (choice === "measured") this.policy = new AlignmentPolicy();
+  }
 
   get stats(): AlignmentStats {
     return { ...this.counts };
+  }
+
+  get state(): AlignmentState {
+    const width = this.states.size > 0 ? this.states.size : IDLE_REPORT_WIDTH;
+    const state: AlignmentState = { choice: this.choice, aligning: this.aligning() };
+    if (this.policy !== undefined) {
+      state.aligning = this.policy.current(width) === "aligned";
+      state.decisions = this.policy.decisions;
+    }
+    return state;
   }
 
   /** How many sequences are generating right now. */
@@ -61,9 +95,11 @@ export class StepAligner {
   join(): AlignedMember {
     const id = Symbol("member");
     this.states.set(id, "working");
+    this.policy?.membersChanged();
     return {
       ready: () =>
         new Promise<void>((resolve) => {
+          if (!this.states.has(id)) this.policy?.membersChanged();
           this.states.set(id, "ready");
           this.waiting.set(id, resolve);
           this.check();
@@ -75,7 +111,7 @@ export class StepAligner {
       leave: () => {
         const resolve = this.waiting.get(id);
         this.waiting.delete(id);
-        this.states.delete(id);
+        if (this.states.delete(id)) this.policy?.membersChanged();
         // A member that leaves while waiting (its request was aborted) must not hang.
         resolve?.();
         this.check();
@@ -85,8 +121,9 @@ export class StepAligner {
 
   private check(): void {
     if (this.waiting.size === 0) return this.clearTimer();
-    if (!this.enabled) {
+    if (!this.aligning()) {
       // One group per step: the stats then say what an unaligned engine got from this class.
+      this.clearTimer();
       for (const id of [...this.waiting.keys()]) this.releaseOne(id);
       return;
     }
@@ -114,6 +151,7 @@ export class StepAligner {
     this.counts.groups++;
     this.counts.steps += group.length;
     if (timedOut) this.counts.timedOut++;
+    this.policy?.released(group.length, this.states.size, performance.now());
     for (const [id, resolve] of group) {
       this.states.set(id, "decoding");
       resolve();
@@ -125,8 +163,15 @@ export class StepAligner {
     this.waiting.delete(id);
     this.counts.groups++;
     this.counts.steps++;
+    this.policy?.released(1, this.states.size, performance.now());
     this.states.set(id, "decoding");
     resolve?.();
+  }
+
+  /** Whether steps released now are lined up. */
+  private aligning(): boolean {
+    if (this.policy !== undefined) return this.policy.shouldAlign(this.states.size);
+    return this.choice !== false;
   }
 
   private clearTimer(): void {

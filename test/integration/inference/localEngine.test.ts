@@ -107,7 +107,16 @@ describe("local engine (tiny generated model, real llama.cpp)", function () {
   before(async () => {
     tiny = await ensureTestModel("tiny");
     scratch = await mkdtemp(path.join(tmpdir(), "bora-local-engine-"));
-    engine = await LocalEngine.open({ modelPath: tiny, gpu: false, sequences: 4, contextSize: 2048, threads: 1 });
+    // Aligned steps forced: the concurrency test below checks that steps go out together, which the
+    // default (measured) choice does only where aligning measures cheaper (see alignmentPolicy.ts).
+    engine = await LocalEngine.open({
+      modelPath: tiny,
+      gpu: false,
+      sequences: 4,
+      contextSize: 2048,
+      threads: 1,
+      alignDecodeSteps: true,
+    });
     single = await LocalEngine.open({
       modelPath: tiny,
       gpu: false,

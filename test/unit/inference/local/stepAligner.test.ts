@@ -94,4 +94,14 @@ describe("local engine step aligner", () => {
     assert.equal(await settlesSoon(b.ready()), true);
     assert.deepEqual(aligner.stats, { groups: 2, steps: 2, timedOut: 0 });
   });
+
+  it("reports its choice: forced on, forced off, or measured (the default, aligned until measured)", () => {
+    assert.deepEqual(new StepAligner(1000, true).state, { choice: true, aligning: true });
+    assert.deepEqual(new StepAligner(1000, false).state, { choice: false, aligning: false });
+    assert.deepEqual(new StepAligner(1000).state, {
+      choice: "measured",
+      aligning: true,
+      decisions: { windows: 0, explored: 0, switches: 0 },
+    });
+  });
 });
