@@ -1,6 +1,6 @@
 /**
- * The inline edit and ghost text on the bundled engine, in a real VS Code: the host runs the
- * generated copy model in process (llama.cpp through node-llama-cpp, on the CPU here). The copy
+ * The inline edit, ghost text and a chat answer on the bundled engine, in a real VS Code: the host
+ * runs the generated copy model in process (llama.cpp through node-llama-cpp, on the CPU here). The copy
  * model writes its chain of letters and digits after any control token (see
  * `inference/src/testModels/copyChain.ts`), so what it proposes is known exactly: an edit is the
  * chain for as many tokens as the host reports generating, a completion the chain from its start.
@@ -30,10 +30,18 @@ describe("inline edit and ghost text on the bundled engine", function () {
 
   before(async function () {
     const model = await ensureTestModel("copy");
+    // The copy model has one token per character, so the agent's tool definitions alone fill its
+    // 4096-token window: chat runs on the tiny model (a real BPE vocabulary), edits and ghost text
+    // on the copy model, whose output is known exactly. Even on the tiny model's vocabulary the
+    // agent's prompt needs more than 4096 tokens of window, as on real models once files are read.
+    const tiny = await ensureTestModel("tiny");
     vscode = await startVsCode({
       files: { "src/greet.js": SOURCE },
       settings: {
-        "bora.models.chat": model,
+        "bora.models.chat": tiny,
+        "bora.models.edit": model,
+        "bora.models.fim": model,
+        "bora.local.contextSize": 8192,
         "bora.host.logLevel": "debug",
         "editor.codeLens": true,
         // The suggest widget of the built-in JavaScript service hides ghost text that does not extend its pick.
@@ -129,5 +137,22 @@ describe("inline edit and ghost text on the bundled engine", function () {
     );
     const after = await editorLines(vscode.page);
     assert.equal(after.filter((l) => l.includes(shown)).length, 1, "inserted once");
+  });
+
+  it("answers a chat question in the Chat view with the bundled engine, streamed", async () => {
+    await vscode.page.locator('.activitybar .action-item .action-label[aria-label="Bora"]').click();
+    const chat = vscode.page.frameLocator("iframe.webview").frameLocator("#active-frame");
+    const input = chat.locator("#input");
+    await input.waitFor({ timeout: HANG_MS });
+    await input.fill("What does greet do?");
+    await input.press("Enter");
+    // The copy model's words mean nothing; what counts is that they stream into the answer while it runs.
+    const answer = chat.locator(".answer").first();
+    await answer.waitFor({ timeout: HANG_MS });
+    const whileRunning = (await answer.innerText()).length;
+    await chat.locator(".status", { hasText: "Bora is working" }).waitFor({ state: "detached", timeout: HANG_MS });
+    const final = (await answer.innerText()).length;
+    assert.ok(whileRunning > 0 && final >= whileRunning, `the answer grew from ${whileRunning} to ${final} characters`);
+    await vscode.screenshot("local-engine-03-chat");
   });
 });
