@@ -12,7 +12,8 @@
  *   attempt, so the engine gets no prediction at all, and the copy model's output does not depend
  *   on the prompt's words, so both sides generate the same tokens.
  *
- * Completion figures come from `completionLatency.ts` (another module).
+ * Completion figures come from `completionLatency.ts`, and `interactiveUnderTasks` (an edit's first
+ * token while two agent tasks generate ÷ idle) from `interactiveUnderTasks.ts`.
  */
 import os from "node:os";
 import path from "node:path";
@@ -38,6 +39,7 @@ import {
 import type { BenchOptions } from "./index.js";
 import { median, pairedRatio, ratio, round } from "./stats.js";
 import { completionLatency } from "./completionLatency.js";
+import { interactiveUnderTasks } from "./interactiveUnderTasks.js";
 import { runInlineEdit } from "../../server/src/edits/inlineEditService.js";
 import { localOptionsFromSettings } from "../../server/src/engines/engineSpec.js";
 import { startHostWithSettings, waitFor, type HostWithSettings } from "../support/hostProcess.js";
@@ -127,6 +129,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const wantsLatency = ["inlineEditTtftMs", "inlineEditTotalMs", "lspOverhead"].some((f) => options.wants(f));
   if (wantsLatency) await latency(options, workspace, quick);
   if (options.wants("inlineEditPredicted")) await predicted(options, workspace, quick);
+  if (options.wants("interactiveUnderTasks")) await interactiveUnderTasks(options);
   await completionLatency(options);
 }
 
