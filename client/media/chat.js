@@ -75,7 +75,20 @@
       case "approval": {
         const by = item.by ? " (" + item.by + ")" : "";
         const words = { pending: "waiting for your answer", allowed: "allowed", denied: "denied" }[item.state];
-        return el("div", "approval " + item.state, "Approval: " + item.tool + " " + item.summary + " — " + words + by);
+        const node = el("div", "approval " + item.state);
+        node.append(el("div", "", "Approval: " + item.tool + " " + item.summary + " — " + words + by));
+        if (item.answerable) {
+          const answer = (decision) => () =>
+            vscode.postMessage({ type: "approval", taskId: item.answerable.taskId, decision });
+          const actions = el("div", "composer-actions");
+          actions.append(
+            button("Allow once", answer("once")),
+            button("Always for this workspace", answer("always"), "secondary"),
+            button("Deny", answer("deny"), "secondary"),
+          );
+          node.append(actions);
+        }
+        return node;
       }
       case "question":
         return el("div", "asked", "Asked: " + item.question + (item.answer !== undefined ? " — " + item.answer : ""));

@@ -13,6 +13,7 @@ import { isBoraSecret, sendSecrets } from "./secrets.js";
 import { showActions, showProblem } from "./showProblem.js";
 import { StatusBar } from "./statusBar.js";
 import { ChatController } from "./chat/chatView.js";
+import { PendingApprovals } from "./tasks/pendingApprovals.js";
 import { registerQuestionHandlers } from "./tasks/questionHandlers.js";
 import { Reviews } from "./tasks/review.js";
 import { ReviewController } from "./tasks/reviewController.js";
@@ -34,6 +35,8 @@ export class Ctx implements vscode.Disposable {
   readonly tasks = new TaskStore();
   /** The reviews of finished tasks' changes, and their diffs, Keep and Undo. */
   readonly reviews = new Reviews(this.tasks);
+  /** Approvals the Chat view answers inline while it is visible. */
+  readonly approvals = new PendingApprovals();
   readonly reviewController: ReviewController;
   /** The Chat view: the conversation, and every task started from the palette as a turn of it. */
   readonly chat: ChatController;
@@ -126,7 +129,10 @@ export class Ctx implements vscode.Disposable {
       client.onNotification(TaskUpdated.type, (update) => {
         this.tasks.apply(update);
       }),
-      ...registerQuestionHandlers(client, this.tasks),
+      ...registerQuestionHandlers(client, this.tasks, {
+        approvals: this.approvals,
+        chatVisible: () => this.chat.visible,
+      }),
     );
     try {
       await client.start();

@@ -1,7 +1,7 @@
 /**
  * Agent tasks in a real VS Code (code-server + Chromium), as a user runs them: Explain Selection
- * answers in the Chat view; Run Task asks an approval in a modal, the user allows it, the task
- * finishes, the review in the Chat view lists the changed files, and Undo puts one back byte for
+ * answers in the Chat view; Run Task asks an approval in the Chat view's transcript, the user allows
+ * it there, the task finishes, the review in the Chat view lists the changed files, and Undo puts one back byte for
  * byte. The model is a script served by `bora engine serve`; everything below it (extension,
  * host, LSP, the sandboxed `npm test`, the checkpoint) is real. The script's turns are consumed in
  * order: the tests run in the order written.
@@ -107,17 +107,21 @@ describe("agent tasks and the Chat view in a real VS Code", function () {
     await input.waitFor({ timeout: HANG_MS });
     await input.fill("fix the failing cart test");
     await input.press("Enter");
-    // The approval is a modal with Bora's three answers.
-    const dialog = vscode.page.locator(".monaco-dialog-box");
-    await dialog.filter({ hasText: "npm test" }).waitFor({ timeout: HANG_MS });
+    // The Chat view is open, so the approval is answered in it: the pending row has the three
+    // answers, and a notification offers the same.
+    const row = chat().locator(".approval.pending", { hasText: "npm test" });
+    await row.waitFor({ timeout: HANG_MS });
     for (const label of ["Allow once", "Always for this workspace", "Deny"]) {
-      await dialog.locator(".monaco-button", { hasText: label }).waitFor({ timeout: HANG_MS });
+      await row.getByRole("button", { name: label }).waitFor({ timeout: HANG_MS });
     }
-    // The transcript shows the tool calls so far and the pending approval.
-    await chat().locator(".approval.pending").waitFor({ timeout: HANG_MS });
+    await waitFor(
+      "the approval notification",
+      async () => (await vscode.notifications()).some((m) => /wants to run a command: npm test/.test(m)),
+      HANG_MS,
+    );
     await vscode.screenshot("tasks-02-approval");
-    await dialog.locator(".monaco-button", { hasText: "Allow once" }).click();
-    await dialog.waitFor({ state: "hidden", timeout: HANG_MS });
+    await row.getByRole("button", { name: "Allow once" }).click();
+    await chat().locator(".approval.allowed", { hasText: "npm test" }).waitFor({ timeout: HANG_MS });
     await chat().locator(".answer", { hasText: "passes" }).waitFor({ timeout: HANG_MS });
     await chat().locator(".tool.ok", { hasText: "run_command: npm test" }).waitFor({ timeout: HANG_MS });
     // The review lists both changed files.

@@ -4,6 +4,8 @@
  * goes: `parseWebviewMessage` checks every message before a handler sees it.
  */
 
+import { APPROVAL_DECISIONS, type ApprovalDecision } from "@bora/protocol";
+
 /** A question typed in the chat is at most this long: the host's own bound on an instruction. */
 export const MAX_CHAT_MESSAGE_CHARS = 16_384;
 /** An `@file` query longer than this is no file name being typed. */
@@ -25,7 +27,8 @@ export type WebviewMessage =
   | { type: "mentionQuery"; query: string }
   | { type: "addMention"; uri: string }
   | { type: "code"; action: "insert" | "apply"; turnId: string; block: number }
-  | { type: "review"; action: ReviewAction; taskId: string; path?: string };
+  | { type: "review"; action: ReviewAction; taskId: string; path?: string }
+  | { type: "approval"; taskId: string; decision: ApprovalDecision };
 
 export interface ChipView {
   id: string;
@@ -42,6 +45,8 @@ export type ItemView =
       summary: string;
       state: "pending" | "allowed" | "denied";
       by?: string;
+      /** The task waits for this answer and the chat may give it: the row shows the buttons. */
+      answerable?: { taskId: string };
     }
   | { kind: "question"; question: string; answer?: string }
   | { kind: "notice"; text: string };
@@ -124,6 +129,12 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
         ? { type: "review", action, taskId: value.taskId, path: value.path as string }
         : { type: "review", action, taskId: value.taskId };
     }
+    case "approval":
+      return boundedString(value.taskId, MAX_ID_CHARS, 1) &&
+        typeof value.decision === "string" &&
+        (APPROVAL_DECISIONS as readonly string[]).includes(value.decision)
+        ? { type: "approval", taskId: value.taskId, decision: value.decision as ApprovalDecision }
+        : undefined;
     default:
       return undefined;
   }

@@ -60,6 +60,7 @@ export class ChatController implements vscode.WebviewViewProvider, vscode.Dispos
         this.refresh();
       }),
       ctx.reviews.onDidChange(() => this.refresh()),
+      ctx.approvals.onDidChange(() => this.refresh()),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
         // Focusing the chat leaves no active editor: the chips keep the last real one.
         if (editor !== undefined && ["file", "untitled"].includes(editor.document.uri.scheme)) {
@@ -96,6 +97,11 @@ export class ChatController implements vscode.WebviewViewProvider, vscode.Dispos
     view.onDidDispose(() => {
       if (this.view === view) this.view = undefined;
     });
+  }
+
+  /** Whether the Chat view is on screen, so an approval can be answered in it. */
+  get visible(): boolean {
+    return this.view?.visible === true;
   }
 
   /** Shows the Chat view (VS Code adds a `<view id>.focus` command for every view). */
@@ -199,6 +205,9 @@ export class ChatController implements vscode.WebviewViewProvider, vscode.Dispos
         return this.codeAction(message.action, message.turnId, message.block);
       case "review":
         return this.reviewAction(message.action, message.taskId, message.path);
+      case "approval":
+        this.ctx.approvals.answer(message.taskId, message.decision);
+        return;
     }
   }
 
@@ -316,6 +325,7 @@ export class ChatController implements vscode.WebviewViewProvider, vscode.Dispos
       (id) => this.ctx.tasks.get(id),
       chips,
       this.ctx.reviews.latest(),
+      (taskId) => this.ctx.approvals.has(taskId),
     );
     this.blocks = blocks;
     this.post({ type: "state", state });

@@ -130,7 +130,7 @@ function activityOf(task: TaskState): string {
  * calls, approvals, questions, notices, in order, and the final answer if no text row holds it),
  * else the stored answer.
  */
-export function buildTurn(turn: Turn, task: TaskState | undefined): BuiltTurn {
+export function buildTurn(turn: Turn, task: TaskState | undefined, canAnswer = false): BuiltTurn {
   const blocks: string[] = [];
   const items: ItemView[] = [];
   const addText = (text: string): void => {
@@ -152,6 +152,12 @@ export function buildTurn(turn: Turn, task: TaskState | undefined): BuiltTurn {
     }
     const answer = answerOf(task);
     if (answer.trim() !== lastText.trim()) addText(answer);
+    if (canAnswer) {
+      // The host asks one thing at a time: the latest pending approval row is the open one.
+      const open = items.findLastIndex((i) => i.kind === "approval" && i.state === "pending");
+      const row = items[open];
+      if (row?.kind === "approval") items[open] = { ...row, answerable: { taskId: task.taskId } };
+    }
     if (task.problem !== undefined) items.push({ kind: "notice", text: task.problem.message });
     else if (!isLive(task) && task.outcome !== undefined && !task.outcome.ok && task.outcome.reason !== "") {
       items.push({ kind: "notice", text: task.outcome.reason });
@@ -177,10 +183,13 @@ export function buildChatView(
   taskOf: (taskId: string) => TaskState | undefined,
   chips: readonly ChipView[],
   review: Review | undefined,
+  /** Whether the chat may answer the task's open approval. Defaults to never. */
+  canAnswer: (taskId: string) => boolean = () => false,
 ): { state: ChatViewState; blocks: Map<string, string[]> } {
   const blocks = new Map<string, string[]>();
   const turns = conversation.turns.map((turn) => {
-    const built = buildTurn(turn, turn.taskId !== undefined ? taskOf(turn.taskId) : undefined);
+    const task = turn.taskId !== undefined ? taskOf(turn.taskId) : undefined;
+    const built = buildTurn(turn, task, task !== undefined && canAnswer(task.taskId));
     blocks.set(turn.id, built.blocks);
     return built.view;
   });

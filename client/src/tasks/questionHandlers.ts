@@ -1,21 +1,37 @@
 /**
- * Answers the host's questions for a task: `bora/requestApproval` as a modal with the three
- * decisions, `bora/askUser` as a quick pick or an input box. The wording is in `questions.ts`.
+ * Answers the host's questions for a task: `bora/requestApproval` with the three decisions, and
+ * `bora/askUser` as a quick pick or an input box. The wording is in `questions.ts`. While the Chat
+ * view is visible an approval is answered inline there (its row gets the buttons) or on a
+ * notification with the same buttons, whichever comes first; a modal would block the very view
+ * that shows what the task did so far. Otherwise it is a modal, so it cannot go unnoticed.
  */
 import { AskUser, RequestApproval } from "@bora/protocol";
 import * as vscode from "vscode";
 import type { HostClient } from "../hostClient.js";
 import { approvalPrompt, askPrompt, decisionOf } from "./questions.js";
+import type { PendingApprovals } from "./pendingApprovals.js";
 import type { TaskStore } from "./taskStore.js";
 
-export function registerQuestionHandlers(client: HostClient, tasks: TaskStore): vscode.Disposable[] {
+export function registerQuestionHandlers(
+  client: HostClient,
+  tasks: TaskStore,
+  inline: { approvals: PendingApprovals; chatVisible(): boolean },
+): vscode.Disposable[] {
   return [
     client.onRequest(RequestApproval.type, async (params) => {
       const prompt = approvalPrompt(params, tasks.get(params.taskId)?.title);
+      const titles = prompt.choices.map((c) => c.title);
+      if (inline.chatVisible()) {
+        const decided = inline.approvals.ask(params);
+        void vscode.window
+          .showWarningMessage(prompt.message, { detail: prompt.detail }, ...titles)
+          .then((choice) => choice !== undefined && inline.approvals.answer(params.taskId, decisionOf(choice)));
+        return { decision: await decided };
+      }
       const choice = await vscode.window.showWarningMessage(
         prompt.message,
         { modal: true, detail: prompt.detail },
-        ...prompt.choices.map((c) => c.title),
+        ...titles,
       );
       return { decision: decisionOf(choice) };
     }),

@@ -253,6 +253,31 @@ describe("agent tasks over LSP (scripted model, fixture project)", function () {
     assert.match(transcript, /declined \(nobody could be asked: the client does not answer approvals\)/);
   });
 
+  it("asks the user the model's question and gives the model the answer; a waiting task says so", async () => {
+    const { host } = await setup({
+      turns: [
+        { tool_calls: [{ name: "ask_user", arguments: { question: "Which runner?", options: ["mocha", "jest"] } }] },
+        { content: "Using mocha." },
+      ],
+    });
+    const taskId = await startTask(host, { kind: "writeTests", instruction: "" });
+    const task = await ended(host, taskId);
+    const row = task.items.find((i) => i.type === "question");
+    assert.deepEqual(row, {
+      type: "question",
+      id: row?.type === "question" ? row.id : "",
+      question: "Which runner?",
+      options: ["mocha", "jest"],
+      answer: "mocha",
+    });
+    assert.deepEqual(
+      tools(task).map((t) => [t.name, t.state, t.result]),
+      [["ask_user", "ok", "mocha"]],
+    );
+    assert.ok(task.statuses.includes("waiting"), `statuses: ${task.statuses.join(", ")}`);
+    assert.equal(task.last.status, "completed");
+  });
+
   it("cancels in the middle of a sandboxed command: the task ends cancelled and the process tree is gone", async () => {
     const { host } = await setup({
       turns: [{ tool_calls: [{ name: "run_command", arguments: { command: "sleep 3007 & sleep 3008; wait" } }] }],

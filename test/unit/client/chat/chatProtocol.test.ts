@@ -57,4 +57,15 @@ describe("chat webview messages", () => {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
     }
   });
+
+  it("accepts an approval answer with a known decision only", () => {
+    assert.deepEqual(parseWebviewMessage({ type: "approval", taskId: "t1", decision: "always", extra: 1 }), {
+      type: "approval",
+      taskId: "t1",
+      decision: "always",
+    });
+    assert.equal(parseWebviewMessage({ type: "approval", taskId: "t1", decision: "sure" }), undefined);
+    assert.equal(parseWebviewMessage({ type: "approval", taskId: "", decision: "once" }), undefined);
+    assert.equal(parseWebviewMessage({ type: "approval", decision: "once" }), undefined);
+  });
 });

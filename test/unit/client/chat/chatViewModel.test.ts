@@ -145,4 +145,22 @@ describe("chat view model", () => {
       rows: [{ path: "a.js", status: "modified", state: "pending" }],
     });
   });
+
+  it("puts the answer buttons on the open approval only, and only when the chat may answer it", () => {
+    const store = new TaskStore();
+    const approval = (id: string, state: "pending" | "allowed") =>
+      ({ type: "approval", id, tool: "run_command", summary: "npm test", reason: "ask", state }) as const;
+    store.apply(update({ status: "waiting", items: [approval("a1", "allowed"), approval("a2", "pending")] }));
+    const rows = (canAnswer?: (taskId: string) => boolean) =>
+      buildChatView({ id: "c", turns: [turn] }, (id) => store.get(id), [], undefined, canAnswer).state.turns[0]!.items;
+    assert.deepEqual(
+      rows(() => true).map((i) => i.kind === "approval" && i.answerable),
+      [undefined, { taskId: "k1" }],
+    );
+    assert.deepEqual(
+      rows().map((i) => i.kind === "approval" && i.answerable),
+      [undefined, undefined],
+      "without a pending request the buttons would answer nothing",
+    );
+  });
 });
