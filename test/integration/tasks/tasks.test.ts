@@ -272,7 +272,7 @@ describe("agent tasks over LSP (scripted model, fixture project)", function () {
     });
     assert.deepEqual(
       tools(task).map((t) => [t.name, t.state, t.result]),
-      [["ask_user", "ok", "mocha"]],
+      [["ask_user", "ok", "the user answered: mocha"]],
     );
     assert.ok(task.statuses.includes("waiting"), `statuses: ${task.statuses.join(", ")}`);
     assert.equal(task.last.status, "completed");
