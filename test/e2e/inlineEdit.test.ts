@@ -8,13 +8,11 @@
  * The script's turns are consumed in order, one per edit: the tests run in the order written.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { mkdtempSync } from "node:fs";
-import { startEngineServe, type ServedEngine } from "../support/engineServe.js";
 import { waitFor } from "../support/hostProcess.js";
-import { HANG_MS, runCommand, startVsCode, type VsCode } from "./support/codeServer.js";
+import { HANG_MS, runCommand, type VsCode } from "./support/codeServer.js";
+import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
 import {
   editorLines,
   goToLine,
@@ -66,15 +64,10 @@ const SCRIPT = {
 
 describe("inline edits in a real VS Code", function () {
   let vscode: VsCode;
-  let server: ServedEngine | undefined;
+  let scripted: ScriptedVsCode | undefined;
 
   before(async function () {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "bora-e2e-edit-"));
-    const script = path.join(dir, "script.json");
-    writeFileSync(script, JSON.stringify(SCRIPT));
-    server = await startEngineServe(["--engine", `script:${script}`, "--model-name", "scripted-model"]);
-    const { baseUrl } = server;
-    vscode = await startVsCode({
+    scripted = await startScriptedVsCode(SCRIPT, {
       files: {
         "src/total.ts": TOTAL_TS,
         "src/crlf.ts": CRLF_TS,
@@ -82,24 +75,12 @@ describe("inline edits in a real VS Code", function () {
         "src/long.ts": LONG_TS,
         "data/config.json": BROKEN_JSON,
       },
-      settings: {
-        "bora.engine": "remote",
-        "bora.remote.preset": "bora",
-        "bora.remote.baseUrl": baseUrl,
-        "bora.models.chat": "scripted-model",
-        // Completions would take the script's turns; they have their own test.
-        "bora.completions.enabled": false,
-        "editor.codeLens": true,
-      },
+      settings: { "editor.codeLens": true },
     });
-    await statusItem()
-      .filter({ hasText: "Bora: ready ·" })
-      .filter({ hasText: "scripted-model" })
-      .waitFor({ timeout: HANG_MS });
+    vscode = scripted.vscode;
   });
   after(async () => {
-    await vscode?.close();
-    await server?.stop();
+    await scripted?.close();
   });
   afterEach(async function () {
     if (this.currentTest?.state === "failed" && vscode) {

@@ -7,13 +7,12 @@
  * order: the tests run in the order written.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { FrameLocator } from "playwright-core";
-import { startEngineServe, type ServedEngine } from "../support/engineServe.js";
 import { REPO_ROOT, waitFor } from "../support/hostProcess.js";
-import { HANG_MS, fixtureFiles, runCommand, startVsCode, type VsCode } from "./support/codeServer.js";
+import { HANG_MS, fixtureFiles, runCommand, type VsCode } from "./support/codeServer.js";
+import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
 import { openFile, selectLines, sha256 } from "./support/editor.js";
 
 const EXPLANATION = "`cartTotal` adds up the prices and then **subtracts** the discount as if it were cents.";
@@ -48,31 +47,16 @@ const SCRIPT = {
 
 describe("agent tasks and the Chat view in a real VS Code", function () {
   let vscode: VsCode;
-  let server: ServedEngine | undefined;
+  let scripted: ScriptedVsCode | undefined;
 
   before(async function () {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "bora-e2e-tasks-"));
-    const script = path.join(dir, "script.json");
-    writeFileSync(script, JSON.stringify(SCRIPT));
-    server = await startEngineServe(["--engine", `script:${script}`, "--model-name", "scripted-model"]);
-    vscode = await startVsCode({
+    scripted = await startScriptedVsCode(SCRIPT, {
       files: fixtureFiles(path.join(REPO_ROOT, "test/fixtures/agentRepo")),
-      settings: {
-        "bora.engine": "remote",
-        "bora.remote.preset": "bora",
-        "bora.remote.baseUrl": server.baseUrl,
-        "bora.models.chat": "scripted-model",
-        // Completions would take the script's turns.
-        "bora.completions.enabled": false,
-      },
     });
-    await vscode.page
-      .locator("#workbench\\.parts\\.statusbar .statusbar-item", { hasText: /Bora: ready ·/ })
-      .waitFor({ timeout: HANG_MS });
+    vscode = scripted.vscode;
   });
   after(async () => {
-    await vscode?.close();
-    await server?.stop();
+    await scripted?.close();
   });
   afterEach(async function () {
     if (this.currentTest?.state === "failed" && vscode) {
