@@ -12,14 +12,14 @@ async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
 
 describe("local engine step aligner", () => {
   it("lets a lone member step at once", async () => {
-    const aligner = new StepAligner(1000);
+    const aligner = new StepAligner(1000, true);
     const a = aligner.join();
     assert.equal(await settlesSoon(a.ready()), true);
     assert.deepEqual(aligner.stats, { groups: 1, steps: 1, timedOut: 0 });
   });
 
   it("holds the first ready members until the last one is ready, then releases them together", async () => {
-    const aligner = new StepAligner(1000);
+    const aligner = new StepAligner(1000, true);
     const members = [aligner.join(), aligner.join(), aligner.join(), aligner.join()];
     const early = members.slice(0, 3).map((m) => m.ready());
     assert.equal(await settlesSoon(Promise.race(early)), false, "released before the fourth member was ready");
@@ -29,7 +29,7 @@ describe("local engine step aligner", () => {
   });
 
   it("waits for a member whose step is still decoding, however long that takes", async () => {
-    const aligner = new StepAligner(5);
+    const aligner = new StepAligner(5, true);
     const [a, b] = [aligner.join(), aligner.join()];
     await Promise.all([a.ready(), b.ready()]);
     // a's step comes back; b's is still in the native batch, far longer than the grace period.
@@ -44,7 +44,7 @@ describe("local engine step aligner", () => {
   });
 
   it("waits at most the grace period for a member that is not decoding (a slow consumer)", async () => {
-    const aligner = new StepAligner(5);
+    const aligner = new StepAligner(5, true);
     const a = aligner.join();
     aligner.join(); // never gets ready
     const started = performance.now();
@@ -56,7 +56,7 @@ describe("local engine step aligner", () => {
   });
 
   it("releases the others when a member leaves, and frees a member that leaves while it waits", async () => {
-    const aligner = new StepAligner(1000);
+    const aligner = new StepAligner(1000, true);
     const [a, b, c] = [aligner.join(), aligner.join(), aligner.join()];
     const aReady = a.ready();
     const bReady = b.ready();
@@ -75,7 +75,7 @@ describe("local engine step aligner", () => {
   });
 
   it("takes a member back after it left (a paused request resuming)", async () => {
-    const aligner = new StepAligner(1000);
+    const aligner = new StepAligner(1000, true);
     const [a, b] = [aligner.join(), aligner.join()];
     b.leave();
     assert.equal(await settlesSoon(a.ready()), true);
@@ -95,12 +95,12 @@ describe("local engine step aligner", () => {
     assert.deepEqual(aligner.stats, { groups: 2, steps: 2, timedOut: 0 });
   });
 
-  it("reports its choice: forced on, forced off, or measured (the default, aligned until measured)", () => {
+  it("reports its choice: forced on, forced off, or measured (the default, unaligned until measured)", () => {
     assert.deepEqual(new StepAligner(1000, true).state, { choice: true, aligning: true });
     assert.deepEqual(new StepAligner(1000, false).state, { choice: false, aligning: false });
     assert.deepEqual(new StepAligner(1000).state, {
       choice: "measured",
-      aligning: true,
+      aligning: false,
       decisions: { windows: 0, explored: 0, switches: 0 },
     });
   });
