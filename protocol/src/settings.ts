@@ -64,6 +64,8 @@ export interface AgentSettings {
   maxTurns: number;
   /** Most minutes one task may run. Defaults to 30. */
   maxMinutes: number;
+  /** Most tokens the model may write in one reply of a task. Defaults to 2048. */
+  maxTokensPerTurn: number;
 }
 
 export interface BoraSettings {
@@ -84,7 +86,13 @@ export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
   local: Object.freeze({ contextSize: 4096, sequences: 4, threads: 0, gpuLayers: "auto" as const }),
   remote: Object.freeze({ preset: "openai" as RemotePreset, baseUrl: "" }),
   completions: Object.freeze({ enabled: true, debounceMs: 50, maxLines: 4 }),
-  agent: Object.freeze({ allowNetwork: false, allowUnsandboxed: false, maxTurns: 40, maxMinutes: 30 }),
+  agent: Object.freeze({
+    allowNetwork: false,
+    allowUnsandboxed: false,
+    maxTurns: 40,
+    maxMinutes: 30,
+    maxTokensPerTurn: 2048,
+  }),
 });
 
 export interface SanitisedSettings {
@@ -181,6 +189,7 @@ export function settingsFrom(raw: unknown): SanitisedSettings {
       allowUnsandboxed: r.flag("agent", "allowUnsandboxed", d.agent.allowUnsandboxed),
       maxTurns: r.integer("agent", "maxTurns", 1, 1000, d.agent.maxTurns),
       maxMinutes: r.integer("agent", "maxMinutes", 1, 24 * 60, d.agent.maxMinutes),
+      maxTokensPerTurn: r.integer("agent", "maxTokensPerTurn", 64, 1 << 20, d.agent.maxTokensPerTurn),
     },
   };
   return { settings, warnings: r.warnings };

@@ -29,7 +29,7 @@ import type { Logger } from "../host/logger.js";
 import { CheckpointStore, type ChangedFile, type Checkpoint } from "../workspace/checkpoints.js";
 import type { Spawner } from "../workspace/spawner.js";
 import type { ApprovalMemory } from "./approvalMemory.js";
-import { taskPolicy, taskText, taskTitle, type TaskContext } from "./taskPrompt.js";
+import { taskPolicy, taskText, taskTitle, withHint, type TaskContext } from "./taskPrompt.js";
 import { TaskTranscript } from "./taskTranscript.js";
 
 /**
@@ -195,7 +195,11 @@ export class TaskManager {
         root: task.root,
         task: taskText(start.kind, start.instruction, start.context),
         runId: task.id,
-        budgets: { maxTurns: settings.maxTurns, maxWallMs: settings.maxMinutes * 60_000 },
+        budgets: {
+          maxTurns: settings.maxTurns,
+          maxWallMs: settings.maxMinutes * 60_000,
+          maxTokensPerTurn: settings.maxTokensPerTurn,
+        },
         policy: taskPolicy(start.kind),
         spawner: this.deps.spawner,
         sandbox: {
@@ -218,7 +222,7 @@ export class TaskManager {
     task.outcome = {
       ok: result?.ok === true,
       runStatus: result?.status ?? "failed",
-      reason: result?.reason ?? "the task could not start",
+      reason: withHint(result?.reason ?? "the task could not start", result?.status, settings),
       answer: result?.answer ?? "",
       summary: result?.summary ?? "",
       changes: task.changes.map((c) => this.change(task, c)),

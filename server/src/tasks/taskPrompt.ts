@@ -3,7 +3,7 @@
  * instruction with the code it is about), a title for lists, and the approval policy the kind runs
  * under. Pure: no file system, no editor, so each kind's wording is tested on its own.
  */
-import type { TaskKind } from "@bora/protocol";
+import type { AgentSettings, TaskKind } from "@bora/protocol";
 import type { ApprovalPolicy } from "../agent/approvals.js";
 
 /**
@@ -107,4 +107,19 @@ export function taskTitle(kind: TaskKind, instruction: string, context: TaskCont
 export function taskPolicy(kind: TaskKind): ApprovalPolicy | undefined {
   if (kind !== "explain") return undefined;
   return { write_file: "never", edit_file: "never", run_command: "never" };
+}
+
+/**
+ * A task's end reason with what to change when a budget ended it, named as the editor's settings
+ * (the run's own reasons name no setting, since the CLI has flags for the same budgets).
+ */
+export function withHint(reason: string, status: string | undefined, settings: AgentSettings): string {
+  const hint: Record<string, string> = {
+    max_turns: `to allow more turns, raise bora.agent.maxTurns (now ${settings.maxTurns})`,
+    timeout: `to allow more time, raise bora.agent.maxMinutes (now ${settings.maxMinutes})`,
+    truncated: `to give each reply more room, raise bora.agent.maxTokensPerTurn (now ${settings.maxTokensPerTurn})`,
+    context_exhausted: "with the local engine, raise bora.local.contextSize",
+  };
+  const extra = status !== undefined ? hint[status] : undefined;
+  return extra === undefined ? reason : `${reason}. ${extra[0]!.toUpperCase()}${extra.slice(1)}.`;
 }

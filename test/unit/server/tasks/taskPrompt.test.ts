@@ -6,6 +6,7 @@ import {
   taskPolicy,
   taskText,
   taskTitle,
+  withHint,
   type TaskContext,
 } from "../../../../server/src/tasks/taskPrompt.js";
 
@@ -69,5 +70,27 @@ describe("task prompts per kind", () => {
     assert.equal(decide(policy, { tool: "read_file" }).decision, "always");
     assert.equal(taskPolicy("free"), undefined);
     assert.equal(taskPolicy("writeTests"), undefined);
+  });
+});
+
+describe("task end reasons with the setting to change", () => {
+  const settings = {
+    allowNetwork: false,
+    allowUnsandboxed: false,
+    maxTurns: 40,
+    maxMinutes: 30,
+    maxTokensPerTurn: 2048,
+  };
+  it("names the editor setting that raises the budget the task ran out of", () => {
+    assert.equal(
+      withHint("the run used its 40 turns", "max_turns", settings),
+      "the run used its 40 turns. To allow more turns, raise bora.agent.maxTurns (now 40).",
+    );
+    assert.match(withHint("cut off", "truncated", settings), /raise bora\.agent\.maxTokensPerTurn \(now 2048\)\.$/);
+    assert.match(withHint("no room", "context_exhausted", settings), /raise bora\.local\.contextSize\.$/);
+  });
+  it("leaves other endings as they are", () => {
+    assert.equal(withHint("the model gave its final answer", "completed", settings), "the model gave its final answer");
+    assert.equal(withHint("could not start", undefined, settings), "could not start");
   });
 });
