@@ -43,6 +43,8 @@ export const BORA_COMMANDS = {
   undoChange: { id: "bora.undoChange", title: undefined },
   /** Starts a new conversation in the Chat view (the old one stays in the history). */
   newChat: { id: "bora.newChat", title: "New Chat" },
+  /** Reopens an earlier conversation of this workspace in the Chat view. */
+  openPastChat: { id: "bora.openPastChat", title: "Open Past Chat…" },
 } as const satisfies Record<string, { id: `bora.${string}`; title: string | undefined }>;
 
 export type CommandName = keyof typeof BORA_COMMANDS;

@@ -69,6 +69,7 @@ export const COMMANDS: Record<CommandName, CommandFactory> = {
   undoChange: (ctx) => (taskId, path) =>
     typeof path === "string" ? ctx.reviewController.undo(taskId, path) : undefined,
   newChat: (ctx) => () => ctx.chat.newChat(),
+  openPastChat: (ctx) => () => ctx.chat.openPast(),
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -18,13 +18,15 @@ import { answerOf } from "../tasks/taskStore.js";
 import { parseWebviewMessage, type ExtensionMessage, type WebviewMessage } from "./chatProtocol.js";
 import { buildChatView, chipsOf, scopeOfChips, type EditorContext, type LineRange } from "./chatViewModel.js";
 import {
-  instructionWithHistory,
-  readHistory,
-  startNewConversation,
-  turnStatusOf,
   boundHistory,
   type ChatHistory,
+  instructionWithHistory,
+  pastChoices,
+  readHistory,
+  reopenConversation,
+  startNewConversation,
   type Turn,
+  turnStatusOf,
 } from "./conversation.js";
 
 export const CHAT_VIEW_ID = "bora.chat";
@@ -160,6 +162,22 @@ export class ChatController implements vscode.WebviewViewProvider, vscode.Dispos
   /** A turn of the current conversation, as it is in the history now. */
   private turnById(id: string): Turn | undefined {
     return this.history.current.turns.find((t) => t.id === id);
+  }
+
+  /** Picks a past conversation of this workspace and makes it the current one. */
+  async openPast(): Promise<void> {
+    const choices = pastChoices(this.history);
+    if (choices.length === 0) {
+      void vscode.window.showInformationMessage("Bora: no earlier chats in this workspace yet.");
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(choices, { title: "Bora: Open Past Chat", matchOnDetail: true });
+    if (picked === undefined) return;
+    this.history = reopenConversation(this.history, picked.id);
+    this.mentions = [];
+    this.save();
+    this.refresh();
+    await this.reveal();
   }
 
   newChat(): void {

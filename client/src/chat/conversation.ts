@@ -145,3 +145,38 @@ export function readHistory(value: unknown, freshId: string): ChatHistory {
     : [];
   return boundHistory({ current, past });
 }
+
+/** One past conversation as the picker lists it: its first question, and how many turns it has. */
+export interface PastChoice {
+  id: string;
+  label: string;
+  detail: string;
+}
+
+/** Longest first question shown in the picker: one line of the quick pick. */
+export const MAX_PAST_LABEL_CHARS = 80;
+
+export function pastChoices(history: ChatHistory): PastChoice[] {
+  return history.past.map((c) => {
+    const first = (c.turns[0]?.question ?? "").replace(/\s+/g, " ").trim();
+    const label = first.length > MAX_PAST_LABEL_CHARS ? `${first.slice(0, MAX_PAST_LABEL_CHARS - 1)}…` : first;
+    const last = c.turns.at(-1)?.question.replace(/\s+/g, " ").trim() ?? "";
+    return {
+      id: c.id,
+      label: label || "(empty)",
+      detail: `${c.turns.length} ${c.turns.length === 1 ? "question" : "questions"}${c.turns.length > 1 ? `, last: ${last.slice(0, MAX_PAST_LABEL_CHARS)}` : ""}`,
+    };
+  });
+}
+
+/**
+ * Makes past conversation `id` the current one again; the current one, if it has turns, goes first
+ * into the past. Unknown ids change nothing.
+ */
+export function reopenConversation(history: ChatHistory, id: string): ChatHistory {
+  const found = history.past.find((c) => c.id === id);
+  if (found === undefined) return history;
+  const rest = history.past.filter((c) => c.id !== id);
+  const past = history.current.turns.length > 0 ? [history.current, ...rest] : rest;
+  return boundHistory({ current: found, past });
+}

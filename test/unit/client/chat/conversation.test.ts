@@ -9,6 +9,10 @@ import {
   startNewConversation,
   turnStatusOf,
   type Turn,
+  MAX_PAST_LABEL_CHARS,
+  pastChoices,
+  reopenConversation,
+  type ChatHistory,
 } from "../../../../client/src/chat/conversation.js";
 
 const turn = (i: number, answer = `answer ${i}`, status: Turn["status"] = "done"): Turn => ({
@@ -70,5 +74,37 @@ describe("chat conversation", () => {
     assert.equal(history.past.length, 1);
     assert.equal(history.past[0]!.turns[0]!.status, "cancelled", "a turn stored while running is over");
     assert.equal(readHistory("garbage", "fresh").current.id, "fresh");
+  });
+});
+
+describe("past conversations", () => {
+  const turn = (question: string): Turn => ({ id: question, question, context: [], answer: "a", status: "done" });
+  const history: ChatHistory = {
+    current: { id: "now", turns: [turn("current question")] },
+    past: [
+      { id: "p1", turns: [turn("what does cartTotal do?"), turn("and lineTotal?")] },
+      { id: "p2", turns: [turn(`long ${"x".repeat(200)}`)] },
+    ],
+  };
+
+  it("lists each by its first question, with how many questions it has", () => {
+    const choices = pastChoices(history);
+    assert.deepEqual(choices[0], {
+      id: "p1",
+      label: "what does cartTotal do?",
+      detail: "2 questions, last: and lineTotal?",
+    });
+    assert.equal(choices[1]!.label.length, MAX_PAST_LABEL_CHARS);
+    assert.equal(choices[1]!.detail, "1 question");
+  });
+
+  it("reopens one as the current conversation and keeps the current one first in the past", () => {
+    const reopened = reopenConversation(history, "p1");
+    assert.equal(reopened.current.id, "p1");
+    assert.deepEqual(
+      reopened.past.map((c) => c.id),
+      ["now", "p2"],
+    );
+    assert.equal(reopenConversation(history, "nope"), history, "an unknown id changes nothing");
   });
 });
