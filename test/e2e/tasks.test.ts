@@ -13,9 +13,12 @@ import type { FrameLocator } from "playwright-core";
 import { REPO_ROOT, waitFor } from "../support/hostProcess.js";
 import { HANG_MS, fixtureFiles, runCommand, type VsCode } from "./support/codeServer.js";
 import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
-import { openFile, selectLines, sha256 } from "./support/editor.js";
+import { openFile, save, selectLines, sha256, waitForDisk, waitForEditorLine } from "./support/editor.js";
 
 const EXPLANATION = "`cartTotal` adds up the prices and then **subtracts** the discount as if it were cents.";
+
+const BROKEN_LINE = "  return sum - discountPercent;";
+const FIXED_LINE = "  return Math.round(sum * (1 - discountPercent / 100));";
 
 const SCRIPT = {
   // Word by word: the answer visibly streams, and the task is still running when the approval comes.
@@ -42,6 +45,7 @@ const SCRIPT = {
     },
     { tool_calls: [{ name: "run_command", arguments: { command: "npm test", timeout_s: 60 } }] },
     { content: "Fixed the discount; `npm test` passes." },
+    { content: `Apply the discount as a percentage of the sum:\n\n\`\`\`js\n${FIXED_LINE}\n\`\`\`\n` },
   ],
 };
 
@@ -92,20 +96,20 @@ describe("agent tasks and the Chat view in a real VS Code", function () {
     await input.fill("fix the failing cart test");
     await input.press("Enter");
     // The Chat view is open, so the approval is answered in it: the pending row has the three
-    // answers, and a notification offers the same.
+    // answers, and a notification points there until it is answered.
     const row = chat().locator(".approval.pending", { hasText: "npm test" });
     await row.waitFor({ timeout: HANG_MS });
     for (const label of ["Allow once", "Always for this workspace", "Deny"]) {
       await row.getByRole("button", { name: label }).waitFor({ timeout: HANG_MS });
     }
-    await waitFor(
-      "the approval notification",
-      async () => (await vscode.notifications()).some((m) => /wants to run a command: npm test/.test(m)),
-      HANG_MS,
-    );
+    const pointer = vscode.page.locator(".notifications-toasts .notification-list-item", {
+      hasText: /^Answer in the Bora Chat view: Bora \(fix the failing cart test\) wants to run a command: npm test/,
+    });
+    await pointer.waitFor({ timeout: HANG_MS });
     await vscode.screenshot("tasks-02-approval");
     await row.getByRole("button", { name: "Allow once" }).click();
     await chat().locator(".approval.allowed", { hasText: "npm test" }).waitFor({ timeout: HANG_MS });
+    await pointer.waitFor({ state: "detached", timeout: HANG_MS });
     await chat().locator(".answer", { hasText: "passes" }).waitFor({ timeout: HANG_MS });
     await chat().locator(".tool.ok", { hasText: "run_command: npm test" }).waitFor({ timeout: HANG_MS });
     // The review lists both changed files.
@@ -119,5 +123,30 @@ describe("agent tasks and the Chat view in a real VS Code", function () {
     await review.locator("li.undone", { hasText: "src/cart.js" }).waitFor({ timeout: HANG_MS });
     assert.equal(readFileSync(file("NOTES.md"), "utf8"), "The discount is a percentage.\n", "NOTES.md is kept");
     await vscode.screenshot("tasks-04-undone-one");
+  });
+
+  it("a chat answer's code block applies as a pending inline edit that Accept writes", async () => {
+    const cart = file("src/cart.js");
+    const before = readFileSync(cart, "utf8");
+    assert.ok(before.includes(BROKEN_LINE), "the earlier test put cart.js back");
+    await openFile(vscode, "src/cart.js");
+    const line = before.split("\n").indexOf(BROKEN_LINE) + 1;
+    await selectLines(vscode.page, line, line);
+    const input = chat().locator("#input");
+    await input.fill("how should the discount be applied?");
+    await input.press("Enter");
+    const turn = chat().locator(".turn").nth(2);
+    await turn.locator(".code-block code", { hasText: "Math.round" }).waitFor({ timeout: HANG_MS });
+    await vscode.screenshot("tasks-05-chat-code-block");
+    await turn.getByRole("button", { name: "Apply" }).click();
+    // The block arrives in the editor as Bora's usual pending diff, decided with Accept.
+    const accept = vscode.page.locator(".monaco-editor .codelens-decoration a", { hasText: /^Accept \(/ });
+    await accept.first().waitFor({ timeout: HANG_MS });
+    await waitForEditorLine(vscode.page, FIXED_LINE);
+    await vscode.screenshot("tasks-06-applied-pending");
+    await vscode.page.keyboard.press("Control+Enter");
+    await accept.first().waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    await waitForDisk(cart, before.replace(BROKEN_LINE, FIXED_LINE));
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Answers the host's questions for a task: `bora/requestApproval` with the three decisions, and
  * `bora/askUser` as a quick pick or an input box. The wording is in `questions.ts`. While the Chat
- * view is visible an approval is answered inline there (its row gets the buttons) or on a
- * notification with the same buttons, whichever comes first; a modal would block the very view
- * that shows what the task did so far. Otherwise it is a modal, so it cannot go unnoticed.
+ * view is visible an approval is answered inline there (its row gets the buttons), and a progress
+ * notification points at it until it is answered: unlike a notification with buttons, it closes
+ * itself then, so no stale buttons are left behind. A modal would block the very view that shows
+ * what the task did so far. With the view hidden it is a modal, so it cannot go unnoticed.
  */
 import { AskUser, RequestApproval } from "@bora/protocol";
 import * as vscode from "vscode";
@@ -23,9 +24,10 @@ export function registerQuestionHandlers(
       const titles = prompt.choices.map((c) => c.title);
       if (inline.chatVisible()) {
         const decided = inline.approvals.ask(params);
-        void vscode.window
-          .showWarningMessage(prompt.message, { detail: prompt.detail }, ...titles)
-          .then((choice) => choice !== undefined && inline.approvals.answer(params.taskId, decisionOf(choice)));
+        void vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Answer in the Bora Chat view: ${prompt.message}` },
+          () => decided,
+        );
         return { decision: await decided };
       }
       const choice = await vscode.window.showWarningMessage(
