@@ -1,7 +1,10 @@
 /**
  * `ScriptedEngine` replays a recorded list of model turns. Agent-loop tests and `bora run --engine
  * script:FILE` use it: everything below the model (tools, git, workflows) stays real, only the
- * model's words come from the script. Each call to `chat`, `complete` or `edit` consumes one turn.
+ * model's words come from the script. Each call to `chat`, `complete` or `edit` consumes one turn, in
+ * order; or, with `turnFrom: "conversation"`, a chat or edit request gets the turn numbered by the
+ * assistant turns already in its conversation, so that a durable workflow replayed after a crash (in a
+ * new process, with a new engine) asks for the same turn it asked for before.
  */
 import type {
   ChatRequest,
@@ -28,8 +31,13 @@ export interface ScriptedTurn {
   tool_calls?: ScriptedToolCall[];
 }
 
+/** How a request picks its turn: the next in order, or by the assistant turns in its conversation. */
+export type TurnChoice = "order" | "conversation";
+
 export interface Script {
   turns: ScriptedTurn[];
+  /** Defaults to `order`. */
+  turnFrom?: TurnChoice;
   /**
    * Milliseconds between streamed chunks (see `ScriptedEngineOptions.chunkDelayMs`), so a test that
    * drives a scripted model through a server can watch a stream arrive and act during it. Defaults to 0.
@@ -60,8 +68,12 @@ export function parseScript(raw: unknown): Script {
   const chunkDelayMs = (raw as { chunkDelayMs?: unknown }).chunkDelayMs;
   if (chunkDelayMs !== undefined && (typeof chunkDelayMs !== "number" || !(chunkDelayMs >= 0) || chunkDelayMs > 60_000))
     fail("chunkDelayMs", "expected a number of milliseconds from 0 to 60000");
+  const turnFrom = (raw as { turnFrom?: unknown }).turnFrom;
+  if (turnFrom !== undefined && turnFrom !== "order" && turnFrom !== "conversation")
+    fail("turnFrom", 'expected "order" or "conversation"');
   return {
     ...(chunkDelayMs !== undefined ? { chunkDelayMs: chunkDelayMs as number } : {}),
+    ...(turnFrom !== undefined ? { turnFrom: turnFrom as TurnChoice } : {}),
     turns: turns.map((turn, i): ScriptedTurn => {
       const where = `turns[${i}]`;
       if (!isRecord(turn)) return fail(where, "expected an object");
@@ -93,6 +105,8 @@ export interface ScriptedEngineOptions {
   contextSize?: number;
   /** Delay between streamed chunks in ms, to exercise streaming and cancellation. Defaults to 0. */
   chunkDelayMs?: number;
+  /** How a request picks its turn. Defaults to the script's `turnFrom`, else `order`. */
+  turnFrom?: TurnChoice;
 }
 
 /** Splits text into word-sized chunks with their trailing whitespace, so streaming is visible. */
@@ -134,7 +148,7 @@ export class ScriptedEngine implements Engine {
 
   chat(request: ChatRequest): AsyncIterable<StreamEvent> {
     this.requests.push({ kind: "chat", request });
-    return this.replay(request, this.promptText(request.messages.map((m) => m.content)));
+    return this.replay(request, this.promptText(request.messages.map((m) => m.content)), this.turnIn(request.messages));
   }
 
   complete(request: CompletionRequest): AsyncIterable<StreamEvent> {
@@ -144,7 +158,7 @@ export class ScriptedEngine implements Engine {
 
   edit(request: EditRequest): AsyncIterable<StreamEvent> {
     this.requests.push({ kind: "edit", request });
-    return this.replay(request, this.promptText(request.messages.map((m) => m.content)));
+    return this.replay(request, this.promptText(request.messages.map((m) => m.content)), this.turnIn(request.messages));
   }
 
   async countTokens(text: string): Promise<number> {
@@ -165,22 +179,29 @@ export class ScriptedEngine implements Engine {
     if (this.disposed) throw new EngineError("disposed", "the scripted engine was disposed");
   }
 
-  private takeTurn(): ScriptedTurn {
+  /** The turn a conversation asks for when turns are chosen by conversation; else none (in order). */
+  private turnIn(messages: readonly { role: string }[]): number | undefined {
+    if ((this.options.turnFrom ?? this.script.turnFrom ?? "order") !== "conversation") return undefined;
+    return messages.filter((m) => m.role === "assistant").length;
+  }
+
+  private takeTurn(index: number | undefined): ScriptedTurn {
     this.assertUsable();
-    const turn = this.script.turns[this.next];
+    const at = index ?? this.next;
+    const turn = this.script.turns[at];
     if (turn === undefined) {
       throw new EngineError(
         "scriptExhausted",
-        `the script has no turn ${this.next + 1}: it ends after ${this.script.turns.length} turn(s)`,
+        `the script has no turn ${at + 1}: it ends after ${this.script.turns.length} turn(s)`,
       );
     }
-    this.next++;
+    this.next = at + 1;
     return turn;
   }
 
-  private async *replay(options: GenerationOptions, prompt: string): AsyncGenerator<StreamEvent> {
+  private async *replay(options: GenerationOptions, prompt: string, index?: number): AsyncGenerator<StreamEvent> {
     const started = performance.now();
-    const turn = this.takeTurn();
+    const turn = this.takeTurn(index);
     const promptTokens = roughTokenCount(prompt);
     let completionTokens = 0;
     let firstTokenAt: number | undefined;

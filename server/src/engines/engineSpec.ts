@@ -3,7 +3,7 @@
  * `bora engine serve`'s flags), and the local engine's defaults for each of them, side by side so
  * that their differences are deliberate and visible.
  */
-import type { LocalEngineOptions, RemotePresetName } from "@bora/inference";
+import type { LocalEngineOptions, RemotePresetName, TurnChoice } from "@bora/inference";
 import type { BoraSettings } from "@bora/protocol";
 
 /** Settings of the local engine beyond the model file (the log goes to `EngineDeps.log`). */
@@ -44,6 +44,8 @@ export interface ScriptSpec {
   file: string;
   /** The name the scripted model goes by. Defaults to `scripted`. */
   name?: string;
+  /** Overrides the script's own `turnFrom` (a durable workflow needs `conversation`). */
+  turnFrom?: TurnChoice;
 }
 
 export type EngineSpec = LocalSpec | RemoteSpec | ScriptSpec;

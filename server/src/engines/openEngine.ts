@@ -138,7 +138,10 @@ async function scriptedEngine(spec: ScriptSpec, cwd: string): Promise<Engine> {
   }
   try {
     const script = parseScript(raw);
-    return new ScriptedEngine(script, { chunkDelayMs: script.chunkDelayMs ?? 0 });
+    return new ScriptedEngine(script, {
+      chunkDelayMs: script.chunkDelayMs ?? 0,
+      ...(spec.turnFrom !== undefined ? { turnFrom: spec.turnFrom } : {}),
+    });
   } catch (error) {
     if (isEngineError(error, "invalidScript")) throw new EngineError("invalidScript", `${file}: ${error.message}`);
     throw error;

@@ -59,6 +59,28 @@ describe("ScriptedEngine", () => {
     assert.equal(new Set(result.toolCalls.map((c) => c.id)).size, 2);
   });
 
+  it("with turnFrom conversation, picks the turn by the assistant turns in the conversation, as a fresh engine after a crash would", async () => {
+    const script = parseScript({
+      turnFrom: "conversation",
+      turns: [{ content: "first" }, { content: "second" }, { content: "third" }],
+    });
+    const conversation = [
+      { role: "user" as const, content: "task" },
+      { role: "assistant" as const, content: "first" },
+      { role: "user" as const, content: "go on" },
+    ];
+    // A new engine (a restarted worker) asked mid-conversation answers the turn that comes next.
+    const fresh = new ScriptedEngine(script);
+    assert.equal((await collect(fresh.chat({ messages: conversation }))).text, "second");
+    // Asked again with the same conversation (a replayed step), it answers the same turn again.
+    assert.equal((await collect(fresh.chat({ messages: conversation }))).text, "second");
+    // In order (the default), the same two requests take consecutive turns.
+    const inOrder = new ScriptedEngine(script, { turnFrom: "order" });
+    assert.equal((await collect(inOrder.chat({ messages: conversation }))).text, "first");
+    assert.equal((await collect(inOrder.chat({ messages: conversation }))).text, "second");
+    assert.throws(() => parseScript({ turns: [{ content: "x" }], turnFrom: "random" }), /turnFrom/);
+  });
+
   it("fails with scriptExhausted after the last turn", async () => {
     const engine = new ScriptedEngine({ turns: [{ content: "only" }] });
     await collect(engine.chat({ messages: [] }));
