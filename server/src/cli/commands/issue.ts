@@ -1,0 +1,186 @@
+/**
+ * `bora issue REF --repo DIR`: the durable issue-to-PR task from the terminal. Progress goes to
+ * stderr, the pull request's URL to stdout (with --json one object). Running it again with the same
+ * REF and repo attaches to the task it started before; a task a crash interrupted resumes from its
+ * last recorded step.
+ */
+import { readFile, realpath } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, ENVIRONMENT_HELP, integrationConfigFromEnv } from "../../integrations/config.js";
+import { formatIssueKey, parseIssueRef } from "../../integrations/github/keys.js";
+import type { WorkItemSourceName } from "../../integrations/workItem.js";
+import { LOCAL_PROFILES } from "../../engines/engineSpec.js";
+import { startIssueToPr } from "../../workflows/dbosWorkflows.js";
+import type { IssueToPrInput } from "../../workflows/issueToPr.js";
+import { issueTaskId } from "../../workflows/taskIds.js";
+import { currentBranch, repositoryRoot } from "../../workflows/worktrees.js";
+import { Spawner } from "../../workspace/spawner.js";
+import { UsageError, type CliCommand, type CliIO } from "../command.js";
+import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineSpecFromFlags } from "../engineFlags.js";
+import { exitCodeFor, followTask, resultLine } from "../taskFollow.js";
+import { openCliWorkflows } from "../workflowCli.js";
+import { detectSource } from "./items.js";
+
+const USAGE = `bora issue <REF> --repo DIR [options]
+
+Works on a GitHub issue, Jira ticket or Sentry error until there is a pull request: fetches it, lets
+the agent change the code in a worktree of its own on the branch bora/<key>-<title>, runs the checks
+(sandboxed) and gives the agent their output when they fail, commits, pushes to DIR's origin, opens
+or updates the pull request, comments on the item (Jira: also a remote link, and --jira-transition),
+and tells Slack. Every step is recorded in the workflow database: after a crash, bora tasks resume
+(or this command again) continues where it stopped, and never makes a second PR, comment or message.
+
+REF is what bora items show takes: an issue URL, OWNER/NAME#N, a Jira key, a Sentry issue id.
+Progress goes to stderr; the PR URL to stdout. Exit 0 when the PR is open and the checks pass; 1
+when the task failed, was denied, or the checks still fail (the PR is then a draft); 2 for usage
+mistakes; 3 when it waits for approval (--approve). A failed task keeps its worktree and waits: fix the cause, then bora tasks retry ID.
+
+Options:
+  --repo DIR             The repository (default: the current directory). The push goes to its origin.
+  --base BRANCH          The branch to start from and to target (default: DIR's current branch).
+  --check CMD            The checks, run in the sandbox in the worktree (default: npm test when
+                         package.json has a test script; none otherwise).
+  --fix-turns N          More agent turns, given the checks' output, while they fail (default 5).
+  --approve              Wait for bora tasks approve ID before committing.
+  --jira-transition NAME Move a Jira issue with this transition once the PR is open (default: none;
+                         also BORA_JIRA_TRANSITION).
+  --max-turns N          Model turns for the agent (default 40).
+  --allow-unsandboxed    Run commands without bubblewrap if it is missing (not recommended).
+  --json                 Print {taskId, status, pr: {url, number}} instead of the URL.
+${ENGINE_FLAGS_HELP}
+
+The workflow database is an embedded PostgreSQL in the state folder ($BORA_STATE_DIR, else
+$XDG_STATE_HOME/bora, else ~/.local/state/bora), or BORA_DATABASE_URL for a shared one.
+Settings come from the environment:
+${ENVIRONMENT_HELP}`;
+
+/** Extra turns while the checks fail: enough for a fix and a second look, not a runaway. */
+const DEFAULT_FIX_TURNS = 5;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} needs a whole number, got '${value}'`);
+  return n;
+}
+
+/** The item's key as every spelling of it gives it, so that a URL and OWNER/NAME#N name one task. */
+export function canonicalRef(source: WorkItemSourceName, ref: string): string {
+  const t = ref.trim();
+  switch (source) {
+    case "github":
+      return formatIssueKey(parseIssueRef(t)).toLowerCase();
+    case "jira": {
+      const key = /\/browse\/([A-Za-z][A-Za-z0-9_]*-\d+)/.exec(t)?.[1] ?? /[?&]selectedIssue=([^&]+)/.exec(t)?.[1] ?? t;
+      return key.toUpperCase();
+    }
+    case "sentry":
+      return /\/issues\/(\d+)/.exec(t)?.[1] ?? t;
+  }
+}
+
+async function defaultCheck(repo: string): Promise<string | undefined> {
+  try {
+    const pkg = JSON.parse(await readFile(path.join(repo, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    return typeof pkg.scripts?.["test"] === "string" ? "npm test" : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function run(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      repo: { type: "string" },
+      base: { type: "string" },
+      check: { type: "string" },
+      "fix-turns": { type: "string" },
+      approve: { type: "boolean" },
+      "jira-transition": { type: "string" },
+      "max-turns": { type: "string" },
+      "allow-unsandboxed": { type: "boolean" },
+      json: { type: "boolean" },
+      ...ENGINE_FLAG_OPTIONS,
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("give one REF: an issue URL, OWNER/NAME#N, a Jira key or a Sentry id");
+  const ref = positionals[0]!;
+  let source: WorkItemSourceName;
+  try {
+    source = detectSource(ref, integrationConfigFromEnv(io.env));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  let key: string;
+  try {
+    key = canonicalRef(source, ref);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  let spec = engineSpecFromFlags(values, { local: LOCAL_PROFILES.headlessRun });
+  // A resumed task reopens the engine in another process: a script must answer by conversation, and
+  // paths must not depend on where that process runs; keys stay in the environment, never in the database.
+  if (spec.kind === "script") spec = { ...spec, file: path.resolve(io.cwd, spec.file), turnFrom: "conversation" };
+  if (spec.kind === "remote") spec = { ...spec, apiKey: undefined };
+  if (spec.kind === "local" && !/^[a-z]+:/.test(spec.model) && spec.model.includes("/")) spec = { ...spec, model: path.resolve(io.cwd, spec.model) };
+
+  const probe = new Spawner();
+  let repo: string;
+  let base: string;
+  try {
+    repo = await realpath(await repositoryRoot(path.resolve(io.cwd, values.repo ?? "."), probe));
+    base = values.base ?? (await currentBranch(repo, probe));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  } finally {
+    await probe.close();
+  }
+  const check = values.check ?? (await defaultCheck(repo));
+  const input: IssueToPrInput = {
+    taskId: issueTaskId(source, key, repo),
+    source,
+    ref,
+    repo,
+    base,
+    ...(check !== undefined && { check }),
+    approve: values.approve === true,
+    fixTurns: positiveInt("--fix-turns", values["fix-turns"], DEFAULT_FIX_TURNS),
+    budgets: { maxTurns: positiveInt("--max-turns", values["max-turns"], 40) },
+    allowUnsandboxed: values["allow-unsandboxed"] === true,
+    engine: spec,
+    ...((values["jira-transition"] ?? io.env["BORA_JIRA_TRANSITION"]) && {
+      jiraTransition: values["jira-transition"] ?? io.env["BORA_JIRA_TRANSITION"],
+    }),
+  };
+
+  const workflows = await openCliWorkflows(io, "bora issue");
+  try {
+    const { attached } = await startIssueToPr(input);
+    io.stderr.write(`bora issue: ${attached ? "attached to" : "started"} task ${input.taskId}\n`);
+    const status = await followTask(input.taskId, io, "bora issue");
+    if (values.json) {
+      io.stdout.write(
+        `${JSON.stringify({ taskId: input.taskId, status: status?.state ?? "unknown", reason: status?.reason, pr: status?.pr ? { url: status.pr.url, number: status.pr.number } : null })}\n`,
+      );
+    } else {
+      io.stdout.write(resultLine(status));
+    }
+    if (status?.state === "waiting") io.stderr.write(`bora issue: approve with: bora tasks approve ${input.taskId}\n`);
+    if (status?.state === "failed") io.stderr.write(`bora issue: after fixing the cause: bora tasks retry ${input.taskId}\n`);
+    return exitCodeFor(status);
+  } finally {
+    await workflows.close();
+  }
+}
+
+export const issueCommand: CliCommand = {
+  name: "issue",
+  summary: "Turn a GitHub issue, Jira ticket or Sentry error into a pull request (durable)",
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,108 @@
+/**
+ * `bora tasks list|show|resume|cancel|retry|approve`: the durable tasks of this host (and, on a
+ * shared database, of the team). Opening the workflow database resumes this host's unfinished
+ * tasks, so resume, retry and approve follow their task to its end and print its PR URL.
+ */
+import { parseArgs } from "node:util";
+import { isFinalState } from "../../workflows/durable.js";
+import { approveTask, cancelTask, listTasks, retryTask, showTask, type TaskSummary } from "../../workflows/dbosWorkflows.js";
+import { UsageError, type CliCommand, type CliIO } from "../command.js";
+import { exitCodeFor, followTask, formatStatus, resultLine } from "../taskFollow.js";
+import { openCliWorkflows } from "../workflowCli.js";
+
+const USAGE = `bora tasks list [--json]
+bora tasks show ID [--json]
+bora tasks resume [ID]
+bora tasks cancel ID
+bora tasks retry ID
+bora tasks approve ID [--deny] [--note TEXT]
+
+The durable tasks (bora issue) recorded in the workflow database. resume continues a task a crash or
+a closed terminal interrupted (no ID: every unfinished task of this host) and prints each PR URL as it
+finishes; retry runs a failed task's failed step again; approve answers a task waiting for approval
+(--deny refuses, keeping its worktree and branch); cancel stops a task at its next step, keeping its
+worktree and branch.`;
+
+function line(t: TaskSummary): string {
+  const when = new Date(t.createdAt).toISOString().replace("T", " ").slice(0, 16);
+  const state = t.status ? formatStatus(t.status) : t.engineStatus.toLowerCase();
+  const pr = t.status?.pr ? ` ${t.status.pr.url}` : "";
+  return `${t.taskId}  ${when}  ${state}${pr}`;
+}
+
+async function follow(ids: readonly string[], io: CliIO): Promise<number> {
+  let code = 0;
+  for (const id of ids) {
+    const status = await followTask(id, io, `bora tasks ${id}`);
+    io.stdout.write(resultLine(status));
+    code = Math.max(code, exitCodeFor(status));
+  }
+  return code;
+}
+
+async function run(args: string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = args;
+  const subs = ["list", "show", "resume", "cancel", "retry", "approve"];
+  if (sub === undefined || !subs.includes(sub)) throw new UsageError(`say one of: ${subs.join(", ")}`);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    strict: true,
+    allowPositionals: true,
+    options: { json: { type: "boolean" }, deny: { type: "boolean" }, note: { type: "string" } },
+  });
+  const id = positionals[0];
+  if (sub !== "list" && sub !== "resume" && id === undefined) throw new UsageError(`bora tasks ${sub} needs a task id`);
+  const workflows = await openCliWorkflows(io, "bora tasks");
+  try {
+    if (sub === "list") {
+      const tasks = await listTasks();
+      if (values.json) io.stdout.write(`${JSON.stringify(tasks.map(({ input: _input, ...t }) => t))}\n`);
+      else io.stdout.write(tasks.length === 0 ? "no tasks\n" : `${tasks.map(line).join("\n")}\n`);
+      return 0;
+    }
+    const task = id === undefined ? undefined : await showTask(id);
+    if (id !== undefined && task === undefined) throw new UsageError(`no task ${id}: bora tasks list shows them`);
+    switch (sub) {
+      case "show": {
+        if (values.json) {
+          const { input: _input, ...shown } = task!;
+          io.stdout.write(`${JSON.stringify(shown)}\n`);
+        } else io.stdout.write(`${line(task!)}\n`);
+        return 0;
+      }
+      case "cancel":
+        await cancelTask(id!);
+        io.stderr.write(`bora tasks: cancelled ${id}; its worktree and branch are kept\n`);
+        return 0;
+      case "retry":
+        if (task!.status?.state !== "failed") throw new UsageError(`${id} has not failed (${task!.status?.state ?? task!.engineStatus})`);
+        await retryTask(id!);
+        return follow([id!], io);
+      case "approve":
+        if (task!.status?.state !== "waiting") throw new UsageError(`${id} is not waiting for approval (${task!.status?.state ?? task!.engineStatus})`);
+        await approveTask(id!, values.deny !== true, values.note);
+        return follow([id!], io);
+      case "resume": {
+        if (id !== undefined) return follow([id], io);
+        const open = (await listTasks(200)).filter(
+          (t) => t.executorId === workflows.host.executorId && (t.engineStatus === "PENDING" || t.engineStatus === "ENQUEUED") && !(t.status && isFinalState(t.status.state)),
+        );
+        if (open.length === 0) {
+          io.stderr.write("bora tasks: nothing to resume\n");
+          return 0;
+        }
+        return follow(open.map((t) => t.taskId), io);
+      }
+    }
+    return 2;
+  } finally {
+    await workflows.close();
+  }
+}
+
+export const tasksCommand: CliCommand = {
+  name: "tasks",
+  summary: "List, resume, retry, approve or cancel durable tasks",
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,73 @@
+/**
+ * The durable-workflow host of a `bora issue` / `bora tasks` process: the lock, the database and DBOS
+ * (see `WorkflowHost`), with services built from this process's environment (tokens, base URLs) and
+ * the engine each task names. Opening it resumes this host's unfinished tasks.
+ */
+import { openEngine } from "../engines/openEngine.js";
+import { integrationConfigFromEnv } from "../integrations/config.js";
+import type { IssueToPrServices } from "../workflows/issueToPr.js";
+import { createIssueToPrServices } from "../workflows/services.js";
+import { WorkflowHost } from "../workflows/workflowHost.js";
+import { Spawner } from "../workspace/spawner.js";
+import { resolveStateDir } from "../workspace/stateDir.js";
+import type { CliIO } from "./command.js";
+import { cliEngineDeps } from "./engineFlags.js";
+import { cliHttpPolicy } from "./httpPolicy.js";
+
+export interface CliWorkflows {
+  host: WorkflowHost;
+  stateDir: string;
+  spawner: Spawner;
+  close(): Promise<void>;
+}
+
+export async function openCliWorkflows(
+  io: CliIO,
+  prefix: string,
+  onStatus?: IssueToPrServices["onStatus"],
+): Promise<CliWorkflows> {
+  const stateDir = resolveStateDir(io.env, io.cwd);
+  // Every child (postgres, git, checks, sandboxed commands) starts here, so none outlives the command.
+  const spawner = new Spawner();
+  const say = (level: string) => (message: string) => void io.stderr.write(`${prefix}: ${level}${message}\n`);
+  const log = { error: say("error: "), warn: say("warning: "), info: () => {}, debug: () => {} };
+  const databaseUrl = io.env["BORA_DATABASE_URL"]?.trim() || undefined;
+  try {
+    const host = await WorkflowHost.open({
+      stateDir,
+      ...(databaseUrl !== undefined && { databaseUrl }),
+      spawner,
+      log,
+      env: io.env,
+      services: async (input) => {
+        const engine = await openEngine(input.engine, cliEngineDeps(io, prefix));
+        const services = createIssueToPrServices({
+          config: integrationConfigFromEnv(io.env),
+          policy: cliHttpPolicy(io.stderr, { quiet: true }),
+          engine,
+          spawner,
+          stateDir,
+          env: io.env,
+          ...(input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
+          ...(onStatus && { onStatus }),
+        });
+        return { ...services, dispose: () => engine.dispose() };
+      },
+    });
+    return {
+      host,
+      stateDir,
+      spawner,
+      close: async () => {
+        try {
+          await host.close();
+        } finally {
+          await spawner.close();
+        }
+      },
+    };
+  } catch (error) {
+    await spawner.close();
+    throw error;
+  }
+}

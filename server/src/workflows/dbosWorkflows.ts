@@ -1,0 +1,157 @@
+/**
+ * The DBOS side of Bora's durable tasks: the `DurableCtx` port on DBOS (steps are `DBOS.runStep`, the
+ * mailbox is `DBOS.recv`, the status is a workflow event), the registered workflows, and the calls
+ * the front ends make on tasks (start or attach, list, show, cancel, retry, approve). Only files in
+ * `workflows/` import DBOS.
+ */
+import { DBOS, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
+import { crashPoint } from "./crashPoints.js";
+import type { DurableCtx, TaskStatusRecord } from "./durable.js";
+import {
+  issueToPr,
+  type ApprovalMessage,
+  type IssueToPrInput,
+  type IssueToPrResult,
+  type IssueToPrServices,
+  type RetryMessage,
+} from "./issueToPr.js";
+
+/** The event that carries a task's `TaskStatusRecord`. */
+export const STATUS_EVENT = "bora.status";
+
+/** The workflow names, as recorded in the database. Renaming one strands the tasks recorded under it. */
+export const WORKFLOW_NAMES = { issueToPr: "issueToPr" } as const;
+
+function durableCtx(workflowId: string): DurableCtx {
+  return {
+    workflowId,
+    async step(name, fn, options) {
+      crashPoint("before", name);
+      const output = await DBOS.runStep(
+        async () => {
+          crashPoint("during", name);
+          const result = await fn();
+          crashPoint("afterCall", name);
+          return result;
+        },
+        {
+          name,
+          ...(options?.retry && {
+            retriesAllowed: true,
+            maxAttempts: options.retry.maxAttempts,
+            intervalSeconds: options.retry.intervalMs / 1000,
+            backoffRate: options.retry.backoff,
+          }),
+        },
+      );
+      crashPoint("after", name);
+      return output;
+    },
+    async recv<T>(topic: string, timeoutMs: number) {
+      crashPoint("recv", topic);
+      return DBOS.recv<T>(topic, { timeoutSeconds: timeoutMs / 1000 });
+    },
+    setStatus: (status) => DBOS.setEvent(STATUS_EVENT, status),
+  };
+}
+
+/** Builds what a workflow needs in this process; set once by the host or the CLI before launch. */
+export type IssueToPrServicesFactory = (
+  input: IssueToPrInput,
+) => Promise<IssueToPrServices & { dispose?: () => Promise<void> }>;
+
+let servicesFor: IssueToPrServicesFactory | undefined;
+
+export function setIssueToPrServices(factory: IssueToPrServicesFactory): void {
+  servicesFor = factory;
+}
+
+async function issueToPrWorkflow(input: IssueToPrInput): Promise<IssueToPrResult> {
+  if (servicesFor === undefined) throw new Error("the issue-to-PR workflow ran before its services were set");
+  const services = await servicesFor(input);
+  try {
+    return await issueToPr(durableCtx(DBOS.workflowID ?? input.taskId), input, services);
+  } finally {
+    await services.dispose?.();
+  }
+}
+
+const issueToPrRegistered = DBOS.registerWorkflow(issueToPrWorkflow, { name: WORKFLOW_NAMES.issueToPr });
+
+/**
+ * Starts the task, or attaches to it when a task with that id exists (DBOS starts a workflow id
+ * once). Returns the result promise.
+ */
+export async function startIssueToPr(input: IssueToPrInput): Promise<{ attached: boolean; result: Promise<IssueToPrResult> }> {
+  const existing = await DBOS.getWorkflowStatus(input.taskId);
+  const handle = await DBOS.startWorkflow(issueToPrRegistered, { workflowID: input.taskId })(input);
+  return { attached: existing !== null, result: handle.getResult() };
+}
+
+export interface TaskSummary {
+  taskId: string;
+  kind: string;
+  /** DBOS's own status: PENDING, ENQUEUED, SUCCESS, ERROR, CANCELLED, ... */
+  engineStatus: string;
+  status: TaskStatusRecord | null;
+  createdAt: number;
+  updatedAt?: number;
+  executorId?: string;
+  applicationVersion?: string;
+  input?: unknown;
+}
+
+async function summary(w: WorkflowStatus): Promise<TaskSummary> {
+  return {
+    taskId: w.workflowID,
+    kind: w.workflowName,
+    engineStatus: w.status,
+    status: await taskStatus(w.workflowID),
+    createdAt: w.createdAt,
+    ...(w.updatedAt !== undefined && { updatedAt: w.updatedAt }),
+    ...(w.executorId !== undefined && { executorId: w.executorId }),
+    ...(w.applicationVersion !== undefined && { applicationVersion: w.applicationVersion }),
+    ...(w.input !== undefined && { input: w.input[0] }),
+  };
+}
+
+/** The latest status a task published, without waiting. */
+export async function taskStatus(taskId: string): Promise<TaskStatusRecord | null> {
+  return DBOS.getEvent<TaskStatusRecord>(taskId, STATUS_EVENT, { timeoutSeconds: 0 });
+}
+
+export async function listTasks(limit = 50): Promise<TaskSummary[]> {
+  const rows = await DBOS.listWorkflows({
+    workflowName: Object.values(WORKFLOW_NAMES),
+    sortDesc: true,
+    limit,
+    loadInput: true,
+  });
+  return Promise.all(rows.map(summary));
+}
+
+export async function showTask(taskId: string): Promise<TaskSummary | undefined> {
+  const [row] = await DBOS.listWorkflows({ workflowIDs: [taskId], loadInput: true });
+  return row === undefined ? undefined : summary(row);
+}
+
+/** Stops the task at its next step; the worktree and branch stay. */
+export async function cancelTask(taskId: string): Promise<void> {
+  await DBOS.cancelWorkflow(taskId);
+}
+
+export async function retryTask(taskId: string): Promise<void> {
+  const message: RetryMessage = { retry: true };
+  // The idempotency key makes a retry sent twice (a CLI re-run) one message.
+  await DBOS.send(taskId, message, "retry", `retry-${taskId}-${Date.now()}`);
+}
+
+export async function approveTask(taskId: string, approved: boolean, note?: string): Promise<void> {
+  const message: ApprovalMessage = { approved, ...(note !== undefined && { note }) };
+  await DBOS.send(taskId, message, "approval", `approval-${taskId}`);
+}
+
+/** The result of a task that exists, waiting for it to end. */
+export function taskResult(taskId: string): Promise<IssueToPrResult> {
+  return DBOS.retrieveWorkflow<IssueToPrResult>(taskId).getResult();
+}

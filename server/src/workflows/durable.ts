@@ -1,0 +1,65 @@
+/**
+ * The port between Bora's workflows and the engine that makes them durable. Workflow code
+ * (`issueToPr.ts`) sees only this: named steps whose outputs are recorded, a mailbox that outlives
+ * the process, and a status other processes can read. The DBOS adapter (`dbosWorkflows.ts`) is the
+ * one implementation; nothing outside `workflows/` knows DBOS exists.
+ *
+ * The rules for code that runs on it: every side effect happens inside `step`, every step that talks
+ * to another system is idempotent there (a step may run again after a crash, even when its call went
+ * through), and nothing outside a step reads the clock, random numbers or files, so that a replay
+ * takes the same path.
+ */
+
+export interface StepRetry {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Milliseconds before the second attempt; each later wait is `backoff` times longer. */
+  intervalMs: number;
+  backoff: number;
+}
+
+export interface DurableCtx {
+  /** The workflow's id: Bora's task id. */
+  readonly workflowId: string;
+  /** Runs `fn` once per workflow (at least once across crashes) and returns its recorded output on replay. */
+  step<T>(name: string, fn: () => Promise<T>, options?: { retry?: StepRetry }): Promise<T>;
+  /** The next message on `topic`, kept across restarts; null when `timeoutMs` passes first. */
+  recv<T>(topic: string, timeoutMs: number): Promise<T | null>;
+  /** Publishes the task's state for lists and other processes (the latest value wins). */
+  setStatus(status: TaskStatusRecord): Promise<void>;
+}
+
+/**
+ * A durable task's state as a user reads it. `needsReview`: the branch is ready for a person (no PR
+ * asked, or no checks to run); `checksFailing`: the checks still fail after the agent's extra turns,
+ * so the PR is a draft.
+ */
+export const DURABLE_TASK_STATES = [
+  "queued",
+  "running",
+  "waiting",
+  "needsReview",
+  "checksFailing",
+  "done",
+  "failed",
+  "cancelled",
+] as const;
+export type DurableTaskState = (typeof DURABLE_TASK_STATES)[number];
+
+/** The states a task does not leave by itself. */
+export function isFinalState(state: DurableTaskState): boolean {
+  return state === "needsReview" || state === "checksFailing" || state === "done" || state === "failed" || state === "cancelled";
+}
+
+export interface TaskStatusRecord {
+  state: DurableTaskState;
+  /** The step running or last run (`agent`, `checks`, `push`, ...). */
+  step: string;
+  /** Why the task is in this state, in a sentence (`waiting for approval`, the error of a failed step). */
+  reason: string;
+  /** Agent turns so far. */
+  turns?: number;
+  pr?: { url: string; number: number; draft: boolean };
+  branch?: string;
+  worktree?: string;
+}

@@ -1,0 +1,88 @@
+/**
+ * What a durable task writes where people read it: the commit message, the pull request's body, the
+ * tracker comment and the Slack line. Pure functions of the task's recorded facts, so a replayed step
+ * writes the same text, and success is stated from evidence (the checks that ran and their result),
+ * never from the model's opinion of its own work.
+ */
+import type { WorkItem } from "../integrations/workItem.js";
+
+export interface CheckEvidence {
+  command: string;
+  /** Null when the command was killed (time limit). */
+  exitCode: number | null;
+  ok: boolean;
+  durationMs: number;
+  /** The end of the output, which is where test runners put their verdict. */
+  outputTail: string;
+  /** `bubblewrap` or `unsandboxed`. */
+  sandbox: string;
+}
+
+/** Output lines quoted in a PR body or comment: enough to show the verdict, not a whole log. */
+export const EVIDENCE_TAIL_LINES = 30;
+
+export function tailLines(text: string, lines = EVIDENCE_TAIL_LINES): string {
+  const all = text.replace(/\s+$/, "").split("\n");
+  return all.slice(-lines).join("\n");
+}
+
+export function commitMessage(item: Pick<WorkItem, "key" | "title">, taskId: string, answer: string): string {
+  const subject = `${item.key}: ${item.title}`.replace(/\s+/g, " ").slice(0, 72);
+  const body = answer.trim() === "" ? "" : `\n\n${answer.trim()}`;
+  return `${subject}${body}\n\nBora-Task: ${taskId}\n`;
+}
+
+export function checksSection(checks: CheckEvidence | undefined): string {
+  if (checks === undefined) return "### Checks\n\nNo checks were configured: review the change by hand.";
+  const verdict = checks.ok
+    ? `passed (exit 0, ${(checks.durationMs / 1000).toFixed(1)} s)`
+    : `**failed** (${checks.exitCode === null ? "stopped" : `exit ${checks.exitCode}`}, ${(checks.durationMs / 1000).toFixed(1)} s)`;
+  return [
+    "### Checks",
+    "",
+    `\`${checks.command}\` ${verdict}, run in the ${checks.sandbox === "bubblewrap" ? "sandbox" : "workspace without a sandbox"}.`,
+    "",
+    "<details><summary>Output (end)</summary>",
+    "",
+    "```",
+    tailLines(checks.outputTail).replace(/```/g, "'''"),
+    "```",
+    "",
+    "</details>",
+  ].join("\n");
+}
+
+export interface PrFacts {
+  taskId: string;
+  item: Pick<WorkItem, "key" | "title" | "url" | "source">;
+  answer: string;
+  checks?: CheckEvidence;
+}
+
+export function prTitle(item: Pick<WorkItem, "key" | "title">): string {
+  return `${item.key}: ${item.title}`.replace(/\s+/g, " ").slice(0, 200);
+}
+
+export function prBody(facts: PrFacts): string {
+  return [
+    `Bora worked on [${facts.item.key}](${facts.item.url}): ${facts.item.title}`,
+    "",
+    "### What the agent says it did",
+    "",
+    facts.answer.trim() === "" ? "(no summary)" : facts.answer.trim(),
+    "",
+    checksSection(facts.checks),
+    "",
+    `Task \`${facts.taskId}\`.`,
+  ].join("\n");
+}
+
+export function trackerComment(prUrl: string, checks: CheckEvidence | undefined, draft: boolean): string {
+  const state = checks === undefined ? "no checks were configured" : checks.ok ? "the checks pass" : "the checks still fail";
+  return `Bora opened ${draft ? "a draft pull request" : "a pull request"} for this: ${prUrl} (${state}).`;
+}
+
+/** The checks' verdict in a few words, for Slack and lists. */
+export function checksState(checks: CheckEvidence | undefined): string {
+  return checks === undefined ? "no checks configured" : checks.ok ? "checks pass" : "checks still failing";
+}

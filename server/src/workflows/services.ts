@@ -1,0 +1,135 @@
+/**
+ * The outside world of the issue-to-PR workflow, built from the integration settings: the trackers,
+ * the push, GitHub's pull requests, Slack. Every write here is idempotent at the service it calls
+ * (a hidden marker or the head branch is looked up before anything is created), which is what makes
+ * the workflow's at-least-once steps safe.
+ */
+import type { Engine } from "@bora/inference";
+import type { ApprovalPolicy } from "../agent/approvals.js";
+import type { IntegrationConfig } from "../integrations/config.js";
+import { GitHubClient } from "../integrations/github/client.js";
+import { parseIssueRef } from "../integrations/github/keys.js";
+import { JiraClient } from "../integrations/jira/client.js";
+import { SentryClient } from "../integrations/sentry/client.js";
+import { ChatNotifier, WebhookNotifier, type SlackNotifier } from "../integrations/slack/notifier.js";
+import { createWorkItemSources } from "../integrations/sources.js";
+import type { WorkItemSourceName } from "../integrations/workItem.js";
+import type { HttpPolicy } from "../http/policy.js";
+import { pushBranch } from "../workspace/gitPush.js";
+import type { Spawner } from "../workspace/spawner.js";
+import type { IssueToPrServices, PullRequestRef } from "./issueToPr.js";
+import { originUrl, repoOfRemote } from "./worktrees.js";
+
+export interface WorkflowServiceOptions {
+  config: IntegrationConfig;
+  policy: HttpPolicy;
+  engine: Engine;
+  spawner: Spawner;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  approvalPolicy?: ApprovalPolicy;
+  /** The Jira transition to make once the PR is open, by name (`In Review`). Never defaults to a done state: none when unset. */
+  jiraTransition?: string;
+  onStatus?: IssueToPrServices["onStatus"];
+}
+
+function needs<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(what);
+  return value;
+}
+
+export function createIssueToPrServices(options: WorkflowServiceOptions): IssueToPrServices {
+  const { config, policy } = options;
+  const github = config.github ? new GitHubClient(config.github, policy) : undefined;
+  const jira = config.jira ? new JiraClient(config.jira, policy) : undefined;
+  const sentry = config.sentry ? new SentryClient(config.sentry, policy) : undefined;
+  const slack: SlackNotifier | undefined =
+    config.slack === undefined
+      ? undefined
+      : config.slack.kind === "webhook"
+        ? new WebhookNotifier(config.slack.url, policy)
+        : new ChatNotifier(config.slack.token, config.slack.channel, policy, {
+            ...(config.slack.apiUrl !== undefined && { apiUrl: config.slack.apiUrl }),
+          });
+  const noGitHub = "the pull request needs GitHub: set GITHUB_TOKEN (and BORA_GITHUB_URL for GitHub Enterprise)";
+
+  return {
+    engine: options.engine,
+    spawner: options.spawner,
+    stateDir: options.stateDir,
+    env: options.env,
+    ...(options.approvalPolicy && { policy: options.approvalPolicy }),
+    ...(options.onStatus && { onStatus: options.onStatus }),
+
+    async getWorkItem(source: WorkItemSourceName, ref: string) {
+      const sources = createWorkItemSources(config, policy, { workspaceRoot: options.stateDir });
+      const found = sources[source];
+      if (found === undefined) throw new Error(`${source} is not configured: see bora help issue for its environment variables`);
+      return found.get(ref);
+    },
+
+    async push(worktree) {
+      await pushBranch({
+        dir: worktree.dir,
+        remote: "origin",
+        branch: worktree.branch,
+        ...(config.github && { token: config.github.token }),
+        spawner: options.spawner,
+      });
+    },
+
+    async openOrUpdatePullRequest(pr): Promise<PullRequestRef> {
+      const client = needs(github, noGitHub);
+      const repo = repoOfRemote(await originUrl(pr.repo, options.spawner));
+      const fixes = pr.item.source === "github" ? parseIssueRef(pr.item.key) : undefined;
+      const written = await client.openOrUpdatePullRequest(repo, {
+        head: pr.head,
+        base: pr.base,
+        title: pr.title,
+        body: pr.body,
+        draft: pr.draft,
+        ...(fixes && { fixes }),
+        marker: { taskId: pr.taskId, step: "pullRequest" },
+      });
+      return { url: written.pr.html_url, number: written.pr.number, draft: written.pr.draft === true };
+    },
+
+    async writeBack(item, taskId, comment, pr) {
+      switch (item.source) {
+        case "github":
+          await needs(github, noGitHub).commentOnce(parseIssueRef(item.key), taskId, "writeBack", comment);
+          return;
+        case "jira": {
+          const client = needs(jira, "Jira is not configured: set BORA_JIRA_URL and its token");
+          await client.commentOnce(item.key, taskId, "writeBack", comment);
+          await client.addRemoteLink(item.key, pr.url, `Pull request #${pr.number}`);
+          if (options.jiraTransition !== undefined) await client.transitionByName(item.key, options.jiraTransition);
+          return;
+        }
+        case "sentry":
+          await needs(sentry, "Sentry is not configured: set SENTRY_AUTH_TOKEN and SENTRY_ORG").noteOnce(
+            item.key,
+            taskId,
+            "writeBack",
+            comment,
+          );
+          return;
+      }
+    },
+
+    async notify(taskId, item, pr, checks) {
+      if (slack === undefined) return false;
+      await slack.postOnce(
+        {
+          kind: "prOpened",
+          title: item.title,
+          item: { key: item.key, url: item.url },
+          pullRequest: { url: pr.url, number: pr.number },
+          summary: `${pr.draft ? "Draft pull request" : "Pull request"}: ${checks}.`,
+        },
+        { taskId, step: "slack" },
+      );
+      return true;
+    },
+  };
+}
