@@ -80,7 +80,17 @@ export class GitRemoteFake {
     const dir = path.join(this.root, name);
     hostGit(["init", "--quiet", "--bare", dir]);
     hostGit(["config", "http.receivepack", "true"], dir);
-    if (seedFrom) hostGit(["push", "--quiet", dir, "refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"], seedFrom);
+    if (seedFrom) {
+      hostGit(["push", "--quiet", dir, "refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"], seedFrom);
+      // The remote's default branch is the one the seed has checked out, as on a forge after a first push.
+      let current: string | undefined;
+      try {
+        current = hostGit(["symbolic-ref", "--quiet", "HEAD"], seedFrom).trim();
+      } catch {
+        current = undefined; // a detached HEAD: keep git's default
+      }
+      if (current) hostGit(["symbolic-ref", "HEAD", current], dir);
+    }
     return this.repoUrl(name);
   }
 
