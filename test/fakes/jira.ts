@@ -8,6 +8,7 @@
 import type {
   AdfDoc,
   JiraComment,
+  JiraCommentPage,
   JiraErrorCollection,
   JiraIssue,
   JiraRemoteLinkRequest,
@@ -32,6 +33,8 @@ interface IssueState {
   labels: string[];
   assignee: JiraUser | null;
   comments: JiraComment[];
+  /** Entity properties of each comment, by comment id: Jira returns them only from the properties endpoints. */
+  commentProperties: Map<string, Map<string, unknown>>;
   remoteLinks: { id: number; request: JiraRemoteLinkRequest }[];
 }
 
@@ -75,6 +78,8 @@ const ROUTE_KINDS: Record<string, JiraResponseKind> = {
   "POST /rest/api/{version}/search/jql": "searchJql",
   "GET /rest/api/{version}/search/jql": "searchJql",
   "POST /rest/api/{version}/issue/{key}/comment": "comment",
+  "GET /rest/api/{version}/issue/{key}/comment": "commentPage",
+  "GET /rest/api/{version}/comment/{commentId}/properties/{propertyKey}": "entityProperty",
   "GET /rest/api/{version}/issue/{key}/transitions": "transitions",
   "POST /rest/api/{version}/issue/{key}/remotelink": "remoteLink",
 };
@@ -123,6 +128,7 @@ export class JiraFake extends HttpFake {
       labels: fields.labels ?? [],
       assignee: fields.assignedToMe ? this.me : null,
       comments: [],
+      commentProperties: new Map(),
       remoteLinks: [],
     };
     this.issues.set(key, state);
@@ -346,8 +352,28 @@ export class JiraFake extends HttpFake {
         });
       if (this.mode === "datacenter" && typeof body !== "string")
         return errors(400, [], { comment: "Comment body can not be empty!" });
+      const properties = (bodyOf(req) as { properties?: unknown }).properties;
+      if (
+        properties !== undefined &&
+        (!Array.isArray(properties) ||
+          properties.some(
+            (p) =>
+              typeof p !== "object" ||
+              p === null ||
+              typeof (p as { key?: unknown }).key !== "string" ||
+              (p as { key: string }).key === "" ||
+              (p as { key: string }).key.length > 255 ||
+              !("value" in p),
+          ))
+      )
+        return errors(400, [], { properties: "Each property needs a key (1 to 255 characters) and a value." });
       const now = new Date().toISOString().replace("Z", "+0000");
       const id = String(this.nextId++);
+      if (Array.isArray(properties))
+        i.commentProperties.set(
+          id,
+          new Map((properties as { key: string; value: unknown }[]).map((p) => [p.key, p.value])),
+        );
       const comment: JiraComment = {
         id,
         self: `${this.url}/rest/api/${this.v}/issue/${i.id}/comment/${id}`,
@@ -358,6 +384,36 @@ export class JiraFake extends HttpFake {
       };
       i.comments.push(comment);
       return { status: 201, body: comment };
+    });
+
+    this.route("GET", `${base}/issue/{key}/comment`, (req) => {
+      const i = this.issues.get(req.params.key ?? "");
+      if (!i)
+        return wrongVersion(req) ?? errors(404, ["Issue does not exist or you do not have permission to see it."]);
+      const startAt = Math.max(0, Number(req.query.get("startAt") ?? 0) || 0);
+      // Jira caps maxResults for comments at 5000; the fake pages at most 50 so tests see several pages.
+      const maxResults = Math.min(50, Math.max(1, Number(req.query.get("maxResults") ?? 50) || 50));
+      const order = req.query.get("orderBy");
+      const all = order === "-created" ? [...i.comments].reverse() : i.comments;
+      const body: JiraCommentPage = {
+        startAt,
+        maxResults,
+        total: all.length,
+        comments: all.slice(startAt, startAt + maxResults),
+      };
+      return wrongVersion(req) ?? { status: 200, body };
+    });
+
+    this.route("GET", `${base}/comment/{commentId}/properties/{propertyKey}`, (req) => {
+      const bad = wrongVersion(req);
+      if (bad) return bad;
+      const id = req.params.commentId ?? "";
+      const issue = [...this.issues.values()].find((x) => x.comments.some((c) => c.id === id));
+      if (!issue) return errors(404, ["Can not find a comment for the id: " + id + "."]);
+      const key = req.params.propertyKey ?? "";
+      const props = issue.commentProperties.get(id);
+      if (!props?.has(key)) return errors(404, [`The property with key '${key}' does not exist.`]);
+      return { status: 200, body: { key, value: props.get(key) } };
     });
 
     this.route("GET", `${base}/issue/{key}/transitions`, (req) => {

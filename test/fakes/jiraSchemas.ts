@@ -7,7 +7,16 @@ import { createAjv, describeErrors, type ValidateFunction } from "./ajv.js";
 const SCHEMA_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), "schemas/jira.schema.json");
 
 export type JiraResponseKind =
-  "issue" | "comment" | "user" | "searchJql" | "search" | "transitions" | "remoteLink" | "errorCollection";
+  | "issue"
+  | "comment"
+  | "commentPage"
+  | "entityProperty"
+  | "user"
+  | "searchJql"
+  | "search"
+  | "transitions"
+  | "remoteLink"
+  | "errorCollection";
 
 let validators: Map<string, ValidateFunction> | undefined;
 

@@ -199,6 +199,24 @@ export class SentryFake extends HttpFake {
     };
   }
 
+  /** A page of `all` with Sentry's cursor `Link` header: `previous` always present, `results` saying whether it leads anywhere. */
+  private paged(req: FakeRequest, all: unknown[], headers: Record<string, string> = {}): FakeResponse {
+    const offset = Number((req.query.get("cursor") ?? "0:0:0").split(":")[1] ?? 0);
+    const page = all.slice(offset, offset + this.pageSize);
+    const link = (cursor: string, rel: string, results: boolean): string => {
+      const q = new URLSearchParams(req.query);
+      q.set("cursor", cursor);
+      return `<${this.url}${req.path}?${q.toString()}>; rel="${rel}"; results="${results}"; cursor="${cursor}"`;
+    };
+    const prevOffset = Math.max(0, offset - this.pageSize);
+    const nextOffset = offset + this.pageSize;
+    const header = [
+      link(`0:${prevOffset}:1`, "previous", offset > 0),
+      link(`0:${nextOffset}:0`, "next", nextOffset < all.length),
+    ].join(", ");
+    return { status: 200, body: page, headers: { link: header, ...headers } };
+  }
+
   private orgOk(req: FakeRequest): FakeResponse | undefined {
     return req.params.organization_id_or_slug === this.org
       ? undefined
@@ -220,20 +238,7 @@ export class SentryFake extends HttpFake {
         .filter((s) => !wantStatus || s.issue.status === wantStatus)
         .filter((s) => words.every((w) => s.issue.title.toLowerCase().includes(w.toLowerCase())))
         .map((s) => s.issue);
-      const offset = Number((req.query.get("cursor") ?? "0:0:0").split(":")[1] ?? 0);
-      const page = all.slice(offset, offset + this.pageSize);
-      const link = (cursor: string, rel: string, results: boolean): string => {
-        const q = new URLSearchParams(req.query);
-        q.set("cursor", cursor);
-        return `<${this.url}${req.path}?${q.toString()}>; rel="${rel}"; results="${results}"; cursor="${cursor}"`;
-      };
-      const prevOffset = Math.max(0, offset - this.pageSize);
-      const nextOffset = offset + this.pageSize;
-      const header = [
-        link(`0:${prevOffset}:1`, "previous", offset > 0),
-        link(`0:${nextOffset}:0`, "next", nextOffset < all.length),
-      ].join(", ");
-      return { status: 200, body: page, headers: { link: header, "x-hits": String(all.length) } };
+      return this.paged(req, all, { "x-hits": String(all.length) });
     });
 
     this.route("GET", `${ORG}/issues/{issue_id}/`, (req) => {
@@ -278,6 +283,13 @@ export class SentryFake extends HttpFake {
         group: s.issue,
       };
       return this.orgOk(req) ?? { status: 200, body };
+    });
+
+    // Sentry's group notes endpoint (the one its web UI reads): notes newest first, cursor-paged.
+    this.route("GET", `${ORG}/issues/{issue_id}/comments/`, (req) => {
+      const s = this.issues.get(req.params.issue_id ?? "");
+      if (!s) return this.orgOk(req) ?? { status: 404, body: { detail: "The requested resource does not exist" } };
+      return this.orgOk(req) ?? this.paged(req, [...s.notes].reverse());
     });
 
     this.route("POST", `${ORG}/issues/{issue_id}/comments/`, (req) => {

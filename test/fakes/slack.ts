@@ -3,10 +3,19 @@
  * `{ok:false, error}` for platform errors, 429 with Retry-After) and incoming webhooks
  * (`application/json` only, `ok` as text, plain-text errors with 400/403/404/410). It checks the
  * payload rules Slack enforces (text with blocks, ≤ 50 blocks, section text ≤ 3,000 characters)
- * and keeps every message it accepted, so tests can read what Bora posted.
+ * and keeps every message it accepted, so tests can read what Bora posted. `conversations.history`
+ * serves them back newest first, with cursor pagination and the messages' `metadata` only when
+ * `include_all_metadata` is set, as Slack does.
  */
-import type { ChatPostMessageResponse, KnownBlock } from "@slack/web-api";
+import type {
+  ChatPostMessageResponse,
+  ConversationsHistoryResponse,
+  KnownBlock,
+  MessageMetadata,
+} from "@slack/web-api";
 import { HttpFake, bodyOf, type FakeRequest, type FakeResponse } from "./httpFake.js";
+
+type HistoryBlocks = NonNullable<NonNullable<ConversationsHistoryResponse["messages"]>[number]["blocks"]>;
 
 export interface PostedMessage {
   via: "api" | "webhook";
@@ -15,6 +24,7 @@ export interface PostedMessage {
   blocks: KnownBlock[];
   ts: string;
   threadTs?: string;
+  metadata?: MessageMetadata;
 }
 
 interface Channel {
@@ -86,6 +96,21 @@ export class SlackFake extends HttpFake {
     return this.channels.get(ref) ?? [...this.channels.values()].find((c) => `#${c.name}` === ref || c.name === ref);
   }
 
+  /** Adds a message someone else posted (for history pages); returns its ts. */
+  addHistory(channelId: string, text: string, metadata?: MessageMetadata): string {
+    const ts = this.nextTs();
+    this.messages.push({ via: "api", channel: channelId, text, blocks: [], ts, ...(metadata ? { metadata } : {}) });
+    return ts;
+  }
+
+  /** The Web API's token check: Bearer header or a `token` form field. */
+  private authError(req: FakeRequest, form: { token?: unknown }): FakeResponse | undefined {
+    const auth = String(req.headers.authorization ?? "");
+    if (auth === "" && !form.token) return platformError("not_authed");
+    if (auth !== `Bearer ${this.botToken}` && form.token !== this.botToken) return platformError("invalid_auth");
+    return undefined;
+  }
+
   private nextTs(): string {
     return `${this.seq++}.000100`;
   }
@@ -99,9 +124,26 @@ export class SlackFake extends HttpFake {
         blocks?: string | KnownBlock[];
         thread_ts?: string;
         token?: string;
+        metadata?: string | MessageMetadata;
       };
       if (auth === "" && !form.token) return platformError("not_authed");
       if (auth !== `Bearer ${this.botToken}`) return platformError("invalid_auth");
+      let metadata: unknown = form.metadata;
+      if (typeof metadata === "string") {
+        try {
+          metadata = JSON.parse(metadata);
+        } catch {
+          return platformError("invalid_metadata_format");
+        }
+      }
+      if (
+        metadata !== undefined &&
+        (typeof metadata !== "object" ||
+          metadata === null ||
+          typeof (metadata as MessageMetadata).event_type !== "string" ||
+          typeof (metadata as MessageMetadata).event_payload !== "object")
+      )
+        return platformError("invalid_metadata_schema");
       const channel = this.channelOf(form.channel ?? "");
       if (!channel) return platformError("channel_not_found");
       if (channel.archived) return platformError("is_archived");
@@ -124,6 +166,7 @@ export class SlackFake extends HttpFake {
         blocks: (blocks ?? []) as KnownBlock[],
         ts,
         ...(form.thread_ts ? { threadTs: form.thread_ts } : {}),
+        ...(metadata ? { metadata: metadata as MessageMetadata } : {}),
       });
       const body = {
         ok: true,
@@ -133,6 +176,50 @@ export class SlackFake extends HttpFake {
       } satisfies ChatPostMessageResponse;
       return { status: 200, body };
     });
+
+    // conversations.history: a channel id only (names are channel_not_found), newest first, thread
+    // replies left out, `limit` (Slack's maximum is 999) with an opaque `next_cursor`, and `oldest`.
+    const history = (req: FakeRequest): FakeResponse => {
+      const form = { ...Object.fromEntries(req.query), ...bodyOf(req) } as Record<string, string | undefined>;
+      const refused = this.authError(req, form);
+      if (refused) return refused;
+      const channel = this.channels.get(form.channel ?? "");
+      if (!channel) return platformError("channel_not_found");
+      if (!channel.member) return platformError("not_in_channel");
+      const limit = Math.min(999, Math.max(1, Number(form.limit ?? 100) || 100));
+      let offset = 0;
+      if (form.cursor) {
+        const decoded = /^offset:(\d+)$/.exec(Buffer.from(form.cursor, "base64").toString("utf8"));
+        if (!decoded) return platformError("invalid_cursor");
+        offset = Number(decoded[1]);
+      }
+      const oldest = Number(form.oldest ?? 0);
+      const withMetadata = form.include_all_metadata === "true" || form.include_all_metadata === "1";
+      const all = this.messages
+        .filter((m) => m.via === "api" && m.channel === channel.id && !m.threadTs && Number(m.ts) > oldest)
+        .reverse();
+      const page = all.slice(offset, offset + limit);
+      const hasMore = offset + limit < all.length;
+      const body = {
+        ok: true,
+        messages: page.map((m) => ({
+          type: "message",
+          text: m.text,
+          ts: m.ts,
+          bot_id: "B00000001",
+          app_id: "A00000001",
+          // The generated response types describe blocks loosely and differently from KnownBlock.
+          ...(m.blocks.length ? { blocks: m.blocks as unknown as HistoryBlocks } : {}),
+          ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+        })),
+        has_more: hasMore,
+        pin_count: 0,
+        response_metadata: { next_cursor: hasMore ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "" },
+      } satisfies ConversationsHistoryResponse;
+      return { status: 200, body };
+    };
+    this.route("POST", "/api/conversations.history", history);
+    this.route("GET", "/api/conversations.history", history);
 
     this.route("POST", "/services/{team}/{bot}/{secret}", (req: FakeRequest) => {
       const hook = this.webhooks.get(req.path);

@@ -4,6 +4,8 @@
  */
 import type { RestEndpointMethodTypes } from "@octokit/rest";
 import type { HttpPolicy } from "../../http/policy.js";
+import { IntegrationError } from "../../http/errors.js";
+import { hasMarker, withMarker } from "../markers.js";
 import { mapGitHubError } from "./errors.js";
 import type { IssueRef, RepoRef } from "./keys.js";
 import { createOctokit, type BoraOctokit, type GitHubConnection } from "./octokit.js";
@@ -44,6 +46,25 @@ export interface CreatePullRequest {
   draft?: boolean;
 }
 
+export interface OpenOrUpdatePullRequest extends CreatePullRequest {
+  /**
+   * Writes `<!-- bora:<taskId>:<step> -->` into the body, so the PR can be told apart as Bora's.
+   * The head branch, not the marker, is what finds the open PR again. Defaults to none.
+   */
+  marker?: { taskId: string; step: string };
+}
+
+/** An idempotent comment: the comment, and whether this call made it (false: it was there already). */
+export interface WrittenComment {
+  comment: GitHubComment;
+  created: boolean;
+}
+/** An idempotent pull request: the PR, and whether this call opened it (false: it updated the open one). */
+export interface WrittenPull {
+  pr: GitHubPull;
+  created: boolean;
+}
+
 const PER_PAGE = 100;
 
 function repoName(r: RepoRef): string {
@@ -55,6 +76,14 @@ export function fixesLine(pr: RepoRef, issue: IssueRef): string {
   const sameRepo =
     pr.owner.toLowerCase() === issue.owner.toLowerCase() && pr.repo.toLowerCase() === issue.repo.toLowerCase();
   return `Fixes ${sameRepo ? "" : repoName(issue)}#${issue.number}`;
+}
+
+/** A PR body with the `Fixes` line added when it names an issue and lacks the line. */
+function pullBody(r: RepoRef, pr: CreatePullRequest): string {
+  if (!pr.fixes) return pr.body;
+  const line = fixesLine(r, pr.fixes);
+  if (pr.body.includes(line)) return pr.body;
+  return pr.body.trim() === "" ? line : `${pr.body.trimEnd()}\n\n${line}`;
 }
 
 export class GitHubClient {
@@ -172,11 +201,7 @@ export class GitHubClient {
   }
 
   async createPullRequest(r: RepoRef, pr: CreatePullRequest): Promise<GitHubPull> {
-    let body = pr.body;
-    if (pr.fixes) {
-      const line = fixesLine(r, pr.fixes);
-      if (!body.includes(line)) body = body.trim() === "" ? line : `${body.trimEnd()}\n\n${line}`;
-    }
+    const body = pullBody(r, pr);
     return this.call(
       `a pull request from ${pr.head} into ${repoName(r)}:${pr.base}`,
       async () =>
@@ -191,6 +216,42 @@ export class GitHubClient {
           })
         ).data,
     );
+  }
+
+  /**
+   * Comments on an issue or PR exactly once for (`taskId`, `step`), however often it is called: the
+   * body carries the step's hidden marker, and every page of comments is searched for it first. A
+   * step that crashed after GitHub created the comment finds it on the re-run and creates nothing.
+   */
+  async commentOnce(i: IssueRef, taskId: string, step: string, body: string): Promise<WrittenComment> {
+    const existing = (await this.listComments(i)).find((c) => hasMarker(c.body, taskId, step));
+    if (existing) return { comment: existing, created: false };
+    return { comment: await this.comment(i, withMarker(body, taskId, step)), created: true };
+  }
+
+  /**
+   * Opens the pull request for `head`, or, when one is already open for that head (a re-run after a
+   * crash, or a task run again), updates its title and body instead of opening a second one.
+   * `draft` applies only on creation: the REST API cannot flip it (GitHub's GraphQL does).
+   */
+  async openOrUpdatePullRequest(r: RepoRef, pr: OpenOrUpdatePullRequest): Promise<WrittenPull> {
+    const body = pr.marker ? withMarker(pullBody(r, pr), pr.marker.taskId, pr.marker.step) : pullBody(r, pr);
+    const update = async (number: number): Promise<WrittenPull> => ({
+      pr: await this.updatePullRequest(r, number, { title: pr.title, body }),
+      created: false,
+    });
+    const open = await this.findOpenPullRequest(r, pr.head);
+    if (open) return update(open.number);
+    try {
+      return { pr: await this.createPullRequest(r, { ...pr, body, fixes: undefined }), created: true };
+    } catch (error) {
+      // Another run opened it between our look-up and the create: GitHub says 422 "already exists".
+      if (!(error instanceof IntegrationError) || error.status !== 422 || !/already exists/i.test(error.message))
+        throw error;
+      const raced = await this.findOpenPullRequest(r, pr.head);
+      if (!raced) throw error;
+      return update(raced.number);
+    }
   }
 
   async updatePullRequest(

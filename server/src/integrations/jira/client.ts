@@ -6,10 +6,13 @@
 import jiraModule from "jira-client";
 import { IntegrationError, describeWait, kindOfStatus } from "../../http/errors.js";
 import type { HttpPolicy } from "../../http/policy.js";
+import { writeMarker } from "../markers.js";
 import { markdownToAdf } from "./adf.js";
 import { jiraTransport, parseJiraFailure } from "./transport.js";
 import type {
   JiraComment,
+  JiraCommentPage,
+  JiraEntityProperty,
   JiraErrorCollection,
   JiraIssue,
   JiraRemoteLinkRequest,
@@ -30,7 +33,8 @@ const JiraApi = ((jiraModule as unknown as { default?: typeof jiraModule }).defa
 interface JiraApiCalls {
   findIssue(key: string, expand?: string, fields?: string): Promise<unknown>;
   addComment(key: string, body: string): Promise<unknown>;
-  addCommentAdvanced(key: string, comment: { body: unknown }): Promise<unknown>;
+  addCommentAdvanced(key: string, comment: { body: unknown; properties?: JiraEntityProperty[] }): Promise<unknown>;
+  getCurrentUser(): Promise<unknown>;
   listTransitions(key: string): Promise<unknown>;
   transitionIssue(key: string, transition: { transition: { id: string } }): Promise<unknown>;
   createRemoteLink(key: string, link: JiraRemoteLinkRequest): Promise<unknown>;
@@ -51,6 +55,20 @@ export interface JiraConnection {
   auth: JiraAuth;
 }
 
+/**
+ * Where a Jira comment carries its write-back marker: a comment entity property, set in the same
+ * POST that creates the comment (the `properties` field of Comment, documented on Cloud and Data
+ * Center), so a comment never exists without its marker. Jira renders no HTML comments: v2 wiki
+ * markup shows `<!-- … -->` as text and ADF has no hidden node, so the body cannot hide it. Cloud's
+ * "get comments" documents only `expand=renderedBody` (properties come back only from the Cloud-only
+ * `POST /comment/list`), so the look-up reads the property of each of the account's own comments
+ * with GET /comment/{id}/properties/{key}, which both Cloud and Data Center serve.
+ */
+export const JIRA_MARKER_PROPERTY = "bora.marker";
+
+/** Comments a page of the issue's comments holds (Jira's own cap for this endpoint is 5000; 100 keeps pages small). */
+const COMMENT_PAGE = 100;
+
 /** The fields Bora reads; without `fields`, /search/jql returns only ids. */
 export const JIRA_FIELDS = ["summary", "description", "status", "labels", "assignee", "comment", "issuelinks"];
 
@@ -59,6 +77,7 @@ export class JiraClient {
   readonly site: URL;
   private readonly api: JiraApiCalls;
   private readonly policy: HttpPolicy;
+  private me: { accountId?: string; name?: string; key?: string } | undefined;
 
   constructor(connection: JiraConnection, policy: HttpPolicy) {
     this.site = new URL(connection.baseUrl);
@@ -206,6 +225,84 @@ export class JiraClient {
         ? this.api.addCommentAdvanced(key, { body: markdownToAdf(markdown) })
         : this.api.addComment(key, markdown),
     );
+  }
+
+  /** Every comment of an issue, oldest first, following `startAt` pages. */
+  async listComments(key: string): Promise<JiraComment[]> {
+    this.checkKey(key);
+    const out: JiraComment[] = [];
+    for (;;) {
+      const query = { startAt: String(out.length), maxResults: String(COMMENT_PAGE), orderBy: "created" };
+      const page = await this.call<JiraCommentPage>(`comments of ${key}`, () =>
+        this.api.doRequest(this.api.makeRequestHeader(this.api.makeUri({ pathname: `/issue/${key}/comment`, query }))),
+      );
+      out.push(...page.comments);
+      if (page.comments.length === 0 || out.length >= page.total) return out;
+    }
+  }
+
+  /** The account the credentials belong to (Cloud: `accountId`; Data Center: `name` and `key`). */
+  private async currentUser(): Promise<{ accountId?: string; name?: string; key?: string }> {
+    const me =
+      this.me ??
+      (await this.call<{ accountId?: string; name?: string; key?: string }>("the current user", () =>
+        this.api.getCurrentUser(),
+      ));
+    this.me = me;
+    return me;
+  }
+
+  /** The value of a comment's entity property, or undefined when the comment has none by that key. */
+  private async commentProperty(commentId: string, property: string): Promise<unknown> {
+    try {
+      const found = await this.call<{ key: string; value: unknown }>(
+        `property ${property} of comment ${commentId}`,
+        () =>
+          this.api.doRequest(
+            this.api.makeRequestHeader(
+              this.api.makeUri({
+                pathname: `/comment/${encodeURIComponent(commentId)}/properties/${encodeURIComponent(property)}`,
+              }),
+            ),
+          ),
+      );
+      return found.value;
+    } catch (error) {
+      if (error instanceof IntegrationError && error.kind === "notFound") return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Comments on the issue exactly once for (`taskId`, `step`): the comment carries the marker in
+   * its `bora.marker` property (see JIRA_MARKER_PROPERTY for why there), and the account's own
+   * comments are searched for it, newest first, before anything is created.
+   */
+  async commentOnce(
+    key: string,
+    taskId: string,
+    step: string,
+    markdown: string,
+  ): Promise<{ comment: JiraComment; created: boolean }> {
+    const marker = writeMarker(taskId, step);
+    const me = await this.currentUser();
+    const mine = (c: JiraComment): boolean =>
+      c.author !== undefined &&
+      (me.accountId !== undefined
+        ? c.author.accountId === me.accountId
+        : c.author.name === me.name || (me.key !== undefined && c.author.key === me.key));
+    for (const c of (await this.listComments(key)).filter(mine).reverse()) {
+      const value = await this.commentProperty(c.id, JIRA_MARKER_PROPERTY);
+      if ((value as { marker?: unknown } | undefined)?.marker === marker) return { comment: c, created: false };
+    }
+    const properties: JiraEntityProperty[] = [{ key: JIRA_MARKER_PROPERTY, value: { marker } }];
+    const comment = await this.call<JiraComment>(`a comment on ${key}`, () =>
+      this.api.addCommentAdvanced(key, {
+        body: this.cloud ? markdownToAdf(markdown) : markdown,
+        properties,
+      }),
+    );
+    return { comment, created: true };
   }
 
   async listTransitions(key: string): Promise<JiraTransition[]> {

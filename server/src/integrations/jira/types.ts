@@ -41,6 +41,20 @@ export interface JiraComment {
   updated: string;
 }
 
+/** PageOfComments: GET /issue/{key}/comment, paged with `startAt`. */
+export interface JiraCommentPage {
+  startAt: number;
+  maxResults: number;
+  total: number;
+  comments: JiraComment[];
+}
+
+/** An entity property, as Comment's `properties` takes it on create. */
+export interface JiraEntityProperty {
+  key: string;
+  value: unknown;
+}
+
 export interface JiraStatus {
   id: string;
   name: string;

@@ -5,6 +5,7 @@
  */
 import { IntegrationError, describeWait, kindOfStatus } from "../../http/errors.js";
 import type { FetchFunction, HttpPolicy } from "../../http/policy.js";
+import { hasMarker, withMarker } from "../markers.js";
 import type { SentryEvent, SentryIssue, SentryNote, SentryShortIdResolution } from "./types.js";
 
 export interface SentryConnection {
@@ -162,6 +163,38 @@ export class SentryClient {
       `/organizations/${encodeURIComponent(this.org)}/issues/${encodeURIComponent(issueId)}/comments/`,
     );
     return (await this.request<SentryNote>(`a note on issue ${issueId}`, "POST", url, { text })).data;
+  }
+
+  /** The notes of an issue, newest first (Sentry's order), following cursors. */
+  async listNotes(issueId: string): Promise<SentryNote[]> {
+    const out: SentryNote[] = [];
+    let cursor: string | undefined;
+    do {
+      const url = this.url(
+        `/organizations/${encodeURIComponent(this.org)}/issues/${encodeURIComponent(issueId)}/comments/`,
+        { cursor },
+      );
+      const { data, link } = await this.request<SentryNote[]>(`the notes of issue ${issueId}`, "GET", url);
+      out.push(...data);
+      cursor = nextCursor(link);
+    } while (cursor);
+    return out;
+  }
+
+  /**
+   * Adds a note exactly once for (`taskId`, `step`): the text ends with the step's hidden marker
+   * (Sentry renders notes as Markdown, which hides an HTML comment), and the issue's notes are
+   * searched for it before anything is posted.
+   */
+  async noteOnce(
+    issueId: string,
+    taskId: string,
+    step: string,
+    text: string,
+  ): Promise<{ note: SentryNote; created: boolean }> {
+    const existing = (await this.listNotes(issueId)).find((n) => hasMarker(n.data.text, taskId, step));
+    if (existing) return { note: existing, created: false };
+    return { note: await this.addNote(issueId, withMarker(text, taskId, step)), created: true };
   }
 
   /** Marks the issue resolved in the project's next release. */

@@ -8,6 +8,7 @@ import { WebClient, type Logger as SlackLogger, LogLevel } from "@slack/web-api"
 import { IntegrationError } from "../../http/errors.js";
 import type { HttpPolicy } from "../../http/policy.js";
 import { findIntegrationError } from "../../http/unwrap.js";
+import { writeMarker } from "../markers.js";
 import { buildNotice, type Notice } from "./messages.js";
 
 export interface PostedNotice {
@@ -16,9 +17,41 @@ export interface PostedNotice {
   channel?: string;
 }
 
+/**
+ * What `postOnce` promises across a crash. `exactlyOnce` (bot token): the marker is looked up in the
+ * channel's history before posting. `atLeastOnce` (incoming webhook): a webhook can only post, so a
+ * step that crashes after Slack accepted the message posts it again when it re-runs.
+ */
+export type SlackDelivery = "exactlyOnce" | "atLeastOnce";
+
 export interface SlackNotifier {
+  readonly delivery: SlackDelivery;
   post(notice: Notice, options?: { threadTs?: string }): Promise<PostedNotice>;
+  /**
+   * Posts the notice of step `step` of task `taskId`, once if `delivery` is `exactlyOnce`. `oldest`
+   * (Unix seconds, e.g. when the task started) bounds the history searched. `created` is false when
+   * the message was found already posted.
+   */
+  postOnce(
+    notice: Notice,
+    marker: { taskId: string; step: string; oldest?: number },
+  ): Promise<PostedNotice & { created: boolean }>;
 }
+
+/** The metadata event type that carries a write-back marker on Bora's messages. */
+export const SLACK_MARKER_EVENT = "bora_write_back";
+
+/** Messages a history page asks for: Slack recommends no more than 200. */
+const HISTORY_PAGE = 200;
+/**
+ * How far back the look-up goes without an `oldest`: a re-run follows its crash within minutes, so
+ * the marker is among the newest messages; a bound keeps a busy channel from costing hundreds of
+ * calls (conversations.history is a tier-3 method, about 50 calls a minute).
+ */
+const MAX_HISTORY_MESSAGES = 1000;
+
+/** A channel id as conversations.history takes it (public C…, private G…, direct D…). */
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 
 /** What to do about each Slack error code, in the words a user needs. */
 const PLATFORM_HINTS: Record<string, string> = {
@@ -28,7 +61,8 @@ const PLATFORM_HINTS: Record<string, string> = {
   invalid_auth: "the bot token is invalid: check SLACK_BOT_TOKEN",
   not_authed: "no bot token was sent: set SLACK_BOT_TOKEN",
   token_revoked: "the bot token was revoked: reinstall the app and set SLACK_BOT_TOKEN",
-  missing_scope: "the bot token lacks the chat:write scope: add it and reinstall the app",
+  missing_scope:
+    "the bot token lacks a scope: chat:write to post, channels:history (groups:history for a private channel) to find earlier notices; add it and reinstall the app",
   msg_too_long: "the message is too long",
   msg_blocks_too_long: "the message blocks are too long",
   invalid_blocks: "Slack rejected the message blocks",
@@ -56,6 +90,7 @@ const quietLogger: SlackLogger = {
 };
 
 export class WebhookNotifier implements SlackNotifier {
+  readonly delivery: SlackDelivery = "atLeastOnce";
   private readonly webhook: IncomingWebhook;
 
   /** @param url the incoming-webhook URL: a secret, since it alone authorises posting. */
@@ -65,6 +100,11 @@ export class WebhookNotifier implements SlackNotifier {
       retryConfig: { retries: 0 },
       timeout: policy.timeoutMs,
     });
+  }
+
+  /** A webhook has nothing to look up: this posts every time it is called (see `delivery`). */
+  async postOnce(notice: Notice): Promise<PostedNotice & { created: boolean }> {
+    return { ...(await this.post(notice)), created: true };
   }
 
   async post(notice: Notice): Promise<PostedNotice> {
@@ -104,9 +144,10 @@ export interface ChatNotifierOptions {
 }
 
 export class ChatNotifier implements SlackNotifier {
+  readonly delivery: SlackDelivery = "exactlyOnce";
   private readonly client: WebClient;
 
-  /** @param channel a channel id (`C0123…`) or name (`#builds`). */
+  /** @param channel a channel id (`C0123…`) or name (`#builds`); `postOnce` needs the id. */
   constructor(
     token: string,
     readonly channel: string,
@@ -124,7 +165,7 @@ export class ChatNotifier implements SlackNotifier {
     });
   }
 
-  async post(notice: Notice, options: { threadTs?: string } = {}): Promise<PostedNotice> {
+  async post(notice: Notice, options: { threadTs?: string; marker?: string } = {}): Promise<PostedNotice> {
     const message = buildNotice(notice);
     try {
       const result = await this.client.chat.postMessage({
@@ -133,47 +174,103 @@ export class ChatNotifier implements SlackNotifier {
         blocks: message.blocks,
         unfurl_links: false,
         ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+        ...(options.marker
+          ? { metadata: { event_type: SLACK_MARKER_EVENT, event_payload: { marker: options.marker } } }
+          : {}),
       });
       return { ...(result.ts ? { ts: result.ts } : {}), ...(result.channel ? { channel: result.channel } : {}) };
     } catch (error) {
-      const inner = findIntegrationError(error);
-      if (inner) throw inner;
-      const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number };
-      if (e.code === "slack_webapi_platform_error") {
-        // Slack answers HTTP 200 with {ok: false, error}: an error all the same.
-        const code = e.data?.error ?? "unknown_error";
-        const kind = ["invalid_auth", "not_authed", "token_revoked"].includes(code)
-          ? "auth"
-          : code === "missing_scope"
-            ? "forbidden"
-            : code === "channel_not_found"
-              ? "notFound"
-              : "invalid";
-        throw new IntegrationError(
-          "slack",
-          kind,
-          `Slack chat.postMessage to ${this.channel} failed (${code}): ${PLATFORM_HINTS[code] ?? "see https://api.slack.com/methods/chat.postMessage#errors"}.`,
-        );
-      }
-      if (e.code === "slack_webapi_rate_limited_error")
-        throw new IntegrationError(
-          "slack",
-          "rateLimited",
-          `Slack rate limit reached; retry in ${e.retryAfter ?? "?"} s.`,
-          { status: 429 },
-        );
-      if (e.code === "slack_webapi_http_error")
-        throw new IntegrationError(
-          "slack",
-          (e.statusCode ?? 500) >= 500 ? "unavailable" : "invalid",
-          `Slack answered HTTP ${e.statusCode ?? "?"} to chat.postMessage.`,
-          {
-            ...(e.statusCode ? { status: e.statusCode } : {}),
-          },
-        );
-      throw new IntegrationError("slack", "network", `Slack request failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw this.mapError(error, "chat.postMessage");
     }
+  }
+
+  /**
+   * Posts exactly once for (`taskId`, `step`). The marker travels in the message's `metadata`, which
+   * Slack keeps out of the rendered message and returns from conversations.history with
+   * `include_all_metadata`; the channel's recent history is searched for it before posting.
+   */
+  async postOnce(
+    notice: Notice,
+    marker: { taskId: string; step: string; oldest?: number },
+  ): Promise<PostedNotice & { created: boolean }> {
+    const text = writeMarker(marker.taskId, marker.step);
+    if (!CHANNEL_ID.test(this.channel))
+      throw new IntegrationError(
+        "slack",
+        "invalid",
+        `Slack notices sent exactly once need the channel id, not '${this.channel}': conversations.history takes ids only. ` +
+          "Set BORA_SLACK_CHANNEL to the id (C0123…, shown under the channel's details in Slack).",
+      );
+    const found = await this.findMarked(text, marker.oldest);
+    if (found) return { ts: found, channel: this.channel, created: false };
+    return { ...(await this.post(notice, { marker: text })), created: true };
+  }
+
+  /** The ts of the newest message in the channel whose metadata carries `marker`, if any. */
+  private async findMarked(marker: string, oldest: number | undefined): Promise<string | undefined> {
+    let cursor: string | undefined;
+    let seen = 0;
+    do {
+      let page;
+      try {
+        page = await this.client.conversations.history({
+          channel: this.channel,
+          limit: HISTORY_PAGE,
+          include_all_metadata: true,
+          ...(oldest !== undefined ? { oldest: String(oldest) } : {}),
+          ...(cursor ? { cursor } : {}),
+        });
+      } catch (error) {
+        throw this.mapError(error, "conversations.history");
+      }
+      for (const m of page.messages ?? []) {
+        const meta = m.metadata as { event_type?: string; event_payload?: { marker?: unknown } } | undefined;
+        if (meta?.event_type === SLACK_MARKER_EVENT && meta.event_payload?.marker === marker && m.ts) return m.ts;
+      }
+      seen += page.messages?.length ?? 0;
+      cursor = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
+    } while (cursor && seen < MAX_HISTORY_MESSAGES);
+    return undefined;
+  }
+
+  private mapError(error: unknown, method: string): IntegrationError {
+    const inner = findIntegrationError(error);
+    if (inner) return inner;
+    const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number };
+    if (e.code === "slack_webapi_platform_error") {
+      // Slack answers HTTP 200 with {ok: false, error}: an error all the same.
+      const code = e.data?.error ?? "unknown_error";
+      const kind = ["invalid_auth", "not_authed", "token_revoked"].includes(code)
+        ? "auth"
+        : code === "missing_scope"
+          ? "forbidden"
+          : code === "channel_not_found"
+            ? "notFound"
+            : "invalid";
+      return new IntegrationError(
+        "slack",
+        kind,
+        `Slack ${method} in ${this.channel} failed (${code}): ${PLATFORM_HINTS[code] ?? `see https://api.slack.com/methods/${method}#errors`}.`,
+      );
+    }
+    if (e.code === "slack_webapi_rate_limited_error")
+      return new IntegrationError(
+        "slack",
+        "rateLimited",
+        `Slack rate limit reached; retry in ${e.retryAfter ?? "?"} s.`,
+        {
+          status: 429,
+        },
+      );
+    if (e.code === "slack_webapi_http_error")
+      return new IntegrationError(
+        "slack",
+        (e.statusCode ?? 500) >= 500 ? "unavailable" : "invalid",
+        `Slack answered HTTP ${e.statusCode ?? "?"} to ${method}.`,
+        { ...(e.statusCode ? { status: e.statusCode } : {}) },
+      );
+    return new IntegrationError("slack", "network", `Slack request failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
