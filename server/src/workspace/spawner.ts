@@ -27,6 +27,12 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Bytes written to the child's stdin, which is then closed. Defaults to none (stdin is /dev/null). */
   input?: string | Buffer;
+  /**
+   * The user and group the child runs as, for a host running as root that starts a program which
+   * refuses root (PostgreSQL's `initdb`). Defaults to the host's.
+   */
+  uid?: number;
+  gid?: number;
   /** Milliseconds before the child's whole group is killed. Defaults to no limit. */
   timeoutMs?: number;
   /** Kills the child's whole group when aborted (also when aborted before the start). Defaults to none. */
@@ -149,6 +155,8 @@ export class Spawner {
       const child = this.spawn(command, args, {
         cwd: options.cwd,
         env: options.env,
+        ...(options.uid !== undefined && { uid: options.uid }),
+        ...(options.gid !== undefined && { gid: options.gid }),
         stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       });
       const maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
