@@ -18,6 +18,9 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/await-thenable": "error",
+      // `return promise` inside try/finally runs the finally before the promise settles (a resource
+      // closed under a task still running on it): inside try, a returned promise is awaited.
+      "@typescript-eslint/return-await": ["error", "in-try-catch"],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       // Namespaces are how each LSP method keeps its string and its type together (see protocol/).
       "@typescript-eslint/no-namespace": "off",

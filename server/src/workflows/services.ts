@@ -49,7 +49,7 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
       : config.slack.kind === "webhook"
         ? new WebhookNotifier(config.slack.url, policy)
         : new ChatNotifier(config.slack.token, config.slack.channel, policy, {
-            ...(config.slack.apiUrl !== undefined && { apiUrl: config.slack.apiUrl }),
+            ...(config.slack.apiUrl !== undefined && { slackApiUrl: config.slack.apiUrl }),
           });
   const noGitHub = "the pull request needs GitHub: set GITHUB_TOKEN (and BORA_GITHUB_URL for GitHub Enterprise)";
 

@@ -11,15 +11,12 @@ import { ConfigError, ENVIRONMENT_HELP, integrationConfigFromEnv } from "../../i
 import { formatIssueKey, parseIssueRef } from "../../integrations/github/keys.js";
 import type { WorkItemSourceName } from "../../integrations/workItem.js";
 import { LOCAL_PROFILES } from "../../engines/engineSpec.js";
-import { startIssueToPr } from "../../workflows/dbosWorkflows.js";
 import type { IssueToPrInput } from "../../workflows/issueToPr.js";
 import { issueTaskId } from "../../workflows/taskIds.js";
 import { currentBranch, repositoryRoot } from "../../workflows/worktrees.js";
 import { Spawner } from "../../workspace/spawner.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineSpecFromFlags } from "../engineFlags.js";
-import { exitCodeFor, followTask, resultLine } from "../taskFollow.js";
-import { openCliWorkflows } from "../workflowCli.js";
 import { detectSource } from "./items.js";
 
 const USAGE = `bora issue <REF> --repo DIR [options]
@@ -158,6 +155,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
     }),
   };
 
+  // DBOS loads only for the commands that run workflows, so every other `bora` command starts quickly.
+  const { openCliWorkflows } = await import("../workflowCli.js");
+  const { startIssueToPr } = await import("../../workflows/dbosWorkflows.js");
+  const { exitCodeFor, followTask, resultLine } = await import("../taskFollow.js");
   const workflows = await openCliWorkflows(io, "bora issue");
   try {
     const { attached } = await startIssueToPr(input);

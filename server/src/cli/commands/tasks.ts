@@ -5,10 +5,9 @@
  */
 import { parseArgs } from "node:util";
 import { isFinalState } from "../../workflows/durable.js";
-import { approveTask, cancelTask, listTasks, retryTask, showTask, type TaskSummary } from "../../workflows/dbosWorkflows.js";
+import type { TaskSummary } from "../../workflows/dbosWorkflows.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
-import { exitCodeFor, followTask, formatStatus, resultLine } from "../taskFollow.js";
-import { openCliWorkflows } from "../workflowCli.js";
+import { formatStatus } from "../taskStatusText.js";
 
 const USAGE = `bora tasks list [--json]
 bora tasks show ID [--json]
@@ -31,6 +30,7 @@ function line(t: TaskSummary): string {
 }
 
 async function follow(ids: readonly string[], io: CliIO): Promise<number> {
+  const { exitCodeFor, followTask, resultLine } = await import("../taskFollow.js");
   let code = 0;
   for (const id of ids) {
     const status = await followTask(id, io, `bora tasks ${id}`);
@@ -52,6 +52,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
   });
   const id = positionals[0];
   if (sub !== "list" && sub !== "resume" && id === undefined) throw new UsageError(`bora tasks ${sub} needs a task id`);
+  // DBOS loads only for the commands that run workflows, so every other `bora` command starts quickly.
+  const { openCliWorkflows } = await import("../workflowCli.js");
+  const { approveTask, cancelTask, listTasks, retryTask, showTask } = await import("../../workflows/dbosWorkflows.js");
   const workflows = await openCliWorkflows(io, "bora tasks");
   try {
     if (sub === "list") {
@@ -77,13 +80,13 @@ async function run(args: string[], io: CliIO): Promise<number> {
       case "retry":
         if (task!.status?.state !== "failed") throw new UsageError(`${id} has not failed (${task!.status?.state ?? task!.engineStatus})`);
         await retryTask(id!);
-        return follow([id!], io);
+        return await follow([id!], io);
       case "approve":
         if (task!.status?.state !== "waiting") throw new UsageError(`${id} is not waiting for approval (${task!.status?.state ?? task!.engineStatus})`);
         await approveTask(id!, values.deny !== true, values.note);
-        return follow([id!], io);
+        return await follow([id!], io);
       case "resume": {
-        if (id !== undefined) return follow([id], io);
+        if (id !== undefined) return await follow([id], io);
         const open = (await listTasks(200)).filter(
           (t) => t.executorId === workflows.host.executorId && (t.engineStatus === "PENDING" || t.engineStatus === "ENQUEUED") && !(t.status && isFinalState(t.status.state)),
         );
@@ -91,7 +94,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
           io.stderr.write("bora tasks: nothing to resume\n");
           return 0;
         }
-        return follow(open.map((t) => t.taskId), io);
+        return await follow(
+          open.map((t) => t.taskId),
+          io,
+        );
       }
     }
     return 2;

@@ -1,0 +1,227 @@
+/**
+ * `bora issue` end to end, with real processes: the built CLI, an embedded PostgreSQL, real git with a
+ * remote served over HTTP with a token check, the sandboxed checks, and the GitHub and Slack fakes.
+ * The model is scripted (by conversation, so a resumed run asks for the turn it asked for before);
+ * everything below it is real. The crash tests kill the CLI with SIGKILL at exact points and resume it
+ * with `bora tasks resume`: afterwards the fakes hold exactly one PR, one issue comment and one Slack
+ * message per task, and nothing (postgres, sandbox) is left running.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { writeMarker } from "../../../server/src/integrations/markers.js";
+import { GitHubFake } from "../../fakes/github.js";
+import { GitRemoteFake } from "../../fakes/gitRemote.js";
+import { SlackFake } from "../../fakes/slack.js";
+import { exitOf, spawnCli } from "../../support/hostProcess.js";
+import { processes } from "../../support/processTree.js";
+import { SECRETS } from "../integrations/support.js";
+
+const REPO = "acme/shop";
+const BUGGY = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) * discount;\n";
+const FIXED = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) * (1 - discount);\n";
+
+function git(args: string[], cwd: string): string {
+  return execFileSync("git", ["-c", "core.hooksPath=/dev/null", ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+  });
+}
+
+interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a scripted model)", function () {
+  this.timeout(900_000);
+  let tmp: string;
+  let state: string;
+  let seed: string;
+  let script: string;
+  let github: GitHubFake;
+  let slack: SlackFake;
+  let remote: GitRemoteFake;
+  let channel: string;
+
+  before(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), "bora-issue-"));
+    // PostgreSQL will not run as root; as root (CI) Bora runs it as "postgres", which must reach the state folder.
+    chmodSync(tmp, 0o755);
+    state = path.join(tmp, "state");
+    seed = path.join(tmp, "seed");
+    mkdirSync(path.join(seed, "src"), { recursive: true });
+    mkdirSync(path.join(seed, "test"), { recursive: true });
+    writeFileSync(path.join(seed, "package.json"), `${JSON.stringify({ name: "shop", private: true, scripts: { test: "node --test" } }, null, 2)}\n`);
+    writeFileSync(path.join(seed, "src/cart.js"), BUGGY);
+    writeFileSync(
+      path.join(seed, "test/cart.test.js"),
+      [
+        'const { test } = require("node:test");',
+        'const assert = require("node:assert");',
+        'const { total } = require("../src/cart.js");',
+        'test("a 10% discount takes 10% off", () => assert.strictEqual(total([10, 10], 0.1), 18));',
+        "",
+      ].join("\n"),
+    );
+    git(["init", "--quiet", "--initial-branch=main"], seed);
+    git(["config", "user.name", "Shop Dev"], seed);
+    git(["config", "user.email", "dev@shop.example"], seed);
+    git(["add", "-A"], seed);
+    git(["commit", "--quiet", "-m", "cart"], seed);
+
+    script = path.join(tmp, "fix.json");
+    writeFileSync(
+      script,
+      JSON.stringify({
+        turns: [
+          { content: "The discount is multiplied in instead of taken off.", tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }] },
+          { content: "Fixed total(): it now takes the discount off the sum (× (1 − discount)) instead of multiplying by it." },
+        ],
+      }),
+    );
+
+    github = await new GitHubFake().start();
+    github.addToken(SECRETS.github, "bora-bot");
+    github.addRepo(REPO, { defaultBranch: "main" });
+    slack = await new SlackFake(SECRETS.slackBot).start();
+    channel = slack.addChannel("builds");
+    remote = await new GitRemoteFake(SECRETS.github).start();
+    remote.createRepo(`${REPO}.git`, seed);
+  });
+
+  after(async () => {
+    await github?.close();
+    await slack?.close();
+    await remote?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  afterEach(() => {
+    assert.deepEqual(github.violations, [], "every GitHub response matched GitHub's schema");
+    const left = processes().filter((p) => p.cmdline.includes(state));
+    assert.deepEqual(left.map((p) => p.cmdline), [], "nothing of the state folder (postgres) is left running");
+  });
+
+  /** A clone of the repository whose origin is the fake remote, as a developer's checkout. */
+  function checkout(name: string): string {
+    const dir = path.join(tmp, name);
+    git(["clone", "--quiet", seed, dir], tmp);
+    git(["remote", "set-url", "origin", remote.repoUrl(`${REPO}.git`)], dir);
+    git(["config", "user.name", "Shop Dev"], dir);
+    git(["config", "user.email", "dev@shop.example"], dir);
+    return dir;
+  }
+
+  function bora(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+    const child = spawnCli(args, {
+      env: {
+        BORA_STATE_DIR: state,
+        GITHUB_TOKEN: SECRETS.github,
+        BORA_GITHUB_URL: github.url,
+        SLACK_BOT_TOKEN: SECRETS.slackBot,
+        BORA_SLACK_CHANNEL: channel,
+        BORA_SLACK_API_URL: `${slack.url}/api`,
+        BORA_CRASH_AT: "",
+        ...env,
+      },
+    });
+    child.stdin.end();
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    return exitOf(child).then(({ code, signal }) => ({ code, signal, stdout, stderr }));
+  }
+
+  function issueArgs(number: number, repo: string, extra: string[] = []): string[] {
+    return ["issue", `${REPO}#${number}`, "--repo", repo, "--engine", `script:${script}`, "--check", "node --test", ...extra];
+  }
+
+  /** What the fakes hold for one issue's task: PRs for its branch, its marked comments, its Slack messages. */
+  function effects(number: number) {
+    const repo = github.repoState(REPO);
+    const prs = repo.pulls.filter((p) => p.head.startsWith(`bora/acme-shop-${number}-`));
+    const comments = (repo.comments.get(number) ?? []).filter((c) => c.body.includes("<!-- bora:"));
+    const taskId = /<!-- bora:([^:]+):/.exec(comments[0]?.body ?? "")?.[1];
+    const messages = slack.messages.filter((m) => taskId !== undefined && JSON.stringify(m.metadata ?? {}).includes(taskId));
+    return { prs, comments, messages, taskId };
+  }
+
+  it("fixes the issue in a worktree, pushes the branch and opens one PR that shows the checks passed; comments once and tells Slack once", async () => {
+    const number = github.addIssue(REPO, { title: "Discount is applied the wrong way", body: "total([10, 10], 0.1) gives 2, not 18." });
+    const repo = checkout("plain");
+    const run = await bora(issueArgs(number, repo));
+    assert.equal(run.code, 0, run.stderr);
+    const { prs, comments, messages, taskId } = effects(number);
+    assert.equal(prs.length, 1, "one PR");
+    const pr = prs[0]!;
+    assert.match(run.stdout.trim(), new RegExp(`/${REPO}/pull/${pr.number}$`));
+    assert.equal(pr.base, "main");
+    assert.equal(pr.draft, false);
+    assert.match(pr.body, /`node --test` passed \(exit 0/);
+    assert.match(pr.body, new RegExp(`Fixes #${number}`));
+    assert.ok(pr.body.includes(writeMarker(taskId!, "pullRequest")), "the PR body carries the task's marker");
+    assert.equal(comments.length, 1, "one issue comment");
+    assert.match(comments[0]!.body, /opened a pull request for this: .*\/pull\/\d+ \(the checks pass\)/);
+    assert.equal(messages.length, 1, "one Slack message");
+    // The pushed branch holds the fix, committed with the repository's author and the key in the message.
+    const head = remote.branch(`${REPO}.git`, pr.head);
+    assert.ok(head, "the branch is on the remote");
+    assert.equal(git(["--git-dir", path.join(remote.root, `${REPO}.git`), "show", `${head}:src/cart.js`], tmp), FIXED);
+    const log = git(["--git-dir", path.join(remote.root, `${REPO}.git`), "log", "-1", "--format=%an <%ae>%n%s%n%b", head!], tmp);
+    assert.match(log, /^Shop Dev <dev@shop\.example>\nacme\/shop#\d+: Discount is applied the wrong way/);
+    assert.match(log, new RegExp(`Bora-Task: ${taskId}`));
+    // The user's checkout is untouched: the work happened in the task's own worktree.
+    assert.equal(git(["status", "--porcelain"], repo), "");
+    assert.equal(git(["rev-parse", "--abbrev-ref", "HEAD"], repo).trim(), "main");
+
+    // The same REF and repo again attaches to the finished task: same PR, nothing new anywhere.
+    const again = await bora(issueArgs(number, repo));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, new RegExp(`attached to task ${taskId}`));
+    assert.equal(again.stdout, run.stdout);
+    const after = effects(number);
+    assert.equal(after.prs.length, 1);
+    assert.equal(after.comments.length, 1);
+    assert.equal(after.messages.length, 1);
+  });
+
+  /** Crash points: before a step, inside it, after its call but before its record, after it, mid-agent. */
+  const CRASHES = [
+    "before:fetchItem",
+    "afterCall:agent.modelTurn",
+    "afterCall:agent.executeCall",
+    "during:checks",
+    "afterCall:commit",
+    "afterCall:push",
+    "before:pullRequest",
+    "afterCall:pullRequest",
+    "after:pullRequest",
+    "afterCall:writeBack",
+    "afterCall:slack",
+  ];
+  for (const point of CRASHES) {
+    it(`killed with SIGKILL at ${point}, then resumed: one PR, one comment, one Slack message, and the fix on the branch`, async () => {
+      const number = github.addIssue(REPO, { title: `Discount bug seen at ${point}` });
+      const repo = checkout(`crash-${point.replace(/[^a-z]/gi, "-")}`);
+      const crashed = await bora(issueArgs(number, repo), { BORA_CRASH_AT: point });
+      assert.equal(crashed.signal, "SIGKILL", `the run died at ${point}:\n${crashed.stderr}`);
+      assert.match(crashed.stderr, new RegExp(`crash point ${point.replace(".", "\\.")}#1`));
+      const resumed = await bora(["tasks", "resume"]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const { prs, comments, messages } = effects(number);
+      assert.equal(prs.length, 1, "one PR");
+      assert.match(resumed.stdout, new RegExp(`/pull/${prs[0]!.number}\n`));
+      assert.equal(comments.length, 1, "one issue comment");
+      assert.equal(messages.length, 1, "one Slack message");
+      const head = remote.branch(`${REPO}.git`, prs[0]!.head);
+      assert.equal(git(["--git-dir", path.join(remote.root, `${REPO}.git`), "show", `${head}:src/cart.js`], tmp), FIXED);
+    });
+  }
+});
