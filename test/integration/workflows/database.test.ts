@@ -53,7 +53,8 @@ describe("the workflow database", function () {
   });
 
   afterEach(async () => {
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const child of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     for (const database of opened.splice(0)) await database.close();
     await spawner.close();
     // A server a failed test left behind (an orphan of a killed child) must not outlive the test.
@@ -136,7 +137,9 @@ describe("the workflow database", function () {
     const pidFile = path.join(stateDir, "postgres", "postmaster.pid");
     const dataDir = path.join(stateDir, "postgres");
     const staleText = (pid: number): string =>
-      [pid, dataDir, Math.floor(Date.now() / 1000), 5432, dataDir, "127.0.0.1", "  1234   5678", "ready", ""].join("\n");
+      [pid, dataDir, Math.floor(Date.now() / 1000), 5432, dataDir, "127.0.0.1", "  1234   5678", "ready", ""].join(
+        "\n",
+      );
 
     const gone = spawn("true");
     await new Promise((resolve) => gone.once("exit", resolve));
@@ -180,7 +183,10 @@ describe("the workflow database", function () {
         log,
       }),
       (error: Error) => {
-        assert.match(error.message, new RegExp(`cannot reach the workflow database at postgresql://team:\\*\\*\\*@127\\.0\\.0\\.1:${port}/bora`));
+        assert.match(
+          error.message,
+          new RegExp(`cannot reach the workflow database at postgresql://team:\\*\\*\\*@127\\.0\\.0\\.1:${port}/bora`),
+        );
         assert.doesNotMatch(error.message, /s3cret/);
         return true;
       },
