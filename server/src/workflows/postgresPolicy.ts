@@ -61,7 +61,6 @@ export function redactDatabaseUrl(url: string): string {
     return "(an unparsable database URL)";
   }
   if (parsed.password !== "") parsed.password = "***";
-  for (const key of [...parsed.searchParams.keys()])
-    if (/pass/i.test(key)) parsed.searchParams.set(key, "***");
+  for (const key of [...parsed.searchParams.keys()]) if (/pass/i.test(key)) parsed.searchParams.set(key, "***");
   return parsed.toString();
 }

@@ -4,7 +4,7 @@
  * so both must be stable across restarts of the same host and change only when they must.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { HOST_VERSION } from "../version.js";
@@ -49,16 +49,21 @@ export async function executorIdFor(
   const own = env["BORA_EXECUTOR_ID"]?.trim();
   if (own) return own;
   const file = path.join(stateDir, "executor-id");
-  const kept = (await readFile(file, "utf8").catch(() => ""))?.trim();
+  const kept = (await readFile(file, "utf8").catch(() => "")).trim();
   if (kept) return kept;
   await mkdir(stateDir, { recursive: true });
   const made = newExecutorId(os.hostname());
+  // Written aside, then linked into place: the link appears with its content or not at all, and
+  // fails when the file exists, so hosts starting together on one state folder all get the first id.
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  await writeFile(aside, `${made}\n`);
   try {
-    // `wx`: when two hosts start together on one state folder, the first id written wins for both.
-    await writeFile(file, `${made}\n`, { flag: "wx" });
+    await link(aside, file);
     return made;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     return (await readFile(file, "utf8")).trim() || made;
+  } finally {
+    await unlink(aside).catch(() => undefined);
   }
 }

@@ -6,6 +6,7 @@
  * - `start`: starts workflow `WF_ID`; step 2 kills the process with SIGKILL right after its effect
  *   and before it returns (the at-least-once window), once (a marker file remembers it);
  * - `recover`: only launches, as a restarted host does, and waits for `WF_ID` to finish;
+ * - `launch`: launches and shuts down (two at once: the migration race);
  * - `stale`: launches as a newer version, checks that `WF_ID` is not picked up by itself, lists the
  *   stale workflows, resumes them and waits for `WF_ID` to finish.
  *
@@ -75,7 +76,7 @@ await launchWorkflowRuntime({
   url: env("WF_URL"),
   executorId: env("WF_EXECUTOR"),
   applicationVersion: env("WF_VERSION"),
-  log: createLogger("warn"),
+  log: createLogger(process.env["WF_LOG"] === "debug" ? "debug" : "warn"),
   beforeLaunch: () => {
     workflow = DBOS.registerWorkflow(threeSteps, { name: "threeSteps" });
   },
