@@ -8,4 +8,12 @@ import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 import { tasksCommand } from "./commands/tasks.js";
 
-export const COMMANDS: readonly CliCommand[] = [serveCommand, modelsCommand, engineCommand, runCommand, itemsCommand, issueCommand, tasksCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  serveCommand,
+  modelsCommand,
+  engineCommand,
+  runCommand,
+  itemsCommand,
+  issueCommand,
+  tasksCommand,
+];

@@ -11,7 +11,6 @@ import { formatStatus } from "./taskStatusText.js";
 /** How often the status is read: cheap (one indexed row), and quick enough to feel live. */
 const POLL_MS = 200;
 
-
 /** Follows `taskId` until it stops moving by itself; returns its last status. */
 export async function followTask(taskId: string, io: CliIO, prefix: string): Promise<TaskStatusRecord | null> {
   let seen = "";
@@ -28,7 +27,8 @@ export async function followTask(taskId: string, io: CliIO, prefix: string): Pro
       io.stderr.write(`${prefix}: ${line}\n`);
       seen = line;
     }
-    if (status && (isFinalState(status.state) || status.state === "waiting") && status.state !== "failed") return status;
+    if (status && (isFinalState(status.state) || status.state === "waiting") && status.state !== "failed")
+      return status;
     if (status?.state === "failed") return status;
     if (ended) {
       const error = await result;

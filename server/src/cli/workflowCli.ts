@@ -24,7 +24,7 @@ export interface CliWorkflows {
 export async function openCliWorkflows(
   io: CliIO,
   prefix: string,
-  onStatus?: IssueToPrServices["onStatus"],
+  options: { concurrency?: number; onStatus?: IssueToPrServices["onStatus"] } = {},
 ): Promise<CliWorkflows> {
   const stateDir = resolveStateDir(io.env, io.cwd);
   // Every child (postgres, git, checks, sandboxed commands) starts here, so none outlives the command.
@@ -33,7 +33,9 @@ export async function openCliWorkflows(
   const debug = io.env["BORA_LOG_LEVEL"] === "debug" ? say("debug: ") : () => {};
   const log = {
     error: (message: string, error?: unknown) =>
-      say("error: ")(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`),
+      say("error: ")(
+        error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
     warn: say("warning: "),
     info: debug,
     debug,
@@ -46,6 +48,7 @@ export async function openCliWorkflows(
       spawner,
       log,
       env: io.env,
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       services: async (input) => {
         const engine = await openEngine(input.engine, cliEngineDeps(io, prefix));
         const services = createIssueToPrServices({
@@ -56,7 +59,7 @@ export async function openCliWorkflows(
           stateDir,
           env: io.env,
           ...(input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
-          ...(onStatus && { onStatus }),
+          ...(options.onStatus && { onStatus: options.onStatus }),
         });
         return { ...services, dispose: () => engine.dispose() };
       },

@@ -16,6 +16,26 @@ import {
   type RetryMessage,
 } from "./issueToPr.js";
 
+/** The queue every durable task runs on: it bounds how many run at once on each host and in the team. */
+export const TASK_QUEUE = "bora-tasks";
+/** Tasks one host runs at once by default (`bora.workflows.concurrency`): each holds a model sequence and runs checks. */
+export const DEFAULT_TASK_CONCURRENCY = 2;
+/** How often an idle host looks for queued tasks; DBOS's default (1 s) is a long pause before a task starts. */
+const QUEUE_POLL_MS = 200;
+
+/**
+ * Registers the task queue (after launch: DBOS keeps queues in the database). `workerConcurrency`
+ * bounds this host; `globalConcurrency`, when given, bounds every host on a shared database.
+ */
+export async function registerTaskQueue(workerConcurrency: number, globalConcurrency?: number): Promise<void> {
+  await DBOS.registerQueue(TASK_QUEUE, {
+    workerConcurrency,
+    ...(globalConcurrency !== undefined && { concurrency: globalConcurrency }),
+    minPollingIntervalMs: QUEUE_POLL_MS,
+    onConflict: "always_update",
+  });
+}
+
 /** The event that carries a task's `TaskStatusRecord`. */
 export const STATUS_EVENT = "bora.status";
 
@@ -79,12 +99,16 @@ async function issueToPrWorkflow(input: IssueToPrInput): Promise<IssueToPrResult
 const issueToPrRegistered = DBOS.registerWorkflow(issueToPrWorkflow, { name: WORKFLOW_NAMES.issueToPr });
 
 /**
- * Starts the task, or attaches to it when a task with that id exists (DBOS starts a workflow id
+ * Queues the task, or attaches to it when a task with that id exists (DBOS starts a workflow id
  * once). Returns the result promise.
  */
-export async function startIssueToPr(input: IssueToPrInput): Promise<{ attached: boolean; result: Promise<IssueToPrResult> }> {
+export async function startIssueToPr(
+  input: IssueToPrInput,
+): Promise<{ attached: boolean; result: Promise<IssueToPrResult> }> {
   const existing = await DBOS.getWorkflowStatus(input.taskId);
-  const handle = await DBOS.startWorkflow(issueToPrRegistered, { workflowID: input.taskId })(input);
+  const handle = await DBOS.startWorkflow(issueToPrRegistered, { workflowID: input.taskId, queueName: TASK_QUEUE })(
+    input,
+  );
   return { attached: existing !== null, result: handle.getResult() };
 }
 

@@ -48,7 +48,13 @@ export type DurableTaskState = (typeof DURABLE_TASK_STATES)[number];
 
 /** The states a task does not leave by itself. */
 export function isFinalState(state: DurableTaskState): boolean {
-  return state === "needsReview" || state === "checksFailing" || state === "done" || state === "failed" || state === "cancelled";
+  return (
+    state === "needsReview" ||
+    state === "checksFailing" ||
+    state === "done" ||
+    state === "failed" ||
+    state === "cancelled"
+  );
 }
 
 export interface TaskStatusRecord {

@@ -224,16 +224,34 @@ export async function issueToPr(
   });
 
   if (input.approve) {
-    await status({ state: "waiting", step: "approval", reason: `waiting for approval: bora tasks approve ${input.taskId}` });
+    await status({
+      state: "waiting",
+      step: "approval",
+      reason: `waiting for approval: bora tasks approve ${input.taskId}`,
+    });
     const approval = await ctx.recv<ApprovalMessage>("approval", APPROVAL_WAIT_MS);
     if (approval === null) {
       await status({ state: "failed", step: "approval", reason: "nobody approved the change in time" });
-      return { taskId: input.taskId, state: "failed", reason: last.reason, branch, worktree: worktree.dir, ...(checks && { checks }) };
+      return {
+        taskId: input.taskId,
+        state: "failed",
+        reason: last.reason,
+        branch,
+        worktree: worktree.dir,
+        ...(checks && { checks }),
+      };
     }
     if (!approval.approved) {
       const reason = `the change was denied${approval.note ? `: ${approval.note}` : ""}; the worktree and branch are kept`;
       await status({ state: "cancelled", step: "approval", reason });
-      return { taskId: input.taskId, state: "cancelled", reason, branch, worktree: worktree.dir, ...(checks && { checks }) };
+      return {
+        taskId: input.taskId,
+        state: "cancelled",
+        reason,
+        branch,
+        worktree: worktree.dir,
+        ...(checks && { checks }),
+      };
     }
   }
 
@@ -324,7 +342,9 @@ export function agentTask(item: WorkItem): string {
   for (const trace of item.stackTraces.slice(0, 2)) {
     lines.push("", `Stack trace: ${trace.type ?? "error"}${trace.message ? `: ${trace.message}` : ""}`);
     for (const frame of trace.frames.slice(-10)) {
-      lines.push(`  at ${frame.function ?? "?"} (${frame.workspacePath ?? frame.file}${frame.line ? `:${frame.line}` : ""})`);
+      lines.push(
+        `  at ${frame.function ?? "?"} (${frame.workspacePath ?? frame.file}${frame.line ? `:${frame.line}` : ""})`,
+      );
     }
   }
   lines.push("", "When you are done, say in two or three sentences what you changed and why.");

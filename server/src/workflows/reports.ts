@@ -78,7 +78,8 @@ export function prBody(facts: PrFacts): string {
 }
 
 export function trackerComment(prUrl: string, checks: CheckEvidence | undefined, draft: boolean): string {
-  const state = checks === undefined ? "no checks were configured" : checks.ok ? "the checks pass" : "the checks still fail";
+  const state =
+    checks === undefined ? "no checks were configured" : checks.ok ? "the checks pass" : "the checks still fail";
   return `Bora opened ${draft ? "a draft pull request" : "a pull request"} for this: ${prUrl} (${state}).`;
 }
 

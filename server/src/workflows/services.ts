@@ -64,7 +64,8 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
     async getWorkItem(source: WorkItemSourceName, ref: string) {
       const sources = createWorkItemSources(config, policy, { workspaceRoot: options.stateDir });
       const found = sources[source];
-      if (found === undefined) throw new Error(`${source} is not configured: see bora help issue for its environment variables`);
+      if (found === undefined)
+        throw new Error(`${source} is not configured: see bora help issue for its environment variables`);
       return found.get(ref);
     },
 

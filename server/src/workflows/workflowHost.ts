@@ -9,7 +9,12 @@ import path from "node:path";
 import type { Logger } from "../host/logger.js";
 import type { Spawner } from "../workspace/spawner.js";
 import { openWorkflowDatabase, type WorkflowDatabase } from "./database.js";
-import { setIssueToPrServices, type IssueToPrServicesFactory } from "./dbosWorkflows.js";
+import {
+  DEFAULT_TASK_CONCURRENCY,
+  registerTaskQueue,
+  setIssueToPrServices,
+  type IssueToPrServicesFactory,
+} from "./dbosWorkflows.js";
 import { executorIdFor, launchWorkflowRuntime, shutdownWorkflowRuntime, WORKFLOW_APP_VERSION } from "./dbosRuntime.js";
 
 export interface WorkflowHostOptions {
@@ -22,6 +27,8 @@ export interface WorkflowHostOptions {
   services: IssueToPrServicesFactory;
   /** Defaults to `WORKFLOW_APP_VERSION`. */
   applicationVersion?: string;
+  /** Tasks this host runs at once (`bora.workflows.concurrency`). Defaults to `DEFAULT_TASK_CONCURRENCY`. */
+  concurrency?: number;
 }
 
 function alive(pid: number): boolean {
@@ -84,8 +91,10 @@ export class WorkflowHost {
         applicationVersion: options.applicationVersion ?? WORKFLOW_APP_VERSION,
         log: options.log,
       });
+      await registerTaskQueue(options.concurrency ?? DEFAULT_TASK_CONCURRENCY);
       return new WorkflowHost(executorId, database, unlock);
     } catch (error) {
+      await shutdownWorkflowRuntime().catch(() => undefined);
       await database?.close();
       await unlock();
       throw error;

@@ -30,21 +30,26 @@ export async function repositoryRoot(dir: string, spawner: Spawner): Promise<str
   try {
     return (await git(["rev-parse", "--show-toplevel"], { cwd: dir, spawner })).trim();
   } catch (error) {
-    if (error instanceof GitError) throw new Error(`${dir} is not a git repository (git: ${error.stderr.trim() || error.message})`);
+    if (error instanceof GitError)
+      throw new Error(`${dir} is not a git repository (git: ${error.stderr.trim() || error.message})`);
     throw error;
   }
 }
 
 /** The branch checked out in `repo`, the default base of a task. */
 export async function currentBranch(repo: string, spawner: Spawner): Promise<string> {
-  const name = (await git(["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: repo, spawner }).catch(() => "")).trim();
+  const name = (
+    await git(["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: repo, spawner }).catch(() => "")
+  ).trim();
   if (name === "") throw new Error(`${repo} has no branch checked out (detached HEAD): pass --base BRANCH`);
   return name;
 }
 
 /**
- * The task's worktree at `dir` on `branch`, created from `base` the first time; later calls (a
- * replayed step, a resumed task) find it and return it as it is.
+ * The task's worktree at `dir` on `branch`, created from `base` the first time; a later call (a step
+ * run again after a crash) finds it and returns it as it is. Tasks on one repository create theirs
+ * at the same time, so nothing here writes the repository's shared config (its lock would make all
+ * but one fail).
  */
 export async function ensureWorktree(
   repo: string,
@@ -62,19 +67,32 @@ export async function ensureWorktree(
   }
   if (await exists(path.join(dir, ".git"))) {
     const on = (await run(["symbolic-ref", "--quiet", "--short", "HEAD"], dir).catch(() => "")).trim();
-    if (on !== branch) throw new Error(`${dir} exists but is on '${on || "a detached HEAD"}', not the task's branch ${branch}`);
-    const recorded = (await run(["config", "--get", `branch.${branch}.boraBase`], dir).catch(() => "")).trim();
-    return { dir, branch, baseBranch: base, baseCommit: recorded || baseCommit };
+    if (on !== branch)
+      throw new Error(`${dir} exists but is on '${on || "a detached HEAD"}', not the task's branch ${branch}`);
+    // The step that made it was not recorded, so nothing has been committed on the branch since.
+    return { dir, branch, baseBranch: base, baseCommit: (await run(["rev-parse", "HEAD"], dir)).trim() };
   }
-  // A crash between `worktree add` and here can leave a registered but missing worktree.
-  await run(["worktree", "prune"]);
   const branchExists = await run(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]).then(
     () => true,
     () => false,
   );
-  await run(["worktree", "add", ...(branchExists ? [dir, branch] : ["-b", branch, dir, baseCommit])]);
-  await run(["config", `branch.${branch}.boraBase`, baseCommit], dir);
-  return { dir, branch, baseBranch: base, baseCommit };
+  const add = (): Promise<string> =>
+    run(["worktree", "add", ...(branchExists ? [dir, branch] : ["-b", branch, dir, baseCommit])]);
+  try {
+    await add();
+  } catch (error) {
+    // A crash between `worktree add` registering the worktree and writing it leaves a registration
+    // whose folder is missing; prune it (only then: pruning while another task adds is a race) and try once more.
+    if (!(error instanceof GitError) || !/already registered|missing but|is a missing/i.test(error.stderr)) throw error;
+    await run(["worktree", "prune"]);
+    await add();
+  }
+  return {
+    dir,
+    branch,
+    baseBranch: base,
+    baseCommit: branchExists ? (await run(["rev-parse", "HEAD"], dir)).trim() : baseCommit,
+  };
 }
 
 /** Files the worktree has changed, added or deleted against its branch head (untracked included). */
@@ -120,7 +138,10 @@ export async function originUrl(repo: string, spawner: Spawner): Promise<string>
 export function repoOfRemote(url: string): RepoRef {
   const scp = /^[^@/]+@[^:]+:(.+)$/.exec(url);
   const pathPart = scp ? scp[1]! : new URL(url).pathname;
-  const parts = pathPart.replace(/\/+$/, "").split("/").filter((p) => p !== "");
+  const parts = pathPart
+    .replace(/\/+$/, "")
+    .split("/")
+    .filter((p) => p !== "");
   if (parts.length < 2) throw new Error(`cannot tell the GitHub repository from the remote URL ${url}`);
   return parseRepo(`${parts.at(-2)}/${parts.at(-1)}`);
 }

@@ -57,7 +57,10 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     seed = path.join(tmp, "seed");
     mkdirSync(path.join(seed, "src"), { recursive: true });
     mkdirSync(path.join(seed, "test"), { recursive: true });
-    writeFileSync(path.join(seed, "package.json"), `${JSON.stringify({ name: "shop", private: true, scripts: { test: "node --test" } }, null, 2)}\n`);
+    writeFileSync(
+      path.join(seed, "package.json"),
+      `${JSON.stringify({ name: "shop", private: true, scripts: { test: "node --test" } }, null, 2)}\n`,
+    );
     writeFileSync(path.join(seed, "src/cart.js"), BUGGY);
     writeFileSync(
       path.join(seed, "test/cart.test.js"),
@@ -80,8 +83,14 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
       script,
       JSON.stringify({
         turns: [
-          { content: "The discount is multiplied in instead of taken off.", tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }] },
-          { content: "Fixed total(): it now takes the discount off the sum (× (1 − discount)) instead of multiplying by it." },
+          {
+            content: "The discount is multiplied in instead of taken off.",
+            tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }],
+          },
+          {
+            content:
+              "Fixed total(): it now takes the discount off the sum (× (1 − discount)) instead of multiplying by it.",
+          },
         ],
       }),
     );
@@ -105,7 +114,11 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
   afterEach(() => {
     assert.deepEqual(github.violations, [], "every GitHub response matched GitHub's schema");
     const left = processes().filter((p) => p.cmdline.includes(state));
-    assert.deepEqual(left.map((p) => p.cmdline), [], "nothing of the state folder (postgres) is left running");
+    assert.deepEqual(
+      left.map((p) => p.cmdline),
+      [],
+      "nothing of the state folder (postgres) is left running",
+    );
   });
 
   /** A clone of the repository whose origin is the fake remote, as a developer's checkout. */
@@ -140,7 +153,17 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
   }
 
   function issueArgs(number: number, repo: string, extra: string[] = []): string[] {
-    return ["issue", `${REPO}#${number}`, "--repo", repo, "--engine", `script:${script}`, "--check", "node --test", ...extra];
+    return [
+      "issue",
+      `${REPO}#${number}`,
+      "--repo",
+      repo,
+      "--engine",
+      `script:${script}`,
+      "--check",
+      "node --test",
+      ...extra,
+    ];
   }
 
   /** What the fakes hold for one issue's task: PRs for its branch, its marked comments, its Slack messages. */
@@ -149,12 +172,17 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     const prs = repo.pulls.filter((p) => p.head.startsWith(`bora/acme-shop-${number}-`));
     const comments = (repo.comments.get(number) ?? []).filter((c) => c.body.includes("<!-- bora:"));
     const taskId = /<!-- bora:([^:]+):/.exec(comments[0]?.body ?? "")?.[1];
-    const messages = slack.messages.filter((m) => taskId !== undefined && JSON.stringify(m.metadata ?? {}).includes(taskId));
+    const messages = slack.messages.filter(
+      (m) => taskId !== undefined && JSON.stringify(m.metadata ?? {}).includes(taskId),
+    );
     return { prs, comments, messages, taskId };
   }
 
   it("fixes the issue in a worktree, pushes the branch and opens one PR that shows the checks passed; comments once and tells Slack once", async () => {
-    const number = github.addIssue(REPO, { title: "Discount is applied the wrong way", body: "total([10, 10], 0.1) gives 2, not 18." });
+    const number = github.addIssue(REPO, {
+      title: "Discount is applied the wrong way",
+      body: "total([10, 10], 0.1) gives 2, not 18.",
+    });
     const repo = checkout("plain");
     const run = await bora(issueArgs(number, repo));
     assert.equal(run.code, 0, run.stderr);
@@ -174,7 +202,10 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     const head = remote.branch(`${REPO}.git`, pr.head);
     assert.ok(head, "the branch is on the remote");
     assert.equal(git(["--git-dir", path.join(remote.root, `${REPO}.git`), "show", `${head}:src/cart.js`], tmp), FIXED);
-    const log = git(["--git-dir", path.join(remote.root, `${REPO}.git`), "log", "-1", "--format=%an <%ae>%n%s%n%b", head!], tmp);
+    const log = git(
+      ["--git-dir", path.join(remote.root, `${REPO}.git`), "log", "-1", "--format=%an <%ae>%n%s%n%b", head!],
+      tmp,
+    );
     assert.match(log, /^Shop Dev <dev@shop\.example>\nacme\/shop#\d+: Discount is applied the wrong way/);
     assert.match(log, new RegExp(`Bora-Task: ${taskId}`));
     // The user's checkout is untouched: the work happened in the task's own worktree.
@@ -221,7 +252,10 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
       assert.equal(comments.length, 1, "one issue comment");
       assert.equal(messages.length, 1, "one Slack message");
       const head = remote.branch(`${REPO}.git`, prs[0]!.head);
-      assert.equal(git(["--git-dir", path.join(remote.root, `${REPO}.git`), "show", `${head}:src/cart.js`], tmp), FIXED);
+      assert.equal(
+        git(["--git-dir", path.join(remote.root, `${REPO}.git`), "show", `${head}:src/cart.js`], tmp),
+        FIXED,
+      );
     });
   }
 });

@@ -19,7 +19,7 @@ import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineSpecFromFlags } from "../engineFlags.js";
 import { detectSource } from "./items.js";
 
-const USAGE = `bora issue <REF> --repo DIR [options]
+const USAGE = `bora issue <REF>... --repo DIR [options]
 
 Works on a GitHub issue, Jira ticket or Sentry error until there is a pull request: fetches it, lets
 the agent change the code in a worktree of its own on the branch bora/<key>-<title>, runs the checks
@@ -29,7 +29,8 @@ and tells Slack. Every step is recorded in the workflow database: after a crash,
 (or this command again) continues where it stopped, and never makes a second PR, comment or message.
 
 REF is what bora items show takes: an issue URL, OWNER/NAME#N, a Jira key, a Sentry issue id.
-Progress goes to stderr; the PR URL to stdout. Exit 0 when the PR is open and the checks pass; 1
+Several REFs run in parallel, each in its own worktree (--concurrency at once). Progress goes to
+stderr; the PR URL to stdout (one line per REF, in order). Exit 0 when the PR is open and the checks pass; 1
 when the task failed, was denied, or the checks still fail (the PR is then a draft); 2 for usage
 mistakes; 3 when it waits for approval (--approve). A failed task keeps its worktree and waits: fix the cause, then bora tasks retry ID.
 
@@ -44,7 +45,8 @@ Options:
                          also BORA_JIRA_TRANSITION).
   --max-turns N          Model turns for the agent (default 40).
   --allow-unsandboxed    Run commands without bubblewrap if it is missing (not recommended).
-  --json                 Print {taskId, status, pr: {url, number}} instead of the URL.
+  --concurrency N        Tasks run at once (default 2; also BORA_WORKFLOW_CONCURRENCY).
+  --json                 Print {taskId, status, pr: {url, number}} per REF instead of the URL.
 ${ENGINE_FLAGS_HELP}
 
 The workflow database is an embedded PostgreSQL in the state folder ($BORA_STATE_DIR, else
@@ -79,7 +81,9 @@ export function canonicalRef(source: WorkItemSourceName, ref: string): string {
 
 async function defaultCheck(repo: string): Promise<string | undefined> {
   try {
-    const pkg = JSON.parse(await readFile(path.join(repo, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    const pkg = JSON.parse(await readFile(path.join(repo, "package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
     return typeof pkg.scripts?.["test"] === "string" ? "npm test" : undefined;
   } catch {
     return undefined;
@@ -101,30 +105,21 @@ async function run(args: string[], io: CliIO): Promise<number> {
       "max-turns": { type: "string" },
       "allow-unsandboxed": { type: "boolean" },
       json: { type: "boolean" },
+      concurrency: { type: "string" },
       ...ENGINE_FLAG_OPTIONS,
     },
   });
-  if (positionals.length !== 1) throw new UsageError("give one REF: an issue URL, OWNER/NAME#N, a Jira key or a Sentry id");
-  const ref = positionals[0]!;
-  let source: WorkItemSourceName;
-  try {
-    source = detectSource(ref, integrationConfigFromEnv(io.env));
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-  let key: string;
-  try {
-    key = canonicalRef(source, ref);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  if (positionals.length === 0)
+    throw new UsageError("give a REF: an issue URL, OWNER/NAME#N, a Jira key or a Sentry id");
   let spec = engineSpecFromFlags(values, { local: LOCAL_PROFILES.headlessRun });
   // A resumed task reopens the engine in another process: a script must answer by conversation, and
   // paths must not depend on where that process runs; keys stay in the environment, never in the database.
   if (spec.kind === "script") spec = { ...spec, file: path.resolve(io.cwd, spec.file), turnFrom: "conversation" };
   if (spec.kind === "remote") spec = { ...spec, apiKey: undefined };
-  if (spec.kind === "local" && !/^[a-z]+:/.test(spec.model) && spec.model.includes("/")) spec = { ...spec, model: path.resolve(io.cwd, spec.model) };
+  if (spec.kind === "local" && !/^[a-z]+:/.test(spec.model) && spec.model.includes("/"))
+    spec = { ...spec, model: path.resolve(io.cwd, spec.model) };
+  const concurrency = positiveInt("--concurrency", values.concurrency ?? io.env["BORA_WORKFLOW_CONCURRENCY"], 2);
+  if (concurrency < 1) throw new UsageError("--concurrency needs at least 1");
 
   const probe = new Spawner();
   let repo: string;
@@ -138,42 +133,62 @@ async function run(args: string[], io: CliIO): Promise<number> {
     await probe.close();
   }
   const check = values.check ?? (await defaultCheck(repo));
-  const input: IssueToPrInput = {
-    taskId: issueTaskId(source, key, repo),
-    source,
-    ref,
-    repo,
-    base,
-    ...(check !== undefined && { check }),
-    approve: values.approve === true,
-    fixTurns: positiveInt("--fix-turns", values["fix-turns"], DEFAULT_FIX_TURNS),
-    budgets: { maxTurns: positiveInt("--max-turns", values["max-turns"], 40) },
-    allowUnsandboxed: values["allow-unsandboxed"] === true,
-    engine: spec,
-    ...((values["jira-transition"] ?? io.env["BORA_JIRA_TRANSITION"]) && {
-      jiraTransition: values["jira-transition"] ?? io.env["BORA_JIRA_TRANSITION"],
-    }),
-  };
+  const jiraTransition = values["jira-transition"] ?? io.env["BORA_JIRA_TRANSITION"];
+  const inputs = positionals.map((ref): IssueToPrInput => {
+    let source: WorkItemSourceName;
+    let key: string;
+    try {
+      source = detectSource(ref, integrationConfigFromEnv(io.env));
+      key = canonicalRef(source, ref);
+    } catch (error) {
+      if (error instanceof ConfigError || error instanceof UsageError) throw new UsageError(error.message);
+      throw new UsageError((error as Error).message);
+    }
+    return {
+      taskId: issueTaskId(source, key, repo),
+      source,
+      ref,
+      repo,
+      base,
+      ...(check !== undefined && { check }),
+      approve: values.approve === true,
+      fixTurns: positiveInt("--fix-turns", values["fix-turns"], DEFAULT_FIX_TURNS),
+      budgets: { maxTurns: positiveInt("--max-turns", values["max-turns"], 40) },
+      allowUnsandboxed: values["allow-unsandboxed"] === true,
+      engine: spec,
+      ...(jiraTransition !== undefined && jiraTransition !== "" && { jiraTransition }),
+    };
+  });
 
   // DBOS loads only for the commands that run workflows, so every other `bora` command starts quickly.
   const { openCliWorkflows } = await import("../workflowCli.js");
   const { startIssueToPr } = await import("../../workflows/dbosWorkflows.js");
   const { exitCodeFor, followTask, resultLine } = await import("../taskFollow.js");
-  const workflows = await openCliWorkflows(io, "bora issue");
+  const workflows = await openCliWorkflows(io, "bora issue", { concurrency });
   try {
-    const { attached } = await startIssueToPr(input);
-    io.stderr.write(`bora issue: ${attached ? "attached to" : "started"} task ${input.taskId}\n`);
-    const status = await followTask(input.taskId, io, "bora issue");
-    if (values.json) {
-      io.stdout.write(
-        `${JSON.stringify({ taskId: input.taskId, status: status?.state ?? "unknown", reason: status?.reason, pr: status?.pr ? { url: status.pr.url, number: status.pr.number } : null })}\n`,
-      );
-    } else {
-      io.stdout.write(resultLine(status));
+    for (const input of inputs) {
+      const { attached } = await startIssueToPr(input);
+      io.stderr.write(`bora issue: ${attached ? "attached to" : "queued"} task ${input.taskId} (${input.ref})\n`);
     }
-    if (status?.state === "waiting") io.stderr.write(`bora issue: approve with: bora tasks approve ${input.taskId}\n`);
-    if (status?.state === "failed") io.stderr.write(`bora issue: after fixing the cause: bora tasks retry ${input.taskId}\n`);
-    return exitCodeFor(status);
+    const prefix = (input: IssueToPrInput): string => (inputs.length === 1 ? "bora issue" : `bora issue ${input.ref}`);
+    const statuses = await Promise.all(inputs.map((input) => followTask(input.taskId, io, prefix(input))));
+    let code = 0;
+    statuses.forEach((status, i) => {
+      const input = inputs[i]!;
+      if (values.json) {
+        io.stdout.write(
+          `${JSON.stringify({ taskId: input.taskId, ref: input.ref, status: status?.state ?? "unknown", reason: status?.reason, pr: status?.pr ? { url: status.pr.url, number: status.pr.number } : null })}\n`,
+        );
+      } else {
+        io.stdout.write(resultLine(status) || "\n");
+      }
+      if (status?.state === "waiting")
+        io.stderr.write(`${prefix(input)}: approve with: bora tasks approve ${input.taskId}\n`);
+      if (status?.state === "failed")
+        io.stderr.write(`${prefix(input)}: after fixing the cause: bora tasks retry ${input.taskId}\n`);
+      code = Math.max(code, exitCodeFor(status));
+    });
+    return code;
   } finally {
     await workflows.close();
   }

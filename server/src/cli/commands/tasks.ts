@@ -78,17 +78,22 @@ async function run(args: string[], io: CliIO): Promise<number> {
         io.stderr.write(`bora tasks: cancelled ${id}; its worktree and branch are kept\n`);
         return 0;
       case "retry":
-        if (task!.status?.state !== "failed") throw new UsageError(`${id} has not failed (${task!.status?.state ?? task!.engineStatus})`);
+        if (task!.status?.state !== "failed")
+          throw new UsageError(`${id} has not failed (${task!.status?.state ?? task!.engineStatus})`);
         await retryTask(id!);
         return await follow([id!], io);
       case "approve":
-        if (task!.status?.state !== "waiting") throw new UsageError(`${id} is not waiting for approval (${task!.status?.state ?? task!.engineStatus})`);
+        if (task!.status?.state !== "waiting")
+          throw new UsageError(`${id} is not waiting for approval (${task!.status?.state ?? task!.engineStatus})`);
         await approveTask(id!, values.deny !== true, values.note);
         return await follow([id!], io);
       case "resume": {
         if (id !== undefined) return await follow([id], io);
         const open = (await listTasks(200)).filter(
-          (t) => t.executorId === workflows.host.executorId && (t.engineStatus === "PENDING" || t.engineStatus === "ENQUEUED") && !(t.status && isFinalState(t.status.state)),
+          (t) =>
+            t.executorId === workflows.host.executorId &&
+            (t.engineStatus === "PENDING" || t.engineStatus === "ENQUEUED") &&
+            !(t.status && isFinalState(t.status.state)),
         );
         if (open.length === 0) {
           io.stderr.write("bora tasks: nothing to resume\n");
