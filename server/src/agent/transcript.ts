@@ -41,6 +41,8 @@ export type TranscriptEntry =
       promptTokens: number;
     }
   | { type: "checkpoint"; at: string; ref: string; commit: string }
+  /** A message the run's driver added to the conversation (a workflow's check output, say), as the model saw it. */
+  | { type: "message"; at: string; turn: number; role: "user"; content: string }
   | { type: "end"; at: string; status: string; reason: string; answer: string };
 
 /** An entry as a caller writes it: `at` is filled in when it is recorded. */

@@ -4,43 +4,55 @@
  * there rather than hang). Shared by `bora issue` and `bora tasks`.
  */
 import { isFinalState, type TaskStatusRecord } from "../workflows/durable.js";
-import { taskResult, taskStatus } from "../workflows/dbosWorkflows.js";
+import { engineState, taskStatus } from "../workflows/dbosWorkflows.js";
 import type { CliIO } from "./command.js";
 import { formatStatus } from "./taskStatusText.js";
 
 /** How often the status is read: cheap (one indexed row), and quick enough to feel live. */
 const POLL_MS = 200;
 
-/** Follows `taskId` until it stops moving by itself; returns its last status. */
-export async function followTask(taskId: string, io: CliIO, prefix: string): Promise<TaskStatusRecord | null> {
+/**
+ * Follows `taskId` until it stops moving by itself; returns its last status. `answered` is the status
+ * the task had when it was sent a retry or an approval: it is not an end, since the task has not
+ * read the message yet.
+ */
+export async function followTask(
+  taskId: string,
+  io: CliIO,
+  prefix: string,
+  answered?: TaskStatusRecord,
+): Promise<TaskStatusRecord | null> {
   let seen = "";
-  let ended = false;
-  const result = taskResult(taskId).then(
-    () => undefined,
-    (error: unknown) => (error instanceof Error ? error.message : String(error)),
-  );
-  void result.finally(() => (ended = true));
+  let moved = answered === undefined;
   for (;;) {
     const status = await taskStatus(taskId);
     const line = status ? formatStatus(status) : "";
     if (status && line !== seen) {
-      io.stderr.write(`${prefix}: ${line}\n`);
+      if (moved || JSON.stringify(status) !== JSON.stringify(answered)) {
+        io.stderr.write(`${prefix}: ${line}\n`);
+        moved = true;
+      }
       seen = line;
     }
-    if (status && (isFinalState(status.state) || status.state === "waiting") && status.state !== "failed")
-      return status;
-    if (status?.state === "failed") return status;
-    if (ended) {
-      const error = await result;
-      const last = await taskStatus(taskId);
-      if (error !== undefined && last && !isFinalState(last.state)) {
-        return { ...last, state: "failed", reason: error };
-      }
-      return last;
+    if (moved && status && (isFinalState(status.state) || status.state === "waiting")) return status;
+    const engine = await engineState(taskId);
+    if (engine && ENDED.has(engine.status)) {
+      // Ended without a final status of its own: cancelled, or thrown out of a step it could not retry.
+      const last = (await taskStatus(taskId)) ?? { state: "failed" as const, step: "start", reason: "" };
+      if (isFinalState(last.state)) return last;
+      const ended: TaskStatusRecord =
+        engine.status === "CANCELLED"
+          ? { ...last, state: "cancelled", reason: "cancelled; the worktree and branch are kept" }
+          : { ...last, state: "failed", reason: engine.error ?? `the task ended ${engine.status.toLowerCase()}` };
+      io.stderr.write(`${prefix}: ${formatStatus(ended)}\n`);
+      return ended;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+/** Engine states a task does not leave. */
+const ENDED = new Set(["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"]);
 
 /** Exit code when a task stopped to wait for someone (an approval), which is not a failure. */
 export const EXIT_WAITING = 3;

@@ -100,16 +100,13 @@ const issueToPrRegistered = DBOS.registerWorkflow(issueToPrWorkflow, { name: WOR
 
 /**
  * Queues the task, or attaches to it when a task with that id exists (DBOS starts a workflow id
- * once). Returns the result promise.
+ * once). `taskStatus` and `engineState` follow it; no result handle is kept, since one left waiting
+ * when the host shuts down rejects with nobody listening.
  */
-export async function startIssueToPr(
-  input: IssueToPrInput,
-): Promise<{ attached: boolean; result: Promise<IssueToPrResult> }> {
+export async function startIssueToPr(input: IssueToPrInput): Promise<{ attached: boolean }> {
   const existing = await DBOS.getWorkflowStatus(input.taskId);
-  const handle = await DBOS.startWorkflow(issueToPrRegistered, { workflowID: input.taskId, queueName: TASK_QUEUE })(
-    input,
-  );
-  return { attached: existing !== null, result: handle.getResult() };
+  await DBOS.startWorkflow(issueToPrRegistered, { workflowID: input.taskId, queueName: TASK_QUEUE })(input);
+  return { attached: existing !== null };
 }
 
 export interface TaskSummary {
@@ -175,7 +172,18 @@ export async function approveTask(taskId: string, approved: boolean, note?: stri
   await DBOS.send(taskId, message, "approval", `approval-${taskId}`);
 }
 
-/** The result of a task that exists, waiting for it to end. */
-export function taskResult(taskId: string): Promise<IssueToPrResult> {
-  return DBOS.retrieveWorkflow<IssueToPrResult>(taskId).getResult();
+/**
+ * How the engine sees a task: PENDING, ENQUEUED, SUCCESS, ERROR, CANCELLED..., with the error of a
+ * task that ended by throwing. Read without waiting (no handle is left pending across a shutdown).
+ */
+export async function engineState(taskId: string): Promise<{ status: string; error?: string } | undefined> {
+  const row = await DBOS.getWorkflowStatus(taskId);
+  if (row === null) return undefined;
+  const error =
+    row.error === undefined || row.error === null
+      ? undefined
+      : row.error instanceof Error
+        ? row.error.message
+        : String((row.error as { message?: unknown }).message ?? row.error);
+  return { status: row.status, ...(error !== undefined && { error }) };
 }

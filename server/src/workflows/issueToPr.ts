@@ -192,8 +192,10 @@ export async function issueToPr(
     started.deps.stop.dispose();
     return started.state;
   });
-  const drive = async (from: RunState): Promise<RunState> => {
+  const drive = async (from: RunState, added?: string): Promise<RunState> => {
     const deps = runDeps(from, options);
+    if (added !== undefined)
+      deps.recorder.record({ type: "message", turn: from.turns, role: "user", content: deps.recorder.redact(added) });
     try {
       return await driveRun(from, deps, runStep);
     } finally {
@@ -208,12 +210,16 @@ export async function issueToPr(
 
   let checks = input.check === undefined ? undefined : await runChecks(step, input, worktree, services);
   if (checks !== undefined && !checks.ok && input.fixTurns > 0) {
-    state = await drive({
-      ...state,
-      end: undefined,
-      budgets: { ...state.budgets, maxTurns: state.turns + input.fixTurns },
-      messages: [...state.messages, { role: "user", content: checksFailedMessage(checks) }],
-    });
+    const added = checksFailedMessage(checks);
+    state = await drive(
+      {
+        ...state,
+        end: undefined,
+        budgets: { ...state.budgets, maxTurns: state.turns + input.fixTurns },
+        messages: [...state.messages, { role: "user", content: added }],
+      },
+      added,
+    );
     checks = await runChecks(step, input, worktree, services);
   }
   const answer = await step("agent.finish", "summing up the agent's run", async () => {

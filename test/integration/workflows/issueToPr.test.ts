@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { writeMarker } from "../../../server/src/integrations/markers.js";
@@ -44,6 +44,8 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
   let state: string;
   let seed: string;
   let script: string;
+  let secondTry: string;
+  let neverFixed: string;
   let github: GitHubFake;
   let slack: SlackFake;
   let remote: GitRemoteFake;
@@ -91,6 +93,37 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
             content:
               "Fixed total(): it now takes the discount off the sum (× (1 − discount)) instead of multiplying by it.",
           },
+        ],
+      }),
+    );
+
+    const wrong = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) - discount;\n";
+    const write = (content: string) => ({
+      tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content } }],
+    });
+    // Wrong first, then right once the checks' output comes back.
+    secondTry = path.join(tmp, "second-try.json");
+    writeFileSync(
+      secondTry,
+      JSON.stringify({
+        turns: [
+          write(wrong),
+          { content: "Subtracted the discount." },
+          write(FIXED),
+          { content: "Now it takes the discount off as a fraction." },
+        ],
+      }),
+    );
+    // Wrong, and wrong again after the checks' output.
+    neverFixed = path.join(tmp, "never-fixed.json");
+    writeFileSync(
+      neverFixed,
+      JSON.stringify({
+        turns: [
+          write(wrong),
+          { content: "Subtracted the discount." },
+          write(wrong.replace("- discount", "- discount * 2")),
+          { content: "Tried again." },
         ],
       }),
     );
@@ -152,18 +185,28 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     return exitOf(child).then(({ code, signal }) => ({ code, signal, stdout, stderr }));
   }
 
-  function issueArgs(number: number, repo: string, extra: string[] = []): string[] {
+  function issueArgs(number: number, repo: string, extra: string[] = [], scriptFile = script): string[] {
     return [
       "issue",
       `${REPO}#${number}`,
       "--repo",
       repo,
       "--engine",
-      `script:${script}`,
+      `script:${scriptFile}`,
       "--check",
       "node --test",
       ...extra,
     ];
+  }
+
+  function taskIdIn(stderr: string): string {
+    const id = /(?:queued|attached to) task (\S+)/.exec(stderr)?.[1];
+    assert.ok(id, `the command named its task:\n${stderr}`);
+    return id;
+  }
+
+  function showAtRemote(head: string, file: string): string {
+    return git(["--git-dir", path.join(remote.root, `${REPO}.git`), "show", `${head}:${file}`], tmp);
   }
 
   /** What the fakes hold for one issue's task: PRs for its branch, its marked comments, its Slack messages. */
@@ -258,4 +301,157 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
       );
     });
   }
+
+  it("--approve waits for approval (exit 3) and opens nothing; bora tasks approve then finishes it", async () => {
+    const number = github.addIssue(REPO, { title: "Discount needs a second pair of eyes" });
+    const waiting = await bora(issueArgs(number, checkout("approve"), ["--approve"]));
+    assert.equal(waiting.code, 3, waiting.stderr);
+    assert.match(waiting.stderr, /\[approval\] waiting: waiting for approval: bora tasks approve /);
+    assert.equal(waiting.stdout.trim(), "");
+    assert.equal(effects(number).prs.length, 0, "nothing is pushed or opened before the approval");
+    const approved = await bora(["tasks", "approve", taskIdIn(waiting.stderr)]);
+    assert.equal(approved.code, 0, approved.stderr);
+    const { prs, comments, messages } = effects(number);
+    assert.equal(prs.length, 1);
+    assert.match(approved.stdout, new RegExp(`/pull/${prs[0]!.number}\\n`));
+    assert.equal(comments.length, 1);
+    assert.equal(messages.length, 1);
+  });
+
+  it("killed while waiting for approval, it gets the approval given while it was down, exactly once", async () => {
+    const number = github.addIssue(REPO, { title: "Discount approved while the host was down" });
+    const crashed = await bora(issueArgs(number, checkout("approve-crash"), ["--approve"]), {
+      BORA_CRASH_AT: "recv:approval",
+    });
+    assert.equal(crashed.signal, "SIGKILL", crashed.stderr);
+    const approved = await bora(["tasks", "approve", taskIdIn(crashed.stderr), "--note", "looks right"]);
+    assert.equal(approved.code, 0, approved.stderr);
+    const { prs, comments, messages } = effects(number);
+    assert.equal(prs.length, 1);
+    assert.equal(comments.length, 1);
+    assert.equal(messages.length, 1);
+  });
+
+  it("--deny refuses the change: the task ends cancelled, its branch is kept, nothing is opened", async () => {
+    const number = github.addIssue(REPO, { title: "Discount change nobody wants" });
+    const waiting = await bora(issueArgs(number, checkout("deny"), ["--approve"]));
+    assert.equal(waiting.code, 3, waiting.stderr);
+    const denied = await bora(["tasks", "approve", taskIdIn(waiting.stderr), "--deny", "--note", "not now"]);
+    assert.equal(denied.code, 1, denied.stderr);
+    assert.match(denied.stderr, /cancelled: the change was denied: not now; the worktree and branch are kept/);
+    assert.equal(effects(number).prs.length, 0);
+  });
+
+  it("gives the agent the failing checks' output and opens a normal PR once its second try passes", async () => {
+    const number = github.addIssue(REPO, { title: "Discount still wrong after a first fix" });
+    const run = await bora(issueArgs(number, checkout("second-try"), [], secondTry));
+    assert.equal(run.code, 0, run.stderr);
+    const { prs, taskId } = effects(number);
+    assert.equal(prs.length, 1);
+    assert.equal(prs[0]!.draft, false);
+    assert.match(prs[0]!.body, /`node --test` passed/);
+    assert.equal(showAtRemote(prs[0]!.head, "src/cart.js"), FIXED);
+    const transcript = readFileSync(path.join(state, "runs", `${taskId}.jsonl`), "utf8");
+    assert.match(transcript, /The checks failed: `node --test` exited with 1/, "the agent was shown the failure");
+  });
+
+  it("opens a draft PR and ends 'checks failing' (exit 1) when the checks still fail after the extra turns", async () => {
+    const number = github.addIssue(REPO, { title: "Discount cannot be fixed by this model" });
+    const run = await bora(issueArgs(number, checkout("never-fixed"), ["--json"], neverFixed));
+    assert.equal(run.code, 1, run.stderr);
+    const { prs, comments } = effects(number);
+    assert.equal(prs.length, 1);
+    assert.equal(prs[0]!.draft, true, "a draft: the evidence says it does not work");
+    assert.match(prs[0]!.body, /`node --test` \*\*failed\*\* \(exit 1/);
+    assert.match(comments[0]!.body, /draft pull request .* \(the checks still fail\)/);
+    const out = JSON.parse(run.stdout) as { status: string; pr: { number: number } };
+    assert.equal(out.status, "checksFailing");
+    assert.equal(out.pr.number, prs[0]!.number);
+  });
+
+  it("runs four issues of one repository in parallel: four worktrees, four branches, four PRs, no cross-talk", async () => {
+    const numbers = [1, 2, 3, 4].map((i) => github.addIssue(REPO, { title: `Parallel discount bug ${i}` }));
+    const repo = checkout("parallel");
+    const run = await bora([
+      "issue",
+      ...numbers.map((n) => `${REPO}#${n}`),
+      "--repo",
+      repo,
+      "--engine",
+      `script:${script}`,
+      "--check",
+      "node --test",
+      "--concurrency",
+      "4",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const urls = run.stdout.trim().split("\n");
+    assert.equal(urls.length, 4);
+    const heads = new Set<string>();
+    numbers.forEach((n, i) => {
+      const { prs, comments, messages } = effects(n);
+      assert.equal(prs.length, 1, `one PR for #${n}`);
+      assert.match(urls[i]!, new RegExp(`/pull/${prs[0]!.number}$`), "the URLs come in the order of the REFs");
+      assert.match(prs[0]!.body, new RegExp(`Fixes #${n}\\b`));
+      assert.equal(comments.length, 1);
+      assert.equal(messages.length, 1);
+      assert.equal(showAtRemote(prs[0]!.head, "src/cart.js"), FIXED);
+      heads.add(prs[0]!.head);
+    });
+    assert.equal(heads.size, 4, "four branches");
+    const worktrees = git(["worktree", "list", "--porcelain"], repo).match(/^worktree /gm) ?? [];
+    assert.equal(worktrees.length, 5, "the checkout and four task worktrees");
+  });
+
+  describe("bad input: a clear error, and a failed task that retry continues", () => {
+    it("refuses a folder that is not a git repository with exit 2, before starting anything", async () => {
+      const plain = path.join(tmp, "not-a-repo");
+      mkdirSync(plain, { recursive: true });
+      const run = await bora(issueArgs(1, plain));
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /is not a git repository/);
+    });
+
+    it("an issue the tracker answers 404 for fails with the reason; once it exists, retry finishes the task", async () => {
+      const repo = checkout("missing-issue");
+      github.addRepo("acme/later");
+      const ref = "acme/later#1";
+      const run = await bora(["issue", ref, "--repo", repo, "--engine", `script:${script}`, "--check", "node --test"]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /\[fetchItem\] failed: .*(404|not found)/i);
+      assert.match(run.stderr, /bora tasks retry /);
+      const taskId = taskIdIn(run.stderr);
+      github.addIssue("acme/later", { title: "Discount from another repository" });
+      const retried = await bora(["tasks", "retry", taskId]);
+      assert.equal(retried.code, 0, retried.stderr);
+      const pr = github.repoState(REPO).pulls.find((p) => p.head.startsWith("bora/acme-later-1-"));
+      assert.ok(pr, "the PR opened after the retry");
+      assert.match(pr.body, /Fixes acme\/later#1/);
+    });
+
+    it("a remote that refuses the token fails at push, says which token; after the remote is fixed, retry pushes and opens the PR", async () => {
+      const strict = await new GitRemoteFake("another-token-entirely").start();
+      try {
+        strict.createRepo(`${REPO}.git`, seed);
+        const number = github.addIssue(REPO, { title: "Discount behind a strict remote" });
+        const repo = checkout("strict-remote");
+        git(["remote", "set-url", "origin", strict.repoUrl(`${REPO}.git`)], repo);
+        const run = await bora(issueArgs(number, repo));
+        assert.equal(run.code, 1, run.stderr);
+        assert.match(run.stderr, /\[push\] failed: the remote refused the token: check GITHUB_TOKEN/);
+        assert.ok(!run.stderr.includes(SECRETS.github), "the token is not printed");
+        assert.ok(
+          !readFileSync(path.join(repo, ".git", "config"), "utf8").includes(SECRETS.github),
+          "nor written to .git/config",
+        );
+        assert.equal(effects(number).prs.length, 0);
+        git(["remote", "set-url", "origin", remote.repoUrl(`${REPO}.git`)], repo);
+        const retried = await bora(["tasks", "retry", taskIdIn(run.stderr)]);
+        assert.equal(retried.code, 0, retried.stderr);
+        assert.equal(effects(number).prs.length, 1);
+      } finally {
+        await strict.close();
+      }
+    });
+  });
 });

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { isFinalState } from "../../workflows/durable.js";
 import type { TaskSummary } from "../../workflows/dbosWorkflows.js";
+import type { TaskStatusRecord } from "../../workflows/durable.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { formatStatus } from "../taskStatusText.js";
 
@@ -29,11 +30,11 @@ function line(t: TaskSummary): string {
   return `${t.taskId}  ${when}  ${state}${pr}`;
 }
 
-async function follow(ids: readonly string[], io: CliIO): Promise<number> {
+async function follow(ids: readonly string[], io: CliIO, answered?: TaskStatusRecord): Promise<number> {
   const { exitCodeFor, followTask, resultLine } = await import("../taskFollow.js");
   let code = 0;
   for (const id of ids) {
-    const status = await followTask(id, io, `bora tasks ${id}`);
+    const status = await followTask(id, io, `bora tasks ${id}`, answered);
     io.stdout.write(resultLine(status));
     code = Math.max(code, exitCodeFor(status));
   }
@@ -81,12 +82,12 @@ async function run(args: string[], io: CliIO): Promise<number> {
         if (task!.status?.state !== "failed")
           throw new UsageError(`${id} has not failed (${task!.status?.state ?? task!.engineStatus})`);
         await retryTask(id!);
-        return await follow([id!], io);
+        return await follow([id!], io, task!.status!);
       case "approve":
         if (task!.status?.state !== "waiting")
           throw new UsageError(`${id} is not waiting for approval (${task!.status?.state ?? task!.engineStatus})`);
         await approveTask(id!, values.deny !== true, values.note);
-        return await follow([id!], io);
+        return await follow([id!], io, task!.status!);
       case "resume": {
         if (id !== undefined) return await follow([id], io);
         const open = (await listTasks(200)).filter(
