@@ -123,6 +123,10 @@ export class DurableTasks {
   private readonly seqs = new Map<string, number>();
   private readonly rows = new Map<string, TaskItem[]>();
   private readonly known = new Map<string, { ref: string; repo: string; createdAt: number }>();
+  /** Per task: how many live statuses were sent; a recorded state read before the latest of them is stale. */
+  private readonly live = new Map<string, number>();
+  /** Tasks whose end in this process is awaited (`follow`). */
+  private readonly followed = new Set<string>();
 
   constructor(private readonly deps: DurableTasksDeps) {}
 
@@ -142,7 +146,9 @@ export class DurableTasks {
     const { attached, result } = await api.startIssueToPr(input);
     this.deps.logger.info(`durable task ${input.taskId} ${attached ? "attached" : "queued"} (${input.ref})`);
     await this.publishRecorded(input.taskId);
-    this.follow(input.taskId, result);
+    // Handled here too: when the task is already followed, `result` is dropped, and must not reject unseen.
+    result.catch(() => undefined);
+    this.follow(input.taskId, () => result);
     return { taskId: input.taskId, attached };
   }
 
@@ -180,7 +186,7 @@ export class DurableTasks {
     if (task.engineStatus !== "PENDING" && task.engineStatus !== "ENQUEUED")
       throw new TaskRequestError(`task ${taskId} has ended for good (${task.engineStatus}); start it again`);
     await api.retryTask(taskId);
-    this.follow(taskId, api.taskResult(taskId));
+    this.follow(taskId, () => api.taskResult(taskId));
   }
 
   /** Answers a task that waits for approval. */
@@ -352,13 +358,17 @@ export class DurableTasks {
 
   /** Sends the task's recorded state (after start, cancel, and the end of its run). */
   private async publishRecorded(taskId: string): Promise<void> {
+    const before = this.live.get(taskId) ?? 0;
     const runtime = await this.runtime;
     const row = await runtime?.api.showTask(taskId);
-    if (row !== undefined) this.send(this.facts(row));
+    // A status the workflow sent while this was read is newer than what was read: sending the read
+    // one with a higher seq would take the client back a step.
+    if (row !== undefined && (this.live.get(taskId) ?? 0) === before) this.send(this.facts(row));
   }
 
   /** A status the workflow set in this process. */
   private publish(taskId: string, status: TaskStatusRecord): void {
+    this.live.set(taskId, (this.live.get(taskId) ?? 0) + 1);
     const known = this.known.get(taskId);
     this.send({
       taskId,
@@ -389,10 +399,13 @@ export class DurableTasks {
   }
 
   /** Once the task's run in this process ends (done, cancelled, thrown), its recorded end goes out. */
-  private follow(taskId: string, result: Promise<unknown>): void {
-    void result
+  private follow(taskId: string, result: () => Promise<unknown>): void {
+    if (this.followed.has(taskId)) return;
+    this.followed.add(taskId);
+    void result()
       .catch(() => undefined)
       .then(async () => {
+        this.followed.delete(taskId);
         if (!this.closed) await this.publishRecorded(taskId);
       })
       .catch((error: unknown) => this.deps.logger.warn(`task ${taskId}: ${messageOf(error)}`));

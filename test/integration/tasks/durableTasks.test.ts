@@ -146,6 +146,7 @@ describe("durable tasks over LSP (issue to PR: real host, database, git remote, 
       },
       { workspaceFolders: [workspace] },
     );
+    await waitFor("engine ready", () => started.statuses.find((s) => s.engine.state === "ready"), 60_000);
     const latest = new Map<string, TaskUpdatedParams>();
     const log: TaskUpdatedParams[] = [];
     started.host.connection.onNotification(TaskUpdated.type, (update) => {
