@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   Approve,
+  CancelTask,
   ListTasks,
   RetryTask,
   StartIssueToPr,
@@ -201,7 +202,7 @@ describe("durable tasks over LSP (issue to PR: real host, database, git remote, 
     assert.equal(existsSync(path.join(state, "postgres")), false, "no postgres folder in the state folder");
   });
 
-  it("runs issue to PR from the editor: updates to done with the PR URL, listed; an --approve task answered with bora/approve; a bad REF fails naming the 404 and bora/retryTask re-runs it", async () => {
+  it("runs issue to PR from the editor: updates to done with the PR URL, listed; an --approve task answered with bora/approve, another cancelled; a bad REF fails naming the 404 and bora/retryTask re-runs it", async () => {
     const repo = checkout("work");
     const state = path.join(tmp, "state");
     const host = await durableHost(repo, state);
@@ -271,6 +272,19 @@ describe("durable tasks over LSP (issue to PR: real host, database, git remote, 
       );
       const approved = await until(host, approveTask.taskId, "done");
       assert.ok(approved.pr?.url, "the approved task opened its PR");
+
+      // bora/cancelTask takes durable ids too: a task waiting for approval ends cancelled, with no PR.
+      const dropped = github.addIssue(REPO, { title: "Discount, then dropped" });
+      const toCancel = await start(host, { ref: `${REPO}#${dropped}`, check: "node --test", approve: true });
+      await until(host, toCancel.taskId, "waiting");
+      assert.equal(await host.started.host.connection.sendRequest(CancelTask.type, { taskId: toCancel.taskId }), null);
+      const cancelled = await until(host, toCancel.taskId, "cancelled");
+      assert.equal(cancelled.status, "cancelled");
+      assert.equal(
+        github.repoState(REPO).pulls.filter((p) => p.head.startsWith(`bora/acme-shop-${dropped}-`)).length,
+        0,
+        "a cancelled task opens no PR",
+      );
 
       // 3. A REF the tracker does not have: failed, naming the 404; once it exists, a retry finishes it.
       const missing = "acme/tracker#1";
