@@ -430,15 +430,85 @@ export namespace InlineEdit {
 
 /**
  * What a task does. Foreground kinds run the agent in the user's workspace; the durable-workflow
- * kinds (a background task in a worktree, issue-to-PR) join this list with the same ids, the same
- * `bora/taskUpdated` and the same transcript format.
+ * kinds (`issueToPr`: a work item to a pull request, in a worktree of its own) share the ids, the
+ * `bora/taskUpdated` notification and `bora/cancelTask`. `bora/startTask` starts only the
+ * foreground kinds (`FOREGROUND_TASK_KINDS`); `bora/startIssueToPr` starts an `issueToPr`.
  */
-export const TASK_KINDS = ["explain", "writeTests", "free"] as const;
+export const TASK_KINDS = ["explain", "writeTests", "free", "issueToPr"] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
+/** The kinds `bora/startTask` runs in the user's workspace. */
+export const FOREGROUND_TASK_KINDS = ["explain", "writeTests", "free"] as const;
+export type ForegroundTaskKind = (typeof FOREGROUND_TASK_KINDS)[number];
 
-/** Where a task is in its life. `waiting` means it waits for the user (an approval, a question). */
+/**
+ * Where a task is in its life, for every kind. `waiting` means it waits for the user (an approval,
+ * a question). A durable task says more in `state` (`DURABLE_TASK_STATES`); its `status` is that
+ * state in these words, so a client that reads only `status` still shows it right.
+ */
 export const TASK_STATUSES = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/**
+ * A durable task's state as a user reads it: `needsReview` (the branch waits for a person),
+ * `checksFailing` (the checks still fail, the PR is a draft), `done` (the PR is open, the checks
+ * pass). A failed durable task waits for `bora/retryTask`.
+ */
+export const DURABLE_TASK_STATES = [
+  "queued",
+  "running",
+  "waiting",
+  "needsReview",
+  "checksFailing",
+  "done",
+  "failed",
+  "cancelled",
+] as const;
+export type DurableTaskState = (typeof DURABLE_TASK_STATES)[number];
+
+/** The `status` of a durable task in `state`: the three ways of ending with a branch or a PR are `completed`. */
+export function statusOfDurableState(state: DurableTaskState): TaskStatus {
+  return state === "needsReview" || state === "checksFailing" || state === "done" ? "completed" : state;
+}
+
+/** A durable task's pull request. */
+export interface TaskPullRequest {
+  url: string;
+  number: number;
+  draft: boolean;
+}
+
+/** What a durable task says beyond the common fields (in `bora/taskUpdated` and `bora/listTasks`). */
+export interface DurableTaskFields {
+  state?: DurableTaskState;
+  /** The step running or last run (`fetchItem`, `agent`, `checks`, `push`, `pullRequest`, ...). */
+  step?: string;
+  /** Why the task is in its state, in a sentence (the error of a failed step). */
+  reason?: string;
+  pr?: TaskPullRequest;
+  /** The work branch (`bora/<key>-<slug>`). */
+  branch?: string;
+  /** The task's worktree on the host's disk. */
+  worktree?: string;
+  /** The id of the host that runs the task (the workflow executor). */
+  executor?: string;
+}
+
+const durableFieldSchemas = {
+  state: Type.Optional(
+    stringEnum(DURABLE_TASK_STATES, { description: "A durable task's state (`issueToPr`); absent for the others." }),
+  ),
+  step: Type.Optional(Type.String({ description: "A durable task's step, running or last run." })),
+  reason: Type.Optional(Type.String({ description: "Why a durable task is in its state." })),
+  pr: Type.Optional(
+    Type.Unsafe<TaskPullRequest>({
+      type: "object",
+      description: "A durable task's pull request: `{ url, number, draft }`.",
+    }),
+  ),
+  branch: Type.Optional(Type.String({ description: "A durable task's work branch." })),
+  worktree: Type.Optional(Type.String({ description: "A durable task's worktree on the host's disk." })),
+  executor: Type.Optional(Type.String({ description: "The host (workflow executor id) that runs a durable task." })),
+};
 
 /** Longest task id: run ids are a timestamp and a random suffix (22 characters). */
 export const MAX_TASK_ID_CHARS = 128;
@@ -453,7 +523,7 @@ export const MAX_TASK_PATH_CHARS = 4096;
 const TaskId = Type.String({
   minLength: 1,
   maxLength: MAX_TASK_ID_CHARS,
-  description: "The id `bora/startTask` answered.",
+  description: "The id `bora/startTask` or `bora/startIssueToPr` answered.",
 });
 
 export const TaskScope = Type.Object(
@@ -486,7 +556,7 @@ export type TaskScope = Static<typeof TaskScope>;
 
 export const StartTaskParams = Type.Object(
   {
-    kind: stringEnum(TASK_KINDS, { description: "What the task does." }),
+    kind: stringEnum(FOREGROUND_TASK_KINDS, { description: "What the task does." }),
     instruction: Type.Optional(
       Type.String({
         maxLength: MAX_INSTRUCTION_CHARS,
@@ -537,7 +607,8 @@ export type TaskIdParams = Static<typeof TaskIdParams>;
  *
  * Stops a running task: its generation, its commands (the whole process tree) and any question it
  * waits on. Answers once the task has ended; its last `bora/taskUpdated` says `cancelled`. An unknown
- * id is `InvalidParams`; a task that already ended answers at once.
+ * id is `InvalidParams`; a task that already ended answers at once. A durable task (`issueToPr`)
+ * stops at its next step and keeps its worktree and branch; the answer comes once that is recorded.
  */
 export namespace CancelTask {
   export const method = "bora/cancelTask" as const;
@@ -627,6 +698,7 @@ export const TaskUpdatedParams = Type.Object(
     items: Type.Array(Type.Unsafe<TaskItem>({ type: "object", description: "A `TaskItem`." })),
     outcome: Type.Optional(Type.Unsafe<TaskOutcome>({ type: "object", description: "Set once the task has ended." })),
     problem: Type.Optional(Problem),
+    ...durableFieldSchemas,
   },
   {
     examples: [
@@ -796,4 +868,159 @@ export namespace UndoTaskChanges {
   export const direction: Direction = "clientToHost";
   export const params = UndoTaskChangesParams;
   export const type = new RequestType<UndoTaskChangesParams, UndoTaskChangesResult, Problem>(method);
+}
+
+// --- durable tasks: bora/startIssueToPr, bora/listTasks, bora/retryTask, bora/approve ------------
+
+/** Longest REF: an issue URL with a query stays well under 2 KiB; the request line limit is 8 KiB. */
+export const MAX_WORK_ITEM_REF_CHARS = 2048;
+/** Longest branch name: git refs have no limit of their own, but file systems cap a name at 255 bytes. */
+export const MAX_BRANCH_CHARS = 255;
+/** Longest approval note: a sentence or two for the task's record. */
+export const MAX_APPROVAL_NOTE_CHARS = 4096;
+
+/** The trackers a REF may come from. */
+export const WORK_ITEM_SOURCES = ["github", "jira", "sentry"] as const;
+
+export const StartIssueToPrParams = Type.Object(
+  {
+    ref: Type.String({
+      minLength: 1,
+      maxLength: MAX_WORK_ITEM_REF_CHARS,
+      description: "The work item: an issue URL, `OWNER/NAME#N`, a Jira key, a Sentry issue id.",
+    }),
+    source: Type.Optional(
+      stringEnum(WORK_ITEM_SOURCES, { description: "Which tracker `ref` is in. Defaults to the one `ref` names." }),
+    ),
+    folder: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_DOCUMENT_URI_CHARS,
+        description: "The workspace folder (a `file:` URI) whose repository gets the PR. Defaults to the first.",
+      }),
+    ),
+    base: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_BRANCH_CHARS,
+        description: "The branch to start from and to target. Defaults to the folder's current branch.",
+      }),
+    ),
+    check: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_INSTRUCTION_CHARS,
+        description:
+          "The check command, run sandboxed in the worktree. Defaults to `npm test` when package.json has a test script, else none.",
+      }),
+    ),
+    approve: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: "Wait for `bora/approve` before committing. Defaults to false.",
+      }),
+    ),
+  },
+  { examples: [{ ref: "acme/shop#12", check: "npm test", approve: true }] },
+);
+export type StartIssueToPrParams = Static<typeof StartIssueToPrParams>;
+
+export interface StartIssueToPrResult {
+  /** The task id; it derives from the work item and the repository. */
+  taskId: string;
+  /** True when a task for this item and repository existed (started by the CLI or earlier) and this joined it. */
+  attached: boolean;
+}
+
+/**
+ * `bora/startIssueToPr` — client → host request.
+ *
+ * Queues a durable issue-to-PR task (or attaches to the one that exists for the same item and
+ * repository) and answers at once; progress follows as `bora/taskUpdated` with kind `issueToPr`.
+ * A folder that is not in a git repository, or a REF no tracker takes, is `InvalidParams`; no model
+ * running is a `RequestFailed` with the engine's `Problem`.
+ */
+export namespace StartIssueToPr {
+  export const method = "bora/startIssueToPr" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = StartIssueToPrParams;
+  export const type = new RequestType<StartIssueToPrParams, StartIssueToPrResult, Problem>(method);
+}
+
+export const ListTasksParams = Type.Object({}, { examples: [{}] });
+export type ListTasksParams = Static<typeof ListTasksParams>;
+
+/** One task in `bora/listTasks`: the common fields of every kind, and a durable task's own. */
+export interface ListedTask extends DurableTaskFields {
+  taskId: string;
+  kind: TaskKind;
+  title: string;
+  status: TaskStatus;
+  /** When the task was created (milliseconds since the epoch). */
+  createdAt: number;
+  /** The task's root folder (`file:` URI): the workspace folder, or a durable task's repository. */
+  root?: string;
+}
+
+export interface ListTasksResult {
+  /** Newest first. */
+  tasks: ListedTask[];
+  /** Why the durable tasks are missing from the list, when they could not be read (the database is held by another process, say). */
+  problem?: Problem;
+}
+
+/**
+ * `bora/listTasks` — client → host request.
+ *
+ * Every task the host knows: the foreground tasks it runs or ran, and the durable tasks recorded in
+ * the workflow database (those the CLI started too). A host that never ran a durable task does not
+ * start the database for this.
+ */
+export namespace ListTasks {
+  export const method = "bora/listTasks" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = ListTasksParams;
+  export const type = new RequestType<ListTasksParams, ListTasksResult, Problem>(method);
+}
+
+/**
+ * `bora/retryTask` — client → host request.
+ *
+ * Runs a failed durable task's failed step again (after the user fixed the cause). A task that has
+ * not failed, or an unknown id, is `InvalidParams`. Answers `{}` once the retry is sent; progress
+ * follows as `bora/taskUpdated`.
+ */
+export namespace RetryTask {
+  export const method = "bora/retryTask" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = TaskIdParams;
+  export const type = new RequestType<TaskIdParams, Record<string, never>, Problem>(method);
+}
+
+export const ApproveParams = Type.Object(
+  {
+    taskId: TaskId,
+    approved: Type.Boolean({
+      description: "True lets the task commit and open its PR; false ends it, keeping its worktree and branch.",
+    }),
+    note: Type.Optional(
+      Type.String({ maxLength: MAX_APPROVAL_NOTE_CHARS, description: "Why, for the task's record. Defaults to none." }),
+    ),
+  },
+  { examples: [{ taskId: "issue-acme-shop-12-0123456789", approved: true }] },
+);
+export type ApproveParams = Static<typeof ApproveParams>;
+
+/**
+ * `bora/approve` — client → host request.
+ *
+ * Answers a durable task that waits for approval (`state: waiting`, step `approval`). The answer is
+ * kept in the workflow database, so it reaches the task even across a host restart. A task that
+ * does not wait for approval, or an unknown id, is `InvalidParams`.
+ */
+export namespace Approve {
+  export const method = "bora/approve" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = ApproveParams;
+  export const type = new RequestType<ApproveParams, Record<string, never>, Problem>(method);
 }

@@ -68,6 +68,16 @@ export interface AgentSettings {
   maxTokensPerTurn: number;
 }
 
+export interface WorkflowSettings {
+  /**
+   * A PostgreSQL server for the durable tasks (`postgres://…`), shared by a team; empty means the
+   * embedded one in the host's state folder. `BORA_DATABASE_URL` wins when set. Defaults to empty.
+   */
+  databaseUrl: string;
+  /** Durable tasks this host runs at once. Defaults to 2. */
+  concurrency: number;
+}
+
 export interface BoraSettings {
   host: HostSettings;
   /** Which engine runs the models. Defaults to `local`. */
@@ -77,6 +87,7 @@ export interface BoraSettings {
   remote: RemoteEngineSettings;
   completions: CompletionSettings;
   agent: AgentSettings;
+  workflows: WorkflowSettings;
 }
 
 export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
@@ -93,6 +104,7 @@ export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
     maxMinutes: 30,
     maxTokensPerTurn: 2048,
   }),
+  workflows: Object.freeze({ databaseUrl: "", concurrency: 2 }),
 });
 
 export interface SanitisedSettings {
@@ -190,6 +202,11 @@ export function settingsFrom(raw: unknown): SanitisedSettings {
       maxTurns: r.integer("agent", "maxTurns", 1, 1000, d.agent.maxTurns),
       maxMinutes: r.integer("agent", "maxMinutes", 1, 24 * 60, d.agent.maxMinutes),
       maxTokensPerTurn: r.integer("agent", "maxTokensPerTurn", 64, 1 << 20, d.agent.maxTokensPerTurn),
+    },
+    workflows: {
+      databaseUrl: r.text("workflows", "databaseUrl", d.workflows.databaseUrl),
+      // Each running task holds a model sequence and runs its checks: more than 64 on one host is a mistake.
+      concurrency: r.integer("workflows", "concurrency", 1, 64, d.workflows.concurrency),
     },
   };
   return { settings, warnings: r.warnings };

@@ -12,7 +12,7 @@ import type { AgentHost } from "../host/agentHost.js";
 import { createEngineProvider, type EngineProvider, type EngineRole, type RoleSpecs } from "./engineProvider.js";
 import { localOptionsFromSettings, type EngineSpec } from "./engineSpec.js";
 import { measuredEngine } from "./measuredEngine.js";
-import { lookupModel, type EngineDeps } from "./openEngine.js";
+import { lookupModel, openEngine, type EngineDeps } from "./openEngine.js";
 import { problemFor } from "./problems.js";
 
 /** The parts of the store the manager needs beyond the engines': what is pulled, for "pulled but not in use". */
@@ -54,6 +54,8 @@ export class EngineManager {
   /** The chat engine, wrapped so its speed reaches `bora/status`. */
   private chat: Engine | undefined;
   private chatInner: Engine | undefined;
+  /** What each role runs, from the settings that started the engines (the remote key included). */
+  private specs: RoleSpecs | undefined;
   private applied: BoraSettings | undefined;
   /** The last settings `apply` received, even those that changed no engine. */
   private latest: BoraSettings | undefined;
@@ -120,14 +122,35 @@ export class EngineManager {
   }
 
   /**
-   * Sets (or with `undefined` forgets) the remote engine's API key. A remote engine, running or
-   * refused, is reconnected with it; a local one is left alone.
+   * What the chat role runs, without its API key: what a durable task records, so that whichever
+   * process resumes it opens the same model (keys stay in that process's secrets and environment).
+   * Undefined while no engine is configured.
    */
+  chatSpec(): EngineSpec | undefined {
+    const spec = this.specs?.chat;
+    if (spec?.kind !== "remote") return spec;
+    const { apiKey: _key, ...withoutKey } = spec;
+    return withoutKey;
+  }
+
+  /**
+   * Opens an engine outside the roles (a durable task recorded with another model than the one the
+   * settings run now), with the host's store and HTTP policy. The editor's remote key is not lent to
+   * it: the spec may name another server; its key comes from the environment. The caller disposes it.
+   */
+  openOther(spec: EngineSpec): Promise<Engine> {
+    return openEngine(spec, this.deps);
+  }
+
   /** The secrets the editor handed over, for redaction; never for logs. */
   heldSecrets(): string[] {
     return this.remoteApiKey === undefined ? [] : [this.remoteApiKey];
   }
 
+  /**
+   * Sets (or with `undefined` forgets) the remote engine's API key. A remote engine, running or
+   * refused, is reconnected with it; a local one is left alone.
+   */
   setRemoteApiKey(key: string | undefined): Promise<void> {
     return this.enqueue(async () => {
       if (key === this.remoteApiKey) return;
@@ -156,6 +179,7 @@ export class EngineManager {
   private async stopEngines(): Promise<void> {
     const provider = this.provider;
     this.provider = undefined;
+    this.specs = undefined;
     this.chat = undefined;
     this.chatInner = undefined;
     await provider?.dispose();
@@ -206,7 +230,8 @@ export class EngineManager {
     const kind = choice.kind;
     const model = kind === "local" ? choice.chat.uri : choice.models.chat;
     this.setStatus({ state: "loading", kind, model });
-    const provider = createEngineProvider(roleSpecsFor(choice, settings, this.remoteApiKey), this.deps);
+    this.specs = roleSpecsFor(choice, settings, this.remoteApiKey);
+    const provider = createEngineProvider(this.specs, this.deps);
     this.provider = provider;
     try {
       const engine = await provider.forRole("chat");

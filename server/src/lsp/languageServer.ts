@@ -4,6 +4,7 @@
 import {
   DEFAULT_SETTINGS,
   PROTOCOL_VERSION,
+  TaskUpdated,
   SecretOpener,
   Status,
   Version,
@@ -32,6 +33,8 @@ import { registerModelHandlers } from "./modelHandlers.js";
 import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
 import { connectionTaskClient, registerTaskHandlers } from "./taskHandlers.js";
+import { cancelDurableTask, registerDurableTaskHandlers } from "./durableTaskHandlers.js";
+import { DurableTasks } from "../tasks/durableTasks.js";
 import { ApprovalMemory } from "../tasks/approvalMemory.js";
 import { TaskManager } from "../tasks/taskManager.js";
 import { unsavedChangesGuard } from "../tasks/unsavedGuard.js";
@@ -170,11 +173,24 @@ export async function startLanguageServer(
     secrets: () => engines.heldSecrets(),
   });
 
+  const durable = new DurableTasks({
+    stateDir,
+    spawner: host.spawner,
+    logger,
+    env: process.env,
+    engines,
+    workflowSettings: () => (engines.settings ?? DEFAULT_SETTINGS).workflows,
+    agentSettings: () => (engines.settings ?? DEFAULT_SETTINGS).agent,
+    update: (params) => void connection.sendNotification(TaskUpdated.type, params),
+  });
+
   connection.onShutdown(async () => {
     logger.info("shutdown requested");
     try {
       // A task's last update says it was cancelled, and its commands end with it.
       await tasks.dispose();
+      // Durable tasks stay recorded: they stop at their step and resume on the next open.
+      await durable.dispose();
       await engines.dispose();
     } finally {
       // Every child process ends even when an engine fails to close.
@@ -195,8 +211,10 @@ export async function startLanguageServer(
     logger.setSink(stderrSink);
     if (host.status().host === "stopping") return;
     logger.warn("the client closed the connection without shutdown; stopping");
-    void engines
+    void durable
       .dispose()
+      .catch((error: unknown) => logger.error("could not close the workflows", error))
+      .then(() => engines.dispose())
       .catch((error: unknown) => logger.error("could not close the engines", error))
       .then(() => host.stop())
       .finally(() => process.exit(1));
@@ -206,7 +224,8 @@ export async function startLanguageServer(
   registerSecretHandlers(connection, engines, logger, secrets);
   registerCompletionHandlers(connection, documents, engines, logger);
   registerEditHandlers(connection, host, engines, documents, () => workspaceFolders);
-  registerTaskHandlers(connection, host, engines, documents, tasks, () => workspaceFolders);
+  registerTaskHandlers(connection, host, engines, documents, tasks, () => workspaceFolders, cancelDurableTask(durable));
+  registerDurableTaskHandlers(connection, host, engines, tasks, durable, () => workspaceFolders);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };

@@ -94,6 +94,8 @@ export function registerTaskHandlers(
   tasks: TaskManager,
   /** The client's workspace folders (URIs). */
   workspaceFolders: () => readonly string[],
+  /** Cancels a task the manager does not know (a durable task); by default such an id is unknown. */
+  cancelOther?: (taskId: string) => Promise<void>,
 ): void {
   const { logger } = host;
 
@@ -179,7 +181,8 @@ export function registerTaskHandlers(
     connection,
     CancelTask,
     async ({ taskId }) => {
-      await tasks.cancel(taskId).catch(asInvalid);
+      if (!tasks.has(taskId) && cancelOther !== undefined) await cancelOther(taskId);
+      else await tasks.cancel(taskId).catch(asInvalid);
       return null;
     },
     logger,

@@ -15,7 +15,7 @@ import type {
   AskUserParams,
   RequestApprovalParams,
   TaskChange,
-  TaskKind,
+  ForegroundTaskKind,
   TaskOutcome,
   TaskStatus,
   TaskUpdatedParams,
@@ -63,7 +63,7 @@ export interface TaskManagerDeps {
 }
 
 export interface TaskStart {
-  kind: TaskKind;
+  kind: ForegroundTaskKind;
   instruction: string;
   /** The task's root: a real absolute path (a workspace folder). */
   root: string;
@@ -91,7 +91,7 @@ class Task {
 
   constructor(
     readonly id: string,
-    readonly kind: TaskKind,
+    readonly kind: ForegroundTaskKind,
     readonly title: string,
     readonly root: string,
     readonly transcriptFile: string,
@@ -118,6 +118,11 @@ export class TaskManager {
       this.deps.logger.error(`task ${id} failed`, error);
     });
     return id;
+  }
+
+  /** Whether this manager runs or ran the task `id` (a durable task is someone else's). */
+  has(id: string): boolean {
+    return this.tasks.has(id);
   }
 
   /** Stops a task and waits until it has ended. */

@@ -3,7 +3,7 @@
  * instruction with the code it is about), a title for lists, and the approval policy the kind runs
  * under. Pure: no file system, no editor, so each kind's wording is tested on its own.
  */
-import type { AgentSettings, TaskKind } from "@bora/protocol";
+import type { AgentSettings, ForegroundTaskKind as TaskKind } from "@bora/protocol";
 import type { ApprovalPolicy } from "../agent/approvals.js";
 
 /**

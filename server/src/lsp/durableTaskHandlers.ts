@@ -1,0 +1,112 @@
+/**
+ * LSP handlers of the durable-task methods: `bora/startIssueToPr`, `bora/listTasks` (durable and
+ * foreground tasks in one list), `bora/retryTask`, `bora/approve`, and the durable side of
+ * `bora/cancelTask`. The work is `DurableTasks`'; here params become calls and refusals become
+ * `InvalidParams` or `RequestFailed` with a `Problem`.
+ */
+import { Approve, ListTasks, RetryTask, StartIssueToPr, type ListedTask, type Problem } from "@bora/protocol";
+import { ErrorCodes, LSPErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
+import type { EngineManager } from "../engines/engineManager.js";
+import type { EngineSpec } from "../engines/engineSpec.js";
+import type { AgentHost } from "../host/agentHost.js";
+import { listedForegroundTask } from "../tasks/durableTaskView.js";
+import { folderPathOf, type DurableTasks } from "../tasks/durableTasks.js";
+import { TaskRequestError, type TaskManager } from "../tasks/taskManager.js";
+import { onCheckedRequest } from "./params.js";
+
+function invalid(message: string): ResponseError<Problem> {
+  return new ResponseError(ErrorCodes.InvalidParams, message, { code: "invalidParams", message });
+}
+
+/** A refusal the user can act on becomes `InvalidParams`; anything else stays a failure. */
+function asInvalid(error: unknown): never {
+  if (error instanceof TaskRequestError) throw invalid(error.message);
+  throw error;
+}
+
+/** Runs `work`, turning a `TaskRequestError` into `InvalidParams`. */
+async function refusing<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    return asInvalid(error);
+  }
+}
+
+export function registerDurableTaskHandlers(
+  connection: Connection,
+  host: AgentHost,
+  engines: EngineManager,
+  tasks: TaskManager,
+  durable: DurableTasks,
+  /** The client's workspace folders (URIs). */
+  workspaceFolders: () => readonly string[],
+): void {
+  const { logger } = host;
+
+  /** The model the task records: the chat role's, as the settings run it now. */
+  const engineSpec = (): EngineSpec => {
+    const spec = engines.chatSpec();
+    if (spec !== undefined) return spec;
+    const problem: Problem = host.status().engine.problem ?? {
+      code: "engineNotReady",
+      message: "No model is configured yet; set one up, then start the task again.",
+    };
+    throw new ResponseError(LSPErrorCodes.RequestFailed, problem.message, problem);
+  };
+
+  onCheckedRequest(
+    connection,
+    StartIssueToPr,
+    async (params) => {
+      const folders = workspaceFolders();
+      if (params.folder !== undefined && !folders.includes(params.folder))
+        throw invalid(`${params.folder} is not a workspace folder`);
+      const folder = folderPathOf(params.folder, folders);
+      if (folder === undefined) throw invalid("no workspace folder is open; open the repository's folder first");
+      const spec = engineSpec();
+      return refusing(() => durable.start(params, folder, spec));
+    },
+    logger,
+  );
+
+  onCheckedRequest(
+    connection,
+    ListTasks,
+    async () => {
+      const now = Date.now();
+      const foreground = tasks.snapshots().map((update) => listedForegroundTask(update, now));
+      const { tasks: recorded, problem } = await durable.list();
+      const all: ListedTask[] = [...foreground, ...recorded].sort((a, b) => b.createdAt - a.createdAt);
+      return { tasks: all, ...(problem && { problem }) };
+    },
+    logger,
+  );
+
+  onCheckedRequest(
+    connection,
+    RetryTask,
+    async ({ taskId }) => {
+      await refusing(() => durable.retry(taskId));
+      logger.info(`durable task ${taskId}: retry sent`);
+      return {};
+    },
+    logger,
+  );
+
+  onCheckedRequest(
+    connection,
+    Approve,
+    async ({ taskId, approved, note }) => {
+      await refusing(() => durable.approve(taskId, approved, note));
+      logger.info(`durable task ${taskId}: ${approved ? "approved" : "denied"}`);
+      return {};
+    },
+    logger,
+  );
+}
+
+/** The durable side of `bora/cancelTask`, for `registerTaskHandlers`. */
+export function cancelDurableTask(durable: DurableTasks): (taskId: string) => Promise<void> {
+  return (taskId) => refusing(() => durable.cancel(taskId));
+}

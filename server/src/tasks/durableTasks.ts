@@ -1,0 +1,420 @@
+/**
+ * The host's durable tasks (issue-to-PR): the service behind `bora/startIssueToPr`, `bora/listTasks`,
+ * `bora/retryTask`, `bora/approve` and `bora/cancelTask` for durable ids. It opens the workflow host
+ * (lock, database, DBOS) lazily, on the first request that needs it, so a host that never runs a
+ * durable task never starts PostgreSQL; opening it also resumes the tasks this host left unfinished.
+ * The workflow code is loaded only then, too (DBOS is big, and most hosts never need it).
+ *
+ * Status changes of the tasks running in this process reach the client as `bora/taskUpdated` (the
+ * workflow's `onStatus`); the list reads the recorded status, which also covers tasks other
+ * processes (the CLI, a team's workers) run.
+ */
+import { existsSync } from "node:fs";
+import { readFile, realpath } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Engine } from "@bora/inference";
+import type {
+  AgentSettings,
+  ListTasksResult,
+  ListedTask,
+  StartIssueToPrParams,
+  StartIssueToPrResult,
+  TaskItem,
+  TaskUpdatedParams,
+  WorkflowSettings,
+} from "@bora/protocol";
+import type { EngineSpec } from "../engines/engineSpec.js";
+import type { Logger } from "../host/logger.js";
+import { reportingHttpPolicy } from "../http/fetches.js";
+import { ConfigError, integrationConfigFromEnv } from "../integrations/config.js";
+import { canonicalWorkItemKey, detectWorkItemSource, WorkItemRefError } from "../integrations/workItemRefs.js";
+import type { TaskStatusRecord } from "../workflows/durable.js";
+import type { TaskSummary } from "../workflows/dbosWorkflows.js";
+import type { IssueToPrInput } from "../workflows/issueToPr.js";
+import { createIssueToPrServices } from "../workflows/services.js";
+import { issueTaskId } from "../workflows/taskIds.js";
+import type { WorkflowHost } from "../workflows/workflowHost.js";
+import { currentBranch, repositoryRoot } from "../workflows/worktrees.js";
+import type { Spawner } from "../workspace/spawner.js";
+import {
+  durableStateOf,
+  durableTaskUpdate,
+  listedDurableTask,
+  MAX_STATUS_ROWS,
+  nextSeq,
+  statusRow,
+  type DurableTaskFacts,
+} from "./durableTaskView.js";
+import { TaskRequestError } from "./taskManager.js";
+
+/** Extra agent turns with the checks' output while they fail: the CLI's default (`bora issue --fix-turns`). */
+export const DEFAULT_FIX_TURNS = 5;
+/** Tasks the list shows: a screenful of recent work; the CLI's `bora tasks list` shows as many. */
+export const LIST_LIMIT = 50;
+/**
+ * How long a task resumed at open waits for the host's model: a local model takes seconds to load
+ * after a host start, and a task that gave up would fail for nothing.
+ */
+export const ENGINE_WAIT_MS = 5 * 60_000;
+/** How often the model is looked for meanwhile. */
+const ENGINE_POLL_MS = 200;
+
+/** What the service needs of the host's engines. */
+export interface DurableEngines {
+  /** The chat role's spec without its key, or undefined while none is configured. */
+  chatSpec(): EngineSpec | undefined;
+  /** The running engine of the chat role, or undefined while it loads. */
+  forRole(role: "chat"): Promise<Engine | undefined>;
+  /** Opens an engine for another spec; the caller disposes it. */
+  openOther(spec: EngineSpec): Promise<Engine>;
+}
+
+export interface DurableTasksDeps {
+  stateDir: string;
+  /** The host's spawner: PostgreSQL, git and the checks end with the host. */
+  spawner: Spawner;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  engines: DurableEngines;
+  /** The editor's `bora.workflows.*` settings (read when the workflow host opens). */
+  workflowSettings(): WorkflowSettings;
+  agentSettings(): AgentSettings;
+  /** Sends a `bora/taskUpdated`. */
+  update(params: TaskUpdatedParams): void;
+}
+
+/** The workflow code and its host, loaded and opened on first use. */
+interface Runtime {
+  host: WorkflowHost;
+  api: typeof import("../workflows/dbosWorkflows.js");
+}
+
+/** Whether two specs name the same model (keys aside: the recorded one never has a key). */
+export function sameModel(a: EngineSpec, b: EngineSpec): boolean {
+  const strip = (spec: EngineSpec): EngineSpec => {
+    if (spec.kind !== "remote") return spec;
+    const { apiKey: _key, ...rest } = spec;
+    return rest;
+  };
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+/** `npm test` when the repository's package.json has a test script (the CLI's default check too). */
+async function defaultCheck(repo: string): Promise<string | undefined> {
+  try {
+    const pkg = JSON.parse(await readFile(path.join(repo, "package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
+    return typeof pkg.scripts?.["test"] === "string" ? "npm test" : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class DurableTasks {
+  private runtime: Promise<Runtime> | undefined;
+  private closed = false;
+  /** Per task: the last `seq` sent, the status rows so far, what the view needs of its input. */
+  private readonly seqs = new Map<string, number>();
+  private readonly rows = new Map<string, TaskItem[]>();
+  private readonly known = new Map<string, { ref: string; repo: string; createdAt: number }>();
+  /** Per task: how many live statuses were sent; a recorded state read before the latest of them is stale. */
+  private readonly live = new Map<string, number>();
+  /** Tasks whose end in this process is awaited (`follow`). */
+  private readonly followed = new Set<string>();
+
+  constructor(private readonly deps: DurableTasksDeps) {}
+
+  /** Whether the workflow host is open (or opening): the database runs. */
+  get opened(): boolean {
+    return this.runtime !== undefined;
+  }
+
+  /**
+   * Queues an issue-to-PR task for `params.ref` on the repository of `folder` (a path), or attaches
+   * to the task that exists for the same item and repository.
+   */
+  async start(params: StartIssueToPrParams, folder: string, engine: EngineSpec): Promise<StartIssueToPrResult> {
+    const input = await this.inputFor(params, folder, engine);
+    const { api } = await this.open();
+    this.known.set(input.taskId, { ref: input.ref, repo: input.repo, createdAt: Date.now() });
+    const { attached, result } = await api.startIssueToPr(input);
+    this.deps.logger.info(`durable task ${input.taskId} ${attached ? "attached" : "queued"} (${input.ref})`);
+    await this.publishRecorded(input.taskId);
+    // Handled here too: when the task is already followed, `result` is dropped, and must not reject unseen.
+    result.catch(() => undefined);
+    this.follow(input.taskId, () => result);
+    return { taskId: input.taskId, attached };
+  }
+
+  /**
+   * The durable tasks in the database, newest first. Without a database yet (no embedded data
+   * folder, no URL) there are none, and nothing is started to say so.
+   */
+  async list(): Promise<{ tasks: ListedTask[]; problem?: ListTasksResult["problem"] }> {
+    if (!this.opened && !this.hasDatabase()) return { tasks: [] };
+    try {
+      const { api } = await this.open();
+      const rows = await api.listTasks(LIST_LIMIT);
+      return { tasks: rows.map((row) => listedDurableTask(this.facts(row))) };
+    } catch (error) {
+      const message = `the durable tasks could not be read: ${messageOf(error)}`;
+      this.deps.logger.warn(message);
+      return { tasks: [], problem: { code: "workflowsUnavailable", message } };
+    }
+  }
+
+  /** Stops a durable task at its next step (its worktree and branch stay). */
+  async cancel(taskId: string): Promise<void> {
+    const { api } = await this.openFor(taskId);
+    await this.existing(api, taskId);
+    await api.cancelTask(taskId);
+    await this.publishRecorded(taskId);
+  }
+
+  /** Runs a failed task's failed step again. */
+  async retry(taskId: string): Promise<void> {
+    const { api } = await this.openFor(taskId);
+    const task = await this.existing(api, taskId);
+    const state = durableStateOf(task);
+    if (state !== "failed") throw new TaskRequestError(`task ${taskId} has not failed (it is ${state})`);
+    if (task.engineStatus !== "PENDING" && task.engineStatus !== "ENQUEUED")
+      throw new TaskRequestError(`task ${taskId} has ended for good (${task.engineStatus}); start it again`);
+    await api.retryTask(taskId);
+    this.follow(taskId, () => api.taskResult(taskId));
+  }
+
+  /** Answers a task that waits for approval. */
+  async approve(taskId: string, approved: boolean, note?: string): Promise<void> {
+    const { api } = await this.openFor(taskId);
+    const task = await this.existing(api, taskId);
+    if (task.status?.state !== "waiting" || task.status.step !== "approval")
+      throw new TaskRequestError(`task ${taskId} does not wait for approval (it is ${durableStateOf(task)})`);
+    await api.approveTask(taskId, approved, note);
+  }
+
+  /** Closes the workflow host (host shutdown); unfinished tasks stay recorded and resume on the next open. */
+  async dispose(): Promise<void> {
+    this.closed = true;
+    const runtime = this.runtime;
+    this.runtime = undefined;
+    if (runtime === undefined) return;
+    const opened = await runtime.catch(() => undefined);
+    await opened?.host.close();
+  }
+
+  private hasDatabase(): boolean {
+    return this.databaseUrl() !== undefined || existsSync(path.join(this.deps.stateDir, "postgres"));
+  }
+
+  private databaseUrl(): string | undefined {
+    return this.deps.env["BORA_DATABASE_URL"]?.trim() || this.deps.workflowSettings().databaseUrl || undefined;
+  }
+
+  private async inputFor(params: StartIssueToPrParams, folder: string, engine: EngineSpec): Promise<IssueToPrInput> {
+    const { spawner } = this.deps;
+    let repo: string;
+    let base: string;
+    try {
+      repo = await realpath(await repositoryRoot(folder, spawner));
+      base = params.base ?? (await currentBranch(repo, spawner));
+    } catch (error) {
+      throw new TaskRequestError(messageOf(error));
+    }
+    let source: IssueToPrInput["source"];
+    let key: string;
+    try {
+      source = params.source ?? detectWorkItemSource(params.ref, integrationConfigFromEnv(this.deps.env));
+      key = canonicalWorkItemKey(source, params.ref);
+    } catch (error) {
+      if (error instanceof WorkItemRefError || error instanceof ConfigError) throw new TaskRequestError(error.message);
+      throw new TaskRequestError(`'${params.ref}' is not a work item reference: ${messageOf(error)}`);
+    }
+    const check = params.check ?? (await defaultCheck(repo));
+    const agent = this.deps.agentSettings();
+    return {
+      taskId: issueTaskId(source, key, repo),
+      source,
+      ref: params.ref,
+      repo,
+      base,
+      ...(check !== undefined && { check }),
+      approve: params.approve === true,
+      fixTurns: DEFAULT_FIX_TURNS,
+      budgets: { maxTurns: agent.maxTurns, maxTokensPerTurn: agent.maxTokensPerTurn },
+      allowUnsandboxed: agent.allowUnsandboxed,
+      engine,
+    };
+  }
+
+  private open(): Promise<Runtime> {
+    if (this.closed) return Promise.reject(new Error("the host is shutting down"));
+    this.runtime ??= this.launch().catch((error: unknown) => {
+      // A failed open (the CLI holds the lock, the database does not answer) is tried again next time.
+      this.runtime = undefined;
+      throw error;
+    });
+    return this.runtime;
+  }
+
+  private async launch(): Promise<Runtime> {
+    const { logger, stateDir, spawner, env } = this.deps;
+    const settings = this.deps.workflowSettings();
+    // Loaded here, not at the top: DBOS and its PostgreSQL client load only in a host that runs workflows.
+    const [api, { WorkflowHost }] = await Promise.all([
+      import("../workflows/dbosWorkflows.js"),
+      import("../workflows/workflowHost.js"),
+    ]);
+    const databaseUrl = this.databaseUrl();
+    const policy = reportingHttpPolicy(
+      (line) => logger.info(line),
+      (line) => logger.warn(line),
+    );
+    logger.info(`opening the workflow database (${databaseUrl === undefined ? "embedded" : "shared"})`);
+    const host = await WorkflowHost.open({
+      stateDir,
+      ...(databaseUrl !== undefined && { databaseUrl }),
+      spawner,
+      log: logger,
+      env,
+      concurrency: settings.concurrency,
+      services: async (input) => {
+        const engine = await this.engineFor(input.engine);
+        this.known.set(input.taskId, {
+          ref: input.ref,
+          repo: input.repo,
+          createdAt: this.known.get(input.taskId)?.createdAt ?? Date.now(),
+        });
+        const services = createIssueToPrServices({
+          config: integrationConfigFromEnv(env),
+          policy,
+          engine: engine.engine,
+          spawner,
+          stateDir,
+          env,
+          ...(input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
+          onStatus: (status) => this.publish(input.taskId, status),
+        });
+        return { ...services, dispose: engine.dispose };
+      },
+    });
+    logger.info(`workflows ready (executor ${host.executorId})`);
+    return { host, api };
+  }
+
+  /**
+   * The engine a task runs on: the host's own chat engine when the task recorded the model the host
+   * runs (one copy of a local model in memory), else the recorded model, opened for the task.
+   */
+  private async engineFor(spec: EngineSpec): Promise<{ engine: Engine; dispose: () => Promise<void> }> {
+    const { engines } = this.deps;
+    const current = engines.chatSpec();
+    if (current === undefined || !sameModel(current, spec)) {
+      const engine = await engines.openOther(spec);
+      return { engine, dispose: () => engine.dispose() };
+    }
+    const deadline = Date.now() + ENGINE_WAIT_MS;
+    for (;;) {
+      const engine = await engines.forRole("chat");
+      if (engine !== undefined) return { engine, dispose: () => Promise.resolve() };
+      if (Date.now() > deadline) throw new Error("the host's model did not become ready; retry the task");
+      await new Promise((resolve) => setTimeout(resolve, ENGINE_POLL_MS));
+    }
+  }
+
+  /** Opens the workflow host for a request about `taskId`; without a database there is no such task, and none is started. */
+  private openFor(taskId: string): Promise<Runtime> {
+    if (!this.opened && !this.hasDatabase())
+      return Promise.reject(new TaskRequestError(`no task ${taskId} on this host`));
+    return this.open();
+  }
+
+  private async existing(api: Runtime["api"], taskId: string): Promise<DurableTaskFacts> {
+    const row = await api.showTask(taskId);
+    if (row === undefined) throw new TaskRequestError(`no task ${taskId} on this host`);
+    return this.facts(row);
+  }
+
+  private facts(row: TaskSummary): DurableTaskFacts {
+    const input = row.input as Partial<IssueToPrInput> | undefined;
+    const known = this.known.get(row.taskId);
+    const ref = input?.ref ?? known?.ref;
+    const repo = input?.repo ?? known?.repo;
+    return {
+      taskId: row.taskId,
+      ...(ref !== undefined && { ref }),
+      ...(repo !== undefined && { repo }),
+      engineStatus: row.engineStatus,
+      status: row.status,
+      createdAt: row.createdAt,
+      ...(row.executorId !== undefined && { executorId: row.executorId }),
+    };
+  }
+
+  /** Sends the task's recorded state (after start, cancel, and the end of its run). */
+  private async publishRecorded(taskId: string): Promise<void> {
+    const before = this.live.get(taskId) ?? 0;
+    const runtime = await this.runtime;
+    const row = await runtime?.api.showTask(taskId);
+    // A status the workflow sent while this was read is newer than what was read: sending the read
+    // one with a higher seq would take the client back a step.
+    if (row !== undefined && (this.live.get(taskId) ?? 0) === before) this.send(this.facts(row));
+  }
+
+  /** A status the workflow set in this process. */
+  private publish(taskId: string, status: TaskStatusRecord): void {
+    this.live.set(taskId, (this.live.get(taskId) ?? 0) + 1);
+    const known = this.known.get(taskId);
+    this.send({
+      taskId,
+      ...(known && { ref: known.ref, repo: known.repo }),
+      engineStatus: "PENDING",
+      status,
+      createdAt: known?.createdAt ?? Date.now(),
+    });
+  }
+
+  private send(facts: DurableTaskFacts): void {
+    const state = durableStateOf(facts);
+    const rows = this.rows.get(facts.taskId) ?? [];
+    const row = statusRow(state, facts.status);
+    if (rows.length === 0 || JSON.stringify(rows[rows.length - 1]) !== JSON.stringify(row)) rows.push(row);
+    this.rows.set(facts.taskId, rows.slice(-MAX_STATUS_ROWS));
+    const now = Date.now();
+    const seq = nextSeq(this.seqs.get(facts.taskId), now);
+    this.seqs.set(facts.taskId, seq);
+    try {
+      this.deps.update(
+        durableTaskUpdate(facts, { seq, rows: this.rows.get(facts.taskId)!, stateDir: this.deps.stateDir, now }),
+      );
+    } catch (error) {
+      // A client that went away must not end the task.
+      this.deps.logger.warn(`could not send the update of task ${facts.taskId}: ${messageOf(error)}`);
+    }
+  }
+
+  /** Once the task's run in this process ends (done, cancelled, thrown), its recorded end goes out. */
+  private follow(taskId: string, result: () => Promise<unknown>): void {
+    if (this.followed.has(taskId)) return;
+    this.followed.add(taskId);
+    void result()
+      .catch(() => undefined)
+      .then(async () => {
+        this.followed.delete(taskId);
+        if (!this.closed) await this.publishRecorded(taskId);
+      })
+      .catch((error: unknown) => this.deps.logger.warn(`task ${taskId}: ${messageOf(error)}`));
+  }
+}
+
+/** The workspace folder a durable task works in: the one named, else the first. */
+export function folderPathOf(uri: string | undefined, folders: readonly string[]): string | undefined {
+  const chosen = uri ?? folders[0];
+  if (chosen === undefined || !chosen.startsWith("file:")) return undefined;
+  return fileURLToPath(chosen);
+}
