@@ -1,9 +1,7 @@
 /**
  * What a REF names: which tracker, and the item's key as every spelling of it gives it. The durable
  * task id derives from the canonical key, so the editor (`bora/startIssueToPr`) and the CLI
- * (`bora issue`) name one task for one item and attach to each other's; the two must agree. The
- * CLI has its own copy (`cli/commands/items.ts` `detectSource`, `cli/commands/issue.ts`
- * `canonicalRef`) until it imports these; a unit test holds the copies to the same answers.
+ * (`bora issue`) name one task for one item and attach to each other's: both use these.
  */
 import type { IntegrationConfig } from "./config.js";
 import { formatIssueKey, parseIssueRef } from "./github/keys.js";

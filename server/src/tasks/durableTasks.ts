@@ -10,7 +10,8 @@
  * processes (the CLI, a team's workers) run.
  */
 import { existsSync } from "node:fs";
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
+import { defaultCheckCommand } from "../workflows/checks.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Engine } from "@bora/inference";
@@ -100,18 +101,6 @@ export function sameModel(a: EngineSpec, b: EngineSpec): boolean {
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
-/** `npm test` when the repository's package.json has a test script (the CLI's default check too). */
-async function defaultCheck(repo: string): Promise<string | undefined> {
-  try {
-    const pkg = JSON.parse(await readFile(path.join(repo, "package.json"), "utf8")) as {
-      scripts?: Record<string, string>;
-    };
-    return typeof pkg.scripts?.["test"] === "string" ? "npm test" : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -143,12 +132,10 @@ export class DurableTasks {
     const input = await this.inputFor(params, folder, engine);
     const { api } = await this.open();
     this.known.set(input.taskId, { ref: input.ref, repo: input.repo, createdAt: Date.now() });
-    const { attached, result } = await api.startIssueToPr(input);
+    const { attached } = await api.startIssueToPr(input);
     this.deps.logger.info(`durable task ${input.taskId} ${attached ? "attached" : "queued"} (${input.ref})`);
     await this.publishRecorded(input.taskId);
-    // Handled here too: when the task is already followed, `result` is dropped, and must not reject unseen.
-    result.catch(() => undefined);
-    this.follow(input.taskId, () => result);
+    this.follow(input.taskId, () => api.taskResult(input.taskId));
     return { taskId: input.taskId, attached };
   }
 
@@ -235,7 +222,7 @@ export class DurableTasks {
       if (error instanceof WorkItemRefError || error instanceof ConfigError) throw new TaskRequestError(error.message);
       throw new TaskRequestError(`'${params.ref}' is not a work item reference: ${messageOf(error)}`);
     }
-    const check = params.check ?? (await defaultCheck(repo));
+    const check = params.check ?? (await defaultCheckCommand(repo));
     const agent = this.deps.agentSettings();
     return {
       taskId: issueTaskId(source, key, repo),

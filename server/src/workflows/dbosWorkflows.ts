@@ -173,6 +173,14 @@ export async function approveTask(taskId: string, approved: boolean, note?: stri
 }
 
 /**
+ * The task's result, once it ends. The promise rejects when the runtime shuts down first: a caller
+ * that may outlive the runtime handles that (an unhandled rejection ends a CLI process).
+ */
+export function taskResult(taskId: string): Promise<IssueToPrResult> {
+  return DBOS.retrieveWorkflow<IssueToPrResult>(taskId).getResult();
+}
+
+/**
  * How the engine sees a task: PENDING, ENQUEUED, SUCCESS, ERROR, CANCELLED..., with the error of a
  * task that ended by throwing. Read without waiting (no handle is left pending across a shutdown).
  */

@@ -4,14 +4,15 @@
  * REF and repo attaches to the task it started before; a task a crash interrupted resumes from its
  * last recorded step.
  */
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, ENVIRONMENT_HELP, integrationConfigFromEnv } from "../../integrations/config.js";
-import { formatIssueKey, parseIssueRef } from "../../integrations/github/keys.js";
+import { canonicalWorkItemKey } from "../../integrations/workItemRefs.js";
 import type { WorkItemSourceName } from "../../integrations/workItem.js";
 import { LOCAL_PROFILES } from "../../engines/engineSpec.js";
 import type { IssueToPrInput } from "../../workflows/issueToPr.js";
+import { defaultCheckCommand } from "../../workflows/checks.js";
 import { issueTaskId } from "../../workflows/taskIds.js";
 import { currentBranch, repositoryRoot } from "../../workflows/worktrees.js";
 import { Spawner } from "../../workspace/spawner.js";
@@ -64,32 +65,6 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
-/** The item's key as every spelling of it gives it, so that a URL and OWNER/NAME#N name one task. */
-export function canonicalRef(source: WorkItemSourceName, ref: string): string {
-  const t = ref.trim();
-  switch (source) {
-    case "github":
-      return formatIssueKey(parseIssueRef(t)).toLowerCase();
-    case "jira": {
-      const key = /\/browse\/([A-Za-z][A-Za-z0-9_]*-\d+)/.exec(t)?.[1] ?? /[?&]selectedIssue=([^&]+)/.exec(t)?.[1] ?? t;
-      return key.toUpperCase();
-    }
-    case "sentry":
-      return /\/issues\/(\d+)/.exec(t)?.[1] ?? t;
-  }
-}
-
-async function defaultCheck(repo: string): Promise<string | undefined> {
-  try {
-    const pkg = JSON.parse(await readFile(path.join(repo, "package.json"), "utf8")) as {
-      scripts?: Record<string, string>;
-    };
-    return typeof pkg.scripts?.["test"] === "string" ? "npm test" : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function run(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -132,14 +107,14 @@ async function run(args: string[], io: CliIO): Promise<number> {
   } finally {
     await probe.close();
   }
-  const check = values.check ?? (await defaultCheck(repo));
+  const check = values.check ?? (await defaultCheckCommand(repo));
   const jiraTransition = values["jira-transition"] ?? io.env["BORA_JIRA_TRANSITION"];
   const inputs = positionals.map((ref): IssueToPrInput => {
     let source: WorkItemSourceName;
     let key: string;
     try {
       source = detectSource(ref, integrationConfigFromEnv(io.env));
-      key = canonicalRef(source, ref);
+      key = canonicalWorkItemKey(source, ref);
     } catch (error) {
       if (error instanceof ConfigError || error instanceof UsageError) throw new UsageError(error.message);
       throw new UsageError((error as Error).message);

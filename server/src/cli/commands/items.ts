@@ -15,6 +15,7 @@ import {
 import { parseRepo, type RepoRef } from "../../integrations/github/keys.js";
 import { IntegrationError, SERVICE_LABEL } from "../../http/errors.js";
 import { createWorkItemSources } from "../../integrations/sources.js";
+import { detectWorkItemSource, WorkItemRefError } from "../../integrations/workItemRefs.js";
 import type { WorkItem, WorkItemSource, WorkItemSourceName } from "../../integrations/workItem.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { cliHttpPolicy } from "../httpPolicy.js";
@@ -33,23 +34,14 @@ Each HTTP request is logged on stderr as an audit line; --quiet leaves those out
 Settings come from the environment:
 ${ENVIRONMENT_HELP}`;
 
-/** Which source a `show` argument names, when --source does not say. */
+/** Which source a `show` argument names, when --source does not say (a usage mistake when none does). */
 export function detectSource(target: string, config: IntegrationConfig): WorkItemSourceName {
-  const t = target.trim();
-  const configured = (s: WorkItemSourceName): boolean => config[s] !== undefined;
-  if (/^https?:\/\//.test(t)) {
-    const { pathname, search } = new URL(t);
-    if (/\/browse\/[A-Z][A-Z0-9_]*-\d+/.test(pathname) || /[?&]selectedIssue=/.test(search)) return "jira";
-    if (/^\/(?:organizations\/[^/]+\/)?issues\/\d+(\/|$)/.test(pathname)) return "sentry";
-    if (/^\/[^/]+\/[^/]+\/(issues|pull)\/\d+(\/|$)/.test(pathname)) return "github";
-    throw new UsageError(`cannot tell which tracker '${target}' belongs to; pass --source`);
+  try {
+    return detectWorkItemSource(target, config);
+  } catch (error) {
+    if (error instanceof WorkItemRefError) throw new UsageError(`${error.message} (pass --source)`);
+    throw error;
   }
-  if (/^[^/\s#]+\/[^/\s#]+#\d+$/.test(t) || /^#\d+$/.test(t)) return "github";
-  if (/^[A-Za-z][A-Za-z0-9_]*-\d+$/.test(t) && configured("jira")) return "jira";
-  if (/^[A-Za-z0-9][A-Za-z0-9_-]*-[A-Za-z0-9]+$/.test(t) && configured("sentry")) return "sentry";
-  if (/^\d+$/.test(t) && configured("sentry")) return "sentry";
-  if (/^[A-Z][A-Z0-9_]*-\d+$/.test(t)) return "jira";
-  throw new UsageError(`cannot tell which tracker '${target}' belongs to; pass --source`);
 }
 
 function truncate(text: string, width: number): string {

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { DURABLE_TASK_STATES, TASK_STATUSES, statusOfDurableState, type TaskUpdatedParams } from "@bora/protocol";
-import { canonicalRef } from "../../../../server/src/cli/commands/issue.js";
-import { detectSource } from "../../../../server/src/cli/commands/items.js";
 import type { EngineSpec } from "../../../../server/src/engines/engineSpec.js";
 import type { IntegrationConfig } from "../../../../server/src/integrations/config.js";
 import {
@@ -129,24 +127,23 @@ describe("a durable task as the editor sees it", () => {
   });
 });
 
-describe("REFs name the same task in the editor and the CLI", () => {
+describe("REFs: every spelling of an item names one task", () => {
   // Which trackers are configured is all that detection reads of the configuration.
   const config = { jira: {}, sentry: {} } as unknown as IntegrationConfig;
-
-  const refs = [
-    "acme/shop#12",
-    "https://github.com/Acme/Shop/issues/12",
-    "SHOP-7",
-    "https://acme.atlassian.net/browse/SHOP-7",
-    "https://sentry.io/organizations/acme/issues/4242/",
-    "4242",
-    "APP-1A",
+  const cases: [string, string, string][] = [
+    ["acme/shop#12", "github", "acme/shop#12"],
+    ["https://github.com/Acme/Shop/issues/12", "github", "acme/shop#12"],
+    ["SHOP-7", "jira", "SHOP-7"],
+    ["https://acme.atlassian.net/browse/SHOP-7", "jira", "SHOP-7"],
+    ["https://sentry.io/organizations/acme/issues/4242/", "sentry", "4242"],
+    ["4242", "sentry", "4242"],
+    ["APP-1A", "sentry", "APP-1A"],
   ];
-  for (const ref of refs) {
-    it(`${ref}: the same source and key as bora issue`, () => {
-      const source = detectWorkItemSource(ref, config);
-      assert.equal(source, detectSource(ref, config));
-      assert.equal(canonicalWorkItemKey(source, ref), canonicalRef(source, ref));
+  for (const [ref, source, key] of cases) {
+    it(`${ref}: ${source} ${key}`, () => {
+      const found = detectWorkItemSource(ref, config);
+      assert.equal(found, source);
+      assert.equal(canonicalWorkItemKey(found, ref), key);
     });
   }
 
