@@ -58,7 +58,6 @@ export async function openCliWorkflows(
           spawner,
           stateDir,
           env: io.env,
-          ...(input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
           ...(options.onStatus && { onStatus: options.onStatus }),
         });
         return { ...services, dispose: () => engine.dispose() };

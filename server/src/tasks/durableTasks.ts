@@ -273,7 +273,7 @@ export class DurableTasks {
       services: async (input) => {
         const engine = await this.engineFor(input.engine);
         this.known.set(input.taskId, {
-          ref: input.ref,
+          ref: input.kind === "background" ? input.instruction : input.ref,
           repo: input.repo,
           createdAt: this.known.get(input.taskId)?.createdAt ?? Date.now(),
         });
@@ -284,7 +284,6 @@ export class DurableTasks {
           spawner,
           stateDir,
           env,
-          ...(input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
           onStatus: (status) => this.publish(input.taskId, status),
         });
         return { ...services, dispose: engine.dispose };

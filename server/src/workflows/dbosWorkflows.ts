@@ -10,6 +10,8 @@ import type { DurableCtx, TaskStatusRecord } from "./durable.js";
 import {
   issueToPr,
   type ApprovalMessage,
+  type BackgroundTaskInput,
+  type DurableTaskInput,
   type IssueToPrInput,
   type IssueToPrResult,
   type IssueToPrServices,
@@ -40,7 +42,7 @@ export async function registerTaskQueue(workerConcurrency: number, globalConcurr
 export const STATUS_EVENT = "bora.status";
 
 /** The workflow names, as recorded in the database. Renaming one strands the tasks recorded under it. */
-export const WORKFLOW_NAMES = { issueToPr: "issueToPr" } as const;
+export const WORKFLOW_NAMES = { issueToPr: "issueToPr", backgroundTask: "backgroundTask" } as const;
 
 function durableCtx(workflowId: string): DurableCtx {
   return {
@@ -77,7 +79,7 @@ function durableCtx(workflowId: string): DurableCtx {
 
 /** Builds what a workflow needs in this process; set once by the host or the CLI before launch. */
 export type IssueToPrServicesFactory = (
-  input: IssueToPrInput,
+  input: DurableTaskInput,
 ) => Promise<IssueToPrServices & { dispose?: () => Promise<void> }>;
 
 let servicesFor: IssueToPrServicesFactory | undefined;
@@ -86,7 +88,7 @@ export function setIssueToPrServices(factory: IssueToPrServicesFactory): void {
   servicesFor = factory;
 }
 
-async function issueToPrWorkflow(input: IssueToPrInput): Promise<IssueToPrResult> {
+async function durableTaskWorkflow(input: DurableTaskInput): Promise<IssueToPrResult> {
   if (servicesFor === undefined) throw new Error("the issue-to-PR workflow ran before its services were set");
   const services = await servicesFor(input);
   try {
@@ -96,7 +98,18 @@ async function issueToPrWorkflow(input: IssueToPrInput): Promise<IssueToPrResult
   }
 }
 
-const issueToPrRegistered = DBOS.registerWorkflow(issueToPrWorkflow, { name: WORKFLOW_NAMES.issueToPr });
+// Two names for one body: a list tells the kinds apart by the workflow's name.
+const issueToPrRegistered = DBOS.registerWorkflow((input: IssueToPrInput) => durableTaskWorkflow(input), {
+  name: WORKFLOW_NAMES.issueToPr,
+});
+const backgroundTaskRegistered = DBOS.registerWorkflow((input: BackgroundTaskInput) => durableTaskWorkflow(input), {
+  name: WORKFLOW_NAMES.backgroundTask,
+});
+
+/** Queues a background task (its id is new each time: an instruction names no item to attach to). */
+export async function startBackgroundTask(input: BackgroundTaskInput): Promise<void> {
+  await DBOS.startWorkflow(backgroundTaskRegistered, { workflowID: input.taskId, queueName: TASK_QUEUE })(input);
+}
 
 /**
  * Queues the task, or attaches to it when a task with that id exists (DBOS starts a workflow id

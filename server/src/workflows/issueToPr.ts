@@ -23,10 +23,12 @@ import { createCommandRunner } from "../workspace/sandbox.js";
 import type { Spawner } from "../workspace/spawner.js";
 import type { DurableCtx, TaskStatusRecord } from "./durable.js";
 import { checksState, commitMessage, prBody, prTitle, trackerComment, type CheckEvidence } from "./reports.js";
-import { workBranch } from "./taskIds.js";
+import { slugify, workBranch } from "./taskIds.js";
 import { commitAll, ensureWorktree, type TaskWorktree } from "./worktrees.js";
 
 export interface IssueToPrInput {
+  /** Absent in tasks recorded before background tasks existed. */
+  kind?: "issueToPr";
   taskId: string;
   source: WorkItemSourceName;
   /** What the user gave: a URL, `OWNER/NAME#N`, a Jira key, a Sentry id. */
@@ -48,6 +50,28 @@ export interface IssueToPrInput {
   engine: EngineSpec;
   /** The Jira transition to make once the PR is open, by name; none when unset (never a default "Done"). */
   jiraTransition?: string;
+  /** Tightens the background policy (`--policy FILE`): `never` blocks a tool; `ask` is declined, since nobody watches. */
+  policy?: ApprovalPolicy;
+}
+
+/**
+ * A free-form background task: the same durable steps in a worktree of its own, without a tracker.
+ * It ends with a branch to review (state `needsReview`), or a pull request when `openPr` asks.
+ */
+export interface BackgroundTaskInput
+  extends Omit<IssueToPrInput, "kind" | "source" | "ref" | "jiraTransition"> {
+  kind: "background";
+  instruction: string;
+  openPr: boolean;
+}
+
+export type DurableTaskInput = IssueToPrInput | BackgroundTaskInput;
+
+/** What a task is about, for branch names, commits, PRs and Slack: the work item's, or the instruction's first line. */
+export interface TaskSubject {
+  key: string;
+  title: string;
+  url?: string;
 }
 
 export interface PullRequestRef {
@@ -85,13 +109,20 @@ export interface IssueToPrServices {
     title: string;
     body: string;
     draft: boolean;
-    item: WorkItem;
+    /** The work item the PR resolves (`Fixes #n` for a GitHub issue); none for a background task. */
+    item?: WorkItem;
     taskId: string;
   }): Promise<PullRequestRef>;
   /** Comments on the work item (and moves a Jira issue, links the PR), once per task. */
-  writeBack(item: WorkItem, taskId: string, comment: string, pr: PullRequestRef): Promise<void>;
+  writeBack(
+    item: WorkItem,
+    taskId: string,
+    comment: string,
+    pr: PullRequestRef,
+    options: { jiraTransition?: string },
+  ): Promise<void>;
   /** Tells Slack about the PR, once per task where the configuration allows it; false when Slack is not set up. */
-  notify(taskId: string, item: WorkItem, pr: PullRequestRef, checks: string): Promise<boolean>;
+  notify(taskId: string, subject: TaskSubject, pr: PullRequestRef, checks: string): Promise<boolean>;
   /** Status changes as they happen, for a watcher in this process (the CLI's stderr). */
   onStatus?(status: TaskStatusRecord): void;
 }
@@ -132,7 +163,7 @@ function isCancellation(error: unknown): boolean {
 
 export async function issueToPr(
   ctx: DurableCtx,
-  input: IssueToPrInput,
+  input: DurableTaskInput,
   services: IssueToPrServices,
 ): Promise<IssueToPrResult> {
   let last: TaskStatusRecord = { state: "running", step: "start", reason: "starting" };
@@ -156,8 +187,15 @@ export async function issueToPr(
     }
   };
 
-  const item = await step("fetchItem", `fetching ${input.ref}`, () => services.getWorkItem(input.source, input.ref));
-  const branch = workBranch(item.key, item.title);
+  const background = input.kind === "background" ? input : undefined;
+  const item =
+    input.kind === "background"
+      ? undefined
+      : await step("fetchItem", `fetching ${input.ref}`, () => services.getWorkItem(input.source, input.ref));
+  const subject: TaskSubject = item
+    ? { key: item.key, title: item.title, url: item.url }
+    : { key: "task", title: firstLine(background!.instruction) };
+  const branch = item ? workBranch(item.key, item.title) : backgroundBranch(subject.title, input.taskId);
   const worktree = await step("worktree", `creating the worktree on ${branch}`, () =>
     ensureWorktree(input.repo, worktreeDir(services.stateDir, input.taskId), branch, input.base, services.spawner),
   );
@@ -167,10 +205,10 @@ export async function issueToPr(
   const options: AgentRunOptions = {
     engine: services.engine,
     root: worktree.dir,
-    task: agentTask(item),
+    task: item ? agentTask(item) : background!.instruction,
     runId: input.taskId,
     budgets: input.budgets,
-    policy: backgroundPolicy(services.policy),
+    policy: backgroundPolicy(input.policy ?? services.policy),
     spawner: services.spawner,
     sandbox: { allowUnsandboxed: input.allowUnsandboxed, hostEnv: services.env },
     secretEnv: services.env,
@@ -262,12 +300,17 @@ export async function issueToPr(
   }
 
   const committed = await step("commit", "committing the change", () =>
-    commitAll(worktree.dir, commitMessage(item, input.taskId, answer), worktree.baseCommit, services.spawner),
+    commitAll(worktree.dir, commitMessage(subject, input.taskId, answer), worktree.baseCommit, services.spawner),
   );
   if (!committed.changed) {
     const reason = `the agent changed nothing, so there is nothing to push (${state.end?.reason ?? "no reason given"})`;
     await status({ state: "failed", step: "commit", reason });
     return { taskId: input.taskId, state: "failed", reason, branch, worktree: worktree.dir, ...(checks && { checks }) };
+  }
+  if (background && !background.openPr) {
+    const reason = `the change is committed on ${branch} in ${worktree.dir}: review it (git diff ${worktree.baseBranch}...${branch}), then push or merge it`;
+    await status({ state: "needsReview", step: "done", reason });
+    return { taskId: input.taskId, state: "needsReview", reason, branch, worktree: worktree.dir, ...(checks && { checks }) };
   }
   await step("push", `pushing ${branch}`, () => services.push(worktree));
   const draft = checks !== undefined && !checks.ok;
@@ -276,29 +319,43 @@ export async function issueToPr(
       repo: input.repo,
       head: branch,
       base: worktree.baseBranch,
-      title: prTitle(item),
-      body: prBody({ taskId: input.taskId, item, answer, ...(checks && { checks }) }),
+      title: prTitle(subject),
+      body: prBody({ taskId: input.taskId, subject, answer, ...(checks && { checks }) }),
       draft,
-      item,
+      ...(item && { item }),
       taskId: input.taskId,
     }),
   );
   last = { ...last, pr };
-  await step("writeBack", `writing back to ${item.key}`, () =>
-    services.writeBack(item, input.taskId, trackerComment(pr.url, checks, draft), pr),
-  );
-  await step("slack", "telling Slack", () => services.notify(input.taskId, item, pr, checksState(checks)));
+  if (item) {
+    await step("writeBack", `writing back to ${item.key}`, () =>
+      services.writeBack(item, input.taskId, trackerComment(pr.url, checks, draft), pr, {
+        ...(input.kind !== "background" && input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
+      }),
+    );
+  }
+  await step("slack", "telling Slack", () => services.notify(input.taskId, subject, pr, checksState(checks)));
   const final = draft ? "checksFailing" : "done";
   const reason = draft ? `the checks still fail; the pull request is a draft: ${pr.url}` : `pull request ${pr.url}`;
   await status({ state: final, step: "done", reason });
   return { taskId: input.taskId, state: final, reason, branch, worktree: worktree.dir, pr, ...(checks && { checks }) };
 }
 
+function firstLine(text: string): string {
+  const line = text.trim().split("\n")[0] ?? "";
+  return line.length > 72 ? `${line.slice(0, 71)}…` : line;
+}
+
+/** A background task's branch: its title, and the end of its id, since two tasks may say the same thing. */
+function backgroundBranch(title: string, taskId: string): string {
+  return `bora/task-${slugify(title) || "change"}-${taskId.slice(-6)}`;
+}
+
 type StepFn = <T>(name: string, reason: string, fn: () => Promise<T>) => Promise<T>;
 
 async function runChecks(
   step: StepFn,
-  input: IssueToPrInput,
+  input: DurableTaskInput,
   worktree: TaskWorktree,
   services: IssueToPrServices,
 ): Promise<CheckEvidence> {

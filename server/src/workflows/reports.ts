@@ -26,8 +26,8 @@ export function tailLines(text: string, lines = EVIDENCE_TAIL_LINES): string {
   return all.slice(-lines).join("\n");
 }
 
-export function commitMessage(item: Pick<WorkItem, "key" | "title">, taskId: string, answer: string): string {
-  const subject = `${item.key}: ${item.title}`.replace(/\s+/g, " ").slice(0, 72);
+export function commitMessage(item: { key: string; title: string; url?: string }, taskId: string, answer: string): string {
+  const subject = prTitle(item).slice(0, 72);
   const body = answer.trim() === "" ? "" : `\n\n${answer.trim()}`;
   return `${subject}${body}\n\nBora-Task: ${taskId}\n`;
 }
@@ -54,18 +54,22 @@ export function checksSection(checks: CheckEvidence | undefined): string {
 
 export interface PrFacts {
   taskId: string;
-  item: Pick<WorkItem, "key" | "title" | "url" | "source">;
+  subject: { key: string; title: string; url?: string };
   answer: string;
   checks?: CheckEvidence;
 }
 
-export function prTitle(item: Pick<WorkItem, "key" | "title">): string {
-  return `${item.key}: ${item.title}`.replace(/\s+/g, " ").slice(0, 200);
+export function prTitle(subject: { key: string; title: string; url?: string }): string {
+  // A background task has no key worth a reader's time: its title is the instruction.
+  const title = subject.url === undefined && subject.key === "task" ? subject.title : `${subject.key}: ${subject.title}`;
+  return title.replace(/\s+/g, " ").slice(0, 200);
 }
 
 export function prBody(facts: PrFacts): string {
   return [
-    `Bora worked on [${facts.item.key}](${facts.item.url}): ${facts.item.title}`,
+    facts.subject.url
+      ? `Bora worked on [${facts.subject.key}](${facts.subject.url}): ${facts.subject.title}`
+      : `Bora worked on: ${facts.subject.title}`,
     "",
     "### What the agent says it did",
     "",

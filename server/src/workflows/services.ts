@@ -28,14 +28,27 @@ export interface WorkflowServiceOptions {
   stateDir: string;
   env: NodeJS.ProcessEnv;
   approvalPolicy?: ApprovalPolicy;
-  /** The Jira transition to make once the PR is open, by name (`In Review`). Never defaults to a done state: none when unset. */
-  jiraTransition?: string;
   onStatus?: IssueToPrServices["onStatus"];
 }
 
 function needs<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(what);
   return value;
+}
+
+/**
+ * The transition, unless the issue already stands where it leads: a step run again after a crash
+ * finds the transition gone (the issue moved) and must not fail on it. Named by its target status,
+ * that is always recognised; named by the transition alone, only while Jira still offers it.
+ */
+async function transitionOnce(client: JiraClient, key: string, name: string): Promise<void> {
+  const wanted = name.trim().toLowerCase();
+  const transitions = await client.listTransitions(key);
+  if (!transitions.some((t) => t.name.toLowerCase() === wanted || t.to.name.toLowerCase() === wanted)) {
+    const issue = await client.getIssue(key);
+    if (issue.fields.status?.name?.toLowerCase() === wanted) return;
+  }
+  await client.transitionByName(key, name);
 }
 
 export function createIssueToPrServices(options: WorkflowServiceOptions): IssueToPrServices {
@@ -82,7 +95,7 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
     async openOrUpdatePullRequest(pr): Promise<PullRequestRef> {
       const client = needs(github, noGitHub);
       const repo = repoOfRemote(await originUrl(pr.repo, options.spawner));
-      const fixes = pr.item.source === "github" ? parseIssueRef(pr.item.key) : undefined;
+      const fixes = pr.item?.source === "github" ? parseIssueRef(pr.item.key) : undefined;
       const written = await client.openOrUpdatePullRequest(repo, {
         head: pr.head,
         base: pr.base,
@@ -95,7 +108,7 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
       return { url: written.pr.html_url, number: written.pr.number, draft: written.pr.draft === true };
     },
 
-    async writeBack(item, taskId, comment, pr) {
+    async writeBack(item, taskId, comment, pr, { jiraTransition }) {
       switch (item.source) {
         case "github":
           await needs(github, noGitHub).commentOnce(parseIssueRef(item.key), taskId, "writeBack", comment);
@@ -104,7 +117,8 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
           const client = needs(jira, "Jira is not configured: set BORA_JIRA_URL and its token");
           await client.commentOnce(item.key, taskId, "writeBack", comment);
           await client.addRemoteLink(item.key, pr.url, `Pull request #${pr.number}`);
-          if (options.jiraTransition !== undefined) await client.transitionByName(item.key, options.jiraTransition);
+          // By name only, when asked: never a default "Done".
+          if (jiraTransition !== undefined) await transitionOnce(client, item.key, jiraTransition);
           return;
         }
         case "sentry":
@@ -118,13 +132,13 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
       }
     },
 
-    async notify(taskId, item, pr, checks) {
+    async notify(taskId, subject, pr, checks) {
       if (slack === undefined) return false;
       await slack.postOnce(
         {
           kind: "prOpened",
-          title: item.title,
-          item: { key: item.key, url: item.url },
+          title: subject.title,
+          ...(subject.url !== undefined && { item: { key: subject.key, url: subject.url } }),
           pullRequest: { url: pr.url, number: pr.number },
           summary: `${pr.draft ? "Draft pull request" : "Pull request"}: ${checks}.`,
         },

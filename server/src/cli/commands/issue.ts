@@ -4,9 +4,10 @@
  * REF and repo attaches to the task it started before; a task a crash interrupted resumes from its
  * last recorded step.
  */
-import { realpath } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { parsePolicy, type ApprovalPolicy } from "../../agent/approvals.js";
 import { ConfigError, ENVIRONMENT_HELP, integrationConfigFromEnv } from "../../integrations/config.js";
 import { canonicalWorkItemKey } from "../../integrations/workItemRefs.js";
 import type { WorkItemSourceName } from "../../integrations/workItem.js";
@@ -45,6 +46,8 @@ Options:
   --jira-transition NAME Move a Jira issue with this transition once the PR is open (default: none;
                          also BORA_JIRA_TRANSITION).
   --max-turns N          Model turns for the agent (default 40).
+  --policy FILE          Approval policy JSON that tightens the default (commands in the worktree's
+                         sandbox run without asking; a tool the policy says "ask" about is declined).
   --allow-unsandboxed    Run commands without bubblewrap if it is missing (not recommended).
   --concurrency N        Tasks run at once (default 2; also BORA_WORKFLOW_CONCURRENCY).
   --json                 Print {taskId, status, pr: {url, number}} per REF instead of the URL.
@@ -81,6 +84,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       "allow-unsandboxed": { type: "boolean" },
       json: { type: "boolean" },
       concurrency: { type: "string" },
+      policy: { type: "string" },
       ...ENGINE_FLAG_OPTIONS,
     },
   });
@@ -108,6 +112,14 @@ async function run(args: string[], io: CliIO): Promise<number> {
     await probe.close();
   }
   const check = values.check ?? (await defaultCheckCommand(repo));
+  let policy: ApprovalPolicy | undefined;
+  if (values.policy !== undefined) {
+    try {
+      policy = parsePolicy(JSON.parse(await readFile(path.resolve(io.cwd, values.policy), "utf8")));
+    } catch (error) {
+      throw new UsageError(`--policy ${values.policy}: ${(error as Error).message}`);
+    }
+  }
   const jiraTransition = values["jira-transition"] ?? io.env["BORA_JIRA_TRANSITION"];
   const inputs = positionals.map((ref): IssueToPrInput => {
     let source: WorkItemSourceName;
@@ -132,6 +144,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       allowUnsandboxed: values["allow-unsandboxed"] === true,
       engine: spec,
       ...(jiraTransition !== undefined && jiraTransition !== "" && { jiraTransition }),
+      ...(policy !== undefined && { policy }),
     };
   });
 

@@ -45,7 +45,17 @@ ${ENGINE_FLAGS_HELP}
   --transcript FILE      Where the JSONL transcript goes. Defaults to <state>/runs/<run>.jsonl, where <state> is
                          $BORA_STATE_DIR, else $XDG_STATE_HOME/bora, else ~/.local/state/bora.
   --json                 Print the result as JSON instead of the text summary.
-  --rollback RUN         Undo a previous run: restore the folder to that run's checkpoint, then exit.`;
+  --rollback RUN         Undo a previous run: restore the folder to that run's checkpoint, then exit.
+
+Background (durable) runs:
+  --background           Run it as a durable task in a worktree of its own on a new branch, not in the
+                         folder: commands run sandboxed without asking, a crash resumes it (bora tasks
+                         resume), and it ends with the branch to review (or a PR with --pr).
+  --pr                   Push the branch and open a pull request on the folder's origin (GITHUB_TOKEN).
+  --check CMD            Checks to run after the agent (default npm test when package.json has a test
+                         script); while they fail, the agent gets their output for 5 more turns.
+  --base BRANCH          The branch to start from (default: the folder's current branch).
+  --approve              Wait for bora tasks approve ID before committing.`;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -94,6 +104,11 @@ export const runCommand: CliCommand = {
         transcript: { type: "string" },
         json: { type: "boolean" },
         rollback: { type: "string" },
+        background: { type: "boolean" },
+        pr: { type: "boolean" },
+        check: { type: "string" },
+        base: { type: "string" },
+        approve: { type: "boolean" },
       },
     });
     const root = path.resolve(io.cwd, values.cwd ?? ".");
@@ -111,6 +126,13 @@ export const runCommand: CliCommand = {
     }
     if (positionals.length !== 1 || positionals[0]!.trim() === "") {
       throw new UsageError('give the instruction as one quoted argument, e.g. bora run --yes "fix the failing test"');
+    }
+    if (values.background !== true && (values.pr || values.check !== undefined || values.base !== undefined || values.approve)) {
+      throw new UsageError("--pr, --check, --base and --approve go with --background");
+    }
+    if (values.background === true) {
+      const { runInBackground } = await import("./background.js");
+      return runInBackground(positionals[0]!, root, values, io);
     }
     const budgets: Budgets = {
       maxTurns: positiveInt("--max-turns", values["max-turns"]),
