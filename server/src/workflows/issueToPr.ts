@@ -58,8 +58,7 @@ export interface IssueToPrInput {
  * A free-form background task: the same durable steps in a worktree of its own, without a tracker.
  * It ends with a branch to review (state `needsReview`), or a pull request when `openPr` asks.
  */
-export interface BackgroundTaskInput
-  extends Omit<IssueToPrInput, "kind" | "source" | "ref" | "jiraTransition"> {
+export interface BackgroundTaskInput extends Omit<IssueToPrInput, "kind" | "source" | "ref" | "jiraTransition"> {
   kind: "background";
   instruction: string;
   openPr: boolean;
@@ -310,7 +309,14 @@ export async function issueToPr(
   if (background && !background.openPr) {
     const reason = `the change is committed on ${branch} in ${worktree.dir}: review it (git diff ${worktree.baseBranch}...${branch}), then push or merge it`;
     await status({ state: "needsReview", step: "done", reason });
-    return { taskId: input.taskId, state: "needsReview", reason, branch, worktree: worktree.dir, ...(checks && { checks }) };
+    return {
+      taskId: input.taskId,
+      state: "needsReview",
+      reason,
+      branch,
+      worktree: worktree.dir,
+      ...(checks && { checks }),
+    };
   }
   await step("push", `pushing ${branch}`, () => services.push(worktree));
   const draft = checks !== undefined && !checks.ok;
@@ -330,7 +336,8 @@ export async function issueToPr(
   if (item) {
     await step("writeBack", `writing back to ${item.key}`, () =>
       services.writeBack(item, input.taskId, trackerComment(pr.url, checks, draft), pr, {
-        ...(input.kind !== "background" && input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
+        ...(input.kind !== "background" &&
+          input.jiraTransition !== undefined && { jiraTransition: input.jiraTransition }),
       }),
     );
   }

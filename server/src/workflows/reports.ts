@@ -4,7 +4,6 @@
  * writes the same text, and success is stated from evidence (the checks that ran and their result),
  * never from the model's opinion of its own work.
  */
-import type { WorkItem } from "../integrations/workItem.js";
 
 export interface CheckEvidence {
   command: string;
@@ -26,7 +25,11 @@ export function tailLines(text: string, lines = EVIDENCE_TAIL_LINES): string {
   return all.slice(-lines).join("\n");
 }
 
-export function commitMessage(item: { key: string; title: string; url?: string }, taskId: string, answer: string): string {
+export function commitMessage(
+  item: { key: string; title: string; url?: string },
+  taskId: string,
+  answer: string,
+): string {
   const subject = prTitle(item).slice(0, 72);
   const body = answer.trim() === "" ? "" : `\n\n${answer.trim()}`;
   return `${subject}${body}\n\nBora-Task: ${taskId}\n`;
@@ -61,7 +64,8 @@ export interface PrFacts {
 
 export function prTitle(subject: { key: string; title: string; url?: string }): string {
   // A background task has no key worth a reader's time: its title is the instruction.
-  const title = subject.url === undefined && subject.key === "task" ? subject.title : `${subject.key}: ${subject.title}`;
+  const title =
+    subject.url === undefined && subject.key === "task" ? subject.title : `${subject.key}: ${subject.title}`;
   return title.replace(/\s+/g, " ").slice(0, 200);
 }
 

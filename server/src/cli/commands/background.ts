@@ -28,7 +28,12 @@ export interface BackgroundFlags extends EngineFlagValues {
   json?: boolean;
 }
 
-export async function runInBackground(instruction: string, folder: string, values: BackgroundFlags, io: CliIO): Promise<number> {
+export async function runInBackground(
+  instruction: string,
+  folder: string,
+  values: BackgroundFlags,
+  io: CliIO,
+): Promise<number> {
   let spec = engineSpecFromFlags(values, { local: LOCAL_PROFILES.headlessRun });
   if (spec.kind === "script") spec = { ...spec, file: path.resolve(io.cwd, spec.file), turnFrom: "conversation" };
   if (spec.kind === "remote") spec = { ...spec, apiKey: undefined };
@@ -70,12 +75,15 @@ export async function runInBackground(instruction: string, folder: string, value
     io.stderr.write(`bora run: queued task ${input.taskId}\n`);
     const status = await followTask(input.taskId, io, "bora run");
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ taskId: input.taskId, status: status?.state ?? "unknown", reason: status?.reason, branch: status?.branch, worktree: status?.worktree, pr: status?.pr ?? null })}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ taskId: input.taskId, status: status?.state ?? "unknown", reason: status?.reason, branch: status?.branch, worktree: status?.worktree, pr: status?.pr ?? null })}\n`,
+      );
     } else {
       io.stdout.write(status?.pr ? resultLine(status) : status?.branch ? `${status.branch}\n` : "");
     }
     if (status?.state === "waiting") io.stderr.write(`bora run: approve with: bora tasks approve ${input.taskId}\n`);
-    if (status?.state === "failed") io.stderr.write(`bora run: after fixing the cause: bora tasks retry ${input.taskId}\n`);
+    if (status?.state === "failed")
+      io.stderr.write(`bora run: after fixing the cause: bora tasks retry ${input.taskId}\n`);
     // A branch ready for review is this command's success.
     return status?.state === "needsReview" ? 0 : exitCodeFor(status);
   } finally {

@@ -127,7 +127,10 @@ export const runCommand: CliCommand = {
     if (positionals.length !== 1 || positionals[0]!.trim() === "") {
       throw new UsageError('give the instruction as one quoted argument, e.g. bora run --yes "fix the failing test"');
     }
-    if (values.background !== true && (values.pr || values.check !== undefined || values.base !== undefined || values.approve)) {
+    if (
+      values.background !== true &&
+      (values.pr || values.check !== undefined || values.base !== undefined || values.approve)
+    ) {
       throw new UsageError("--pr, --check, --base and --approve go with --background");
     }
     if (values.background === true) {
