@@ -41,6 +41,8 @@ export async function openCliWorkflows(
     debug,
   };
   const databaseUrl = io.env["BORA_DATABASE_URL"]?.trim() || undefined;
+  // A team upgrading its hosts one by one keeps them on one version until all run the new code.
+  const applicationVersion = io.env["BORA_WORKFLOW_VERSION"]?.trim() || undefined;
   try {
     const host = await WorkflowHost.open({
       stateDir,
@@ -49,6 +51,7 @@ export async function openCliWorkflows(
       log,
       env: io.env,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      ...(applicationVersion !== undefined && { applicationVersion }),
       services: async (input) => {
         const engine = await openEngine(input.engine, cliEngineDeps(io, prefix));
         const services = createIssueToPrServices({

@@ -15,7 +15,13 @@ import {
   setIssueToPrServices,
   type IssueToPrServicesFactory,
 } from "./dbosWorkflows.js";
-import { executorIdFor, launchWorkflowRuntime, shutdownWorkflowRuntime, WORKFLOW_APP_VERSION } from "./dbosRuntime.js";
+import {
+  executorIdFor,
+  launchWorkflowRuntime,
+  listStaleWorkflows,
+  shutdownWorkflowRuntime,
+  WORKFLOW_APP_VERSION,
+} from "./dbosRuntime.js";
 
 export interface WorkflowHostOptions {
   stateDir: string;
@@ -69,6 +75,8 @@ async function takeLock(stateDir: string): Promise<() => Promise<void>> {
 export class WorkflowHost {
   private constructor(
     readonly executorId: string,
+    /** The version this host records its tasks under; tasks of another are stale here. */
+    readonly applicationVersion: string,
     private readonly database: WorkflowDatabase,
     private readonly unlock: () => Promise<void>,
   ) {}
@@ -84,15 +92,23 @@ export class WorkflowHost {
         log: options.log,
       });
       const executorId = await executorIdFor(options.stateDir, options.env);
+      const applicationVersion = options.applicationVersion ?? WORKFLOW_APP_VERSION;
       setIssueToPrServices(options.services);
       await launchWorkflowRuntime({
         url: database.url,
         executorId,
-        applicationVersion: options.applicationVersion ?? WORKFLOW_APP_VERSION,
+        applicationVersion,
         log: options.log,
       });
       await registerTaskQueue(options.concurrency ?? DEFAULT_TASK_CONCURRENCY);
-      return new WorkflowHost(executorId, database, unlock);
+      // Tasks an older Bora left unfinished are not resumed by launch: say so, never leave them silent.
+      const stale = await listStaleWorkflows();
+      if (stale.length > 0) {
+        options.log.warn(
+          `${stale.length} task(s) left unfinished by an older Bora: ${stale.map((w) => `${w.workflowId} (${w.applicationVersion ?? "unknown version"})`).join(", ")}; resume or abandon each with bora tasks resume|abandon ID`,
+        );
+      }
+      return new WorkflowHost(executorId, applicationVersion, database, unlock);
     } catch (error) {
       await shutdownWorkflowRuntime().catch(() => undefined);
       await database?.close();

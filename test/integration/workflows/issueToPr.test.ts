@@ -573,4 +573,32 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     );
     assert.equal(showAtRemote(prs[0]!.head, "src/cart.js"), FIXED);
   });
+
+  it("after an upgrade, a task the older version left is reported and listed as stale, not resumed silently; resume ID finishes it", async () => {
+    const number = github.addIssue(REPO, { title: "Discount across an upgrade" });
+    const old = { BORA_WORKFLOW_VERSION: "0.0.9+workflows.0" };
+    const crashed = await bora(issueArgs(number, checkout("upgrade")), { ...old, BORA_CRASH_AT: "afterCall:push" });
+    assert.equal(crashed.signal, "SIGKILL", crashed.stderr);
+    const taskId = taskIdIn(crashed.stderr);
+    const listed = await bora(["tasks", "list"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stderr,
+      new RegExp(`task\\(s\\) left unfinished by an older Bora: .*${taskId} \\(0\\.0\\.9\\+workflows\\.0\\)`),
+    );
+    assert.match(
+      listed.stdout,
+      new RegExp(
+        `${taskId} .*\\[stale: left by Bora 0\\.0\\.9\\+workflows\\.0; bora tasks resume ${taskId} or abandon it\\]`,
+      ),
+    );
+    assert.equal(effects(number).prs.length, 0, "the upgrade did not run it by itself");
+    const resumed = await bora(["tasks", "resume", taskId]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const { prs, comments, messages } = effects(number);
+    assert.deepEqual(
+      { prs: prs.length, comments: comments.length, messages: messages.length },
+      { prs: 1, comments: 1, messages: 1 },
+    );
+  });
 });

@@ -13,6 +13,7 @@ import { formatStatus } from "../taskStatusText.js";
 const USAGE = `bora tasks list [--json]
 bora tasks show ID [--json]
 bora tasks resume [ID]
+bora tasks abandon ID
 bora tasks cancel ID
 bora tasks retry ID
 bora tasks approve ID [--deny] [--note TEXT]
@@ -21,11 +22,28 @@ The durable tasks (bora issue) recorded in the workflow database. resume continu
 a closed terminal interrupted (no ID: every unfinished task of this host) and prints each PR URL as it
 finishes; retry runs a failed task's failed step again; approve answers a task waiting for approval
 (--deny refuses, keeping its worktree and branch); cancel stops a task at its next step, keeping its
-worktree and branch.`;
+worktree and branch.
 
-function line(t: TaskSummary): string {
+A task an older version of Bora left unfinished is listed as "stale": an upgrade does not resume it by
+itself, since its steps were recorded by other code. bora tasks resume ID runs it on under this
+version (its finished steps are kept, the interrupted one runs again); bora tasks abandon ID gives it
+up (cancelled, its record kept).`;
+
+/** Unfinished, and recorded by another version of Bora: launch does not resume it. */
+function isStale(t: TaskSummary, version: string): boolean {
+  return (
+    (t.engineStatus === "PENDING" || t.engineStatus === "ENQUEUED") &&
+    t.applicationVersion !== undefined &&
+    t.applicationVersion !== version
+  );
+}
+
+function line(t: TaskSummary, version: string): string {
   const when = new Date(t.createdAt).toISOString().replace("T", " ").slice(0, 16);
-  const state = t.status ? formatStatus(t.status) : t.engineStatus.toLowerCase();
+  const stale = isStale(t, version)
+    ? ` [stale: left by Bora ${t.applicationVersion}; bora tasks resume ${t.taskId} or abandon it]`
+    : "";
+  const state = (t.status ? formatStatus(t.status) : t.engineStatus.toLowerCase()) + stale;
   const pr = t.status?.pr ? ` ${t.status.pr.url}` : "";
   return `${t.taskId}  ${when}  ${state}${pr}`;
 }
@@ -43,7 +61,7 @@ async function follow(ids: readonly string[], io: CliIO, answered?: TaskStatusRe
 
 async function run(args: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = args;
-  const subs = ["list", "show", "resume", "cancel", "retry", "approve"];
+  const subs = ["list", "show", "resume", "abandon", "cancel", "retry", "approve"];
   if (sub === undefined || !subs.includes(sub)) throw new UsageError(`say one of: ${subs.join(", ")}`);
   const { values, positionals } = parseArgs({
     args: rest,
@@ -56,12 +74,14 @@ async function run(args: string[], io: CliIO): Promise<number> {
   // DBOS loads only for the commands that run workflows, so every other `bora` command starts quickly.
   const { openCliWorkflows } = await import("../workflowCli.js");
   const { approveTask, cancelTask, listTasks, retryTask, showTask } = await import("../../workflows/dbosWorkflows.js");
+  const { abandonStale, resumeStale } = await import("../../workflows/dbosRuntime.js");
   const workflows = await openCliWorkflows(io, "bora tasks");
+  const version = workflows.host.applicationVersion;
   try {
     if (sub === "list") {
       const tasks = await listTasks();
       if (values.json) io.stdout.write(`${JSON.stringify(tasks.map(({ input: _input, ...t }) => t))}\n`);
-      else io.stdout.write(tasks.length === 0 ? "no tasks\n" : `${tasks.map(line).join("\n")}\n`);
+      else io.stdout.write(tasks.length === 0 ? "no tasks\n" : `${tasks.map((t) => line(t, version)).join("\n")}\n`);
       return 0;
     }
     const task = id === undefined ? undefined : await showTask(id);
@@ -71,9 +91,15 @@ async function run(args: string[], io: CliIO): Promise<number> {
         if (values.json) {
           const { input: _input, ...shown } = task!;
           io.stdout.write(`${JSON.stringify(shown)}\n`);
-        } else io.stdout.write(`${line(task!)}\n`);
+        } else io.stdout.write(`${line(task!, version)}\n`);
         return 0;
       }
+      case "abandon":
+        if (!isStale(task!, version))
+          throw new UsageError(`${id} is not a stale task; to stop it, bora tasks cancel ${id}`);
+        await abandonStale([id!]);
+        io.stderr.write(`bora tasks: abandoned ${id}; its worktree, branch and record are kept\n`);
+        return 0;
       case "cancel":
         await cancelTask(id!);
         io.stderr.write(`bora tasks: cancelled ${id}; its worktree and branch are kept\n`);
@@ -89,7 +115,13 @@ async function run(args: string[], io: CliIO): Promise<number> {
         await approveTask(id!, values.deny !== true, values.note);
         return await follow([id!], io, task!.status!);
       case "resume": {
-        if (id !== undefined) return await follow([id], io);
+        if (id !== undefined) {
+          if (isStale(task!, version)) {
+            await resumeStale([id]);
+            io.stderr.write(`bora tasks: ${id} (left by Bora ${task!.applicationVersion}) now runs under ${version}\n`);
+          }
+          return await follow([id], io);
+        }
         const open = (await listTasks(200)).filter(
           (t) =>
             t.executorId === workflows.host.executorId &&
