@@ -430,15 +430,18 @@ export namespace InlineEdit {
 
 /**
  * What a task does. Foreground kinds run the agent in the user's workspace; the durable-workflow
- * kinds (`issueToPr`: a work item to a pull request, in a worktree of its own) share the ids, the
- * `bora/taskUpdated` notification and `bora/cancelTask`. `bora/startTask` starts only the
- * foreground kinds (`FOREGROUND_TASK_KINDS`); `bora/startIssueToPr` starts an `issueToPr`.
+ * kinds (`issueToPr`: a work item to a pull request; `background`: an instruction, ending with a
+ * branch to review or a PR; each in a worktree of its own) share the ids, the `bora/taskUpdated`
+ * notification and `bora/cancelTask`. `bora/startTask` starts the foreground kinds and `background`
+ * (`START_TASK_KINDS`); `bora/startIssueToPr` starts an `issueToPr`.
  */
-export const TASK_KINDS = ["explain", "writeTests", "free", "issueToPr"] as const;
+export const TASK_KINDS = ["explain", "writeTests", "free", "issueToPr", "background"] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 /** The kinds `bora/startTask` runs in the user's workspace. */
 export const FOREGROUND_TASK_KINDS = ["explain", "writeTests", "free"] as const;
 export type ForegroundTaskKind = (typeof FOREGROUND_TASK_KINDS)[number];
+/** The kinds `bora/startTask` starts: the foreground ones, and `background` (durable, in a worktree). */
+export const START_TASK_KINDS = [...FOREGROUND_TASK_KINDS, "background"] as const;
 
 /**
  * Where a task is in its life, for every kind. `waiting` means it waits for the user (an approval,
@@ -556,7 +559,7 @@ export type TaskScope = Static<typeof TaskScope>;
 
 export const StartTaskParams = Type.Object(
   {
-    kind: stringEnum(FOREGROUND_TASK_KINDS, { description: "What the task does." }),
+    kind: stringEnum(START_TASK_KINDS, { description: "What the task does." }),
     instruction: Type.Optional(
       Type.String({
         maxLength: MAX_INSTRUCTION_CHARS,
@@ -565,6 +568,12 @@ export const StartTaskParams = Type.Object(
       }),
     ),
     scope: Type.Optional(TaskScope),
+    openPr: Type.Optional(
+      Type.Boolean({
+        description:
+          "`background` only: push the branch and open a pull request on the repository's origin. Defaults to false (the task ends with the branch to review).",
+      }),
+    ),
   },
   {
     examples: [

@@ -33,6 +33,27 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The model a durable task records: the chat role's, as the settings run it now. */
+function recordedEngineSpec(host: AgentHost, engines: EngineManager): EngineSpec {
+  const spec = engines.chatSpec();
+  if (spec !== undefined) return spec;
+  const problem: Problem = host.status().engine.problem ?? {
+    code: "engineNotReady",
+    message: "No model is configured yet; set one up, then start the task again.",
+  };
+  throw new ResponseError(LSPErrorCodes.RequestFailed, problem.message, problem);
+}
+
+/** `bora/startTask` of kind `background`: a durable task on a worktree of `root`'s repository. */
+export function startBackgroundTask(
+  durable: DurableTasks,
+  host: AgentHost,
+  engines: EngineManager,
+): (instruction: string, openPr: boolean, root: string) => Promise<string> {
+  return (instruction, openPr, root) =>
+    refusing(() => durable.startBackground(instruction, openPr, root, recordedEngineSpec(host, engines)));
+}
+
 export function registerDurableTaskHandlers(
   connection: Connection,
   host: AgentHost,
@@ -43,17 +64,7 @@ export function registerDurableTaskHandlers(
   workspaceFolders: () => readonly string[],
 ): void {
   const { logger } = host;
-
-  /** The model the task records: the chat role's, as the settings run it now. */
-  const engineSpec = (): EngineSpec => {
-    const spec = engines.chatSpec();
-    if (spec !== undefined) return spec;
-    const problem: Problem = host.status().engine.problem ?? {
-      code: "engineNotReady",
-      message: "No model is configured yet; set one up, then start the task again.",
-    };
-    throw new ResponseError(LSPErrorCodes.RequestFailed, problem.message, problem);
-  };
+  const engineSpec = (): EngineSpec => recordedEngineSpec(host, engines);
 
   onCheckedRequest(
     connection,

@@ -33,7 +33,7 @@ import { registerModelHandlers } from "./modelHandlers.js";
 import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
 import { connectionTaskClient, registerTaskHandlers } from "./taskHandlers.js";
-import { cancelDurableTask, registerDurableTaskHandlers } from "./durableTaskHandlers.js";
+import { cancelDurableTask, registerDurableTaskHandlers, startBackgroundTask } from "./durableTaskHandlers.js";
 import { DurableTasks } from "../tasks/durableTasks.js";
 import { ApprovalMemory } from "../tasks/approvalMemory.js";
 import { TaskManager } from "../tasks/taskManager.js";
@@ -224,7 +224,16 @@ export async function startLanguageServer(
   registerSecretHandlers(connection, engines, logger, secrets);
   registerCompletionHandlers(connection, documents, engines, logger);
   registerEditHandlers(connection, host, engines, documents, () => workspaceFolders);
-  registerTaskHandlers(connection, host, engines, documents, tasks, () => workspaceFolders, cancelDurableTask(durable));
+  registerTaskHandlers(
+    connection,
+    host,
+    engines,
+    documents,
+    tasks,
+    () => workspaceFolders,
+    cancelDurableTask(durable),
+    startBackgroundTask(durable, host, engines),
+  );
   registerDurableTaskHandlers(connection, host, engines, tasks, durable, () => workspaceFolders);
   documents.listen(connection);
   connection.listen();

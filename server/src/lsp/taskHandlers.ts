@@ -96,6 +96,8 @@ export function registerTaskHandlers(
   workspaceFolders: () => readonly string[],
   /** Cancels a task the manager does not know (a durable task); by default such an id is unknown. */
   cancelOther?: (taskId: string) => Promise<void>,
+  /** Starts a `background` task (durable, in a worktree of `root`'s repository); by default the kind is refused. */
+  startBackground?: (instruction: string, openPr: boolean, root: string) => Promise<string>,
 ): void {
   const { logger } = host;
 
@@ -169,6 +171,14 @@ export function registerTaskHandlers(
       const instruction = params.instruction ?? "";
       if (params.kind === "free" && instruction.trim() === "")
         throw invalid("a free task needs an instruction: say what to do");
+      if (params.kind === "background") {
+        if (instruction.trim() === "") throw invalid("a background task needs an instruction: say what to do");
+        if (startBackground === undefined) throw invalid("this host runs no background tasks");
+        const { root } = await resolveScope(params);
+        const taskId = await startBackground(instruction, params.openPr === true, root).catch(asInvalid);
+        logger.info(`task ${taskId} queued (background) for ${root}`);
+        return { taskId };
+      }
       const { root, context } = await resolveScope(params);
       const taskId = tasks.start({ kind: params.kind, instruction, root, context, engine: await engine() });
       logger.info(`task ${taskId} started (${params.kind}) in ${root}`);

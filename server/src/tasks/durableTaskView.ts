@@ -28,7 +28,9 @@ export const MAX_STATUS_ROWS = 200;
 /** What the view needs of a recorded task (a `TaskSummary` of the workflow database, or a task just started). */
 export interface DurableTaskFacts {
   taskId: string;
-  /** The REF the task was started with. */
+  /** Defaults to `issueToPr` (tasks recorded before background tasks existed). */
+  kind?: DurableKind;
+  /** The REF the task was started with (a background task: its instruction). */
   ref?: string;
   /** The repository (a real path). */
   repo?: string;
@@ -61,7 +63,11 @@ export function durableStateOf(facts: Pick<DurableTaskFacts, "engineStatus" | "s
 }
 
 /** The title in lists: what the task turns into what. */
-export function durableTitle(ref: string | undefined, taskId: string): string {
+/** The two durable kinds of the task model. */
+export type DurableKind = "issueToPr" | "background";
+
+export function durableTitle(ref: string | undefined, taskId: string, kind: DurableKind = "issueToPr"): string {
+  if (kind === "background") return `Background: ${(ref ?? taskId).split("\n")[0]}`;
   return `Issue to PR: ${ref ?? taskId}`;
 }
 
@@ -100,8 +106,8 @@ export function listedDurableTask(facts: DurableTaskFacts): ListedTask {
   const state = durableStateOf(facts);
   return {
     taskId: facts.taskId,
-    kind: "issueToPr",
-    title: durableTitle(facts.ref, facts.taskId),
+    kind: facts.kind ?? "issueToPr",
+    title: durableTitle(facts.ref, facts.taskId, facts.kind),
     status: statusOfDurableState(state),
     createdAt: facts.createdAt,
     ...durableFields(facts, state),
@@ -133,8 +139,8 @@ export function durableTaskUpdate(
   return {
     taskId: facts.taskId,
     seq: options.seq,
-    kind: "issueToPr",
-    title: durableTitle(facts.ref, facts.taskId),
+    kind: facts.kind ?? "issueToPr",
+    title: durableTitle(facts.ref, facts.taskId, facts.kind),
     status,
     turn: facts.status?.turns ?? 0,
     // The workflow records turns, not token counts; the transcript file has them per turn.

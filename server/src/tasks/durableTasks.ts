@@ -9,6 +9,7 @@
  * workflow's `onStatus`); the list reads the recorded status, which also covers tasks other
  * processes (the CLI, a team's workers) run.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { realpath } from "node:fs/promises";
 import { defaultCheckCommand } from "../workflows/checks.js";
@@ -32,13 +33,14 @@ import { ConfigError, integrationConfigFromEnv } from "../integrations/config.js
 import { canonicalWorkItemKey, detectWorkItemSource, WorkItemRefError } from "../integrations/workItemRefs.js";
 import type { TaskStatusRecord } from "../workflows/durable.js";
 import type { TaskSummary } from "../workflows/dbosWorkflows.js";
-import type { IssueToPrInput } from "../workflows/issueToPr.js";
+import type { BackgroundTaskInput, IssueToPrInput } from "../workflows/issueToPr.js";
 import { createIssueToPrServices } from "../workflows/services.js";
-import { issueTaskId } from "../workflows/taskIds.js";
+import { issueTaskId, slugify } from "../workflows/taskIds.js";
 import type { WorkflowHost } from "../workflows/workflowHost.js";
 import { currentBranch, repositoryRoot } from "../workflows/worktrees.js";
 import type { Spawner } from "../workspace/spawner.js";
 import {
+  type DurableKind,
   durableStateOf,
   durableTaskUpdate,
   listedDurableTask,
@@ -111,7 +113,7 @@ export class DurableTasks {
   /** Per task: the last `seq` sent, the status rows so far, what the view needs of its input. */
   private readonly seqs = new Map<string, number>();
   private readonly rows = new Map<string, TaskItem[]>();
-  private readonly known = new Map<string, { ref: string; repo: string; createdAt: number }>();
+  private readonly known = new Map<string, { kind: DurableKind; ref: string; repo: string; createdAt: number }>();
   /** Per task: how many live statuses were sent; a recorded state read before the latest of them is stale. */
   private readonly live = new Map<string, number>();
   /** Tasks whose end in this process is awaited (`follow`). */
@@ -131,12 +133,50 @@ export class DurableTasks {
   async start(params: StartIssueToPrParams, folder: string, engine: EngineSpec): Promise<StartIssueToPrResult> {
     const input = await this.inputFor(params, folder, engine);
     const { api } = await this.open();
-    this.known.set(input.taskId, { ref: input.ref, repo: input.repo, createdAt: Date.now() });
+    this.known.set(input.taskId, { kind: "issueToPr", ref: input.ref, repo: input.repo, createdAt: Date.now() });
     const { attached } = await api.startIssueToPr(input);
     this.deps.logger.info(`durable task ${input.taskId} ${attached ? "attached" : "queued"} (${input.ref})`);
     await this.publishRecorded(input.taskId);
     this.follow(input.taskId, () => api.taskResult(input.taskId));
     return { taskId: input.taskId, attached };
+  }
+
+  /**
+   * Queues a background task: the instruction on a branch of its own in a worktree of the folder's
+   * repository, ending with the branch to review, or a PR when `openPr` asks.
+   */
+  async startBackground(instruction: string, openPr: boolean, folder: string, engine: EngineSpec): Promise<string> {
+    let repo: string;
+    let base: string;
+    try {
+      repo = await realpath(await repositoryRoot(folder, this.deps.spawner));
+      base = await currentBranch(repo, this.deps.spawner);
+    } catch (error) {
+      throw new TaskRequestError(messageOf(error));
+    }
+    const check = await defaultCheckCommand(repo);
+    const agent = this.deps.agentSettings();
+    const input: BackgroundTaskInput = {
+      kind: "background",
+      taskId: `task-${slugify(instruction, 24) || "change"}-${randomBytes(4).toString("hex")}`,
+      instruction,
+      openPr,
+      repo,
+      base,
+      ...(check !== undefined && { check }),
+      approve: false,
+      fixTurns: DEFAULT_FIX_TURNS,
+      budgets: { maxTurns: agent.maxTurns, maxTokensPerTurn: agent.maxTokensPerTurn },
+      allowUnsandboxed: agent.allowUnsandboxed,
+      engine,
+    };
+    const { api } = await this.open();
+    this.known.set(input.taskId, { kind: "background", ref: instruction, repo, createdAt: Date.now() });
+    await api.startBackgroundTask(input);
+    this.deps.logger.info(`background task ${input.taskId} queued in ${repo}`);
+    await this.publishRecorded(input.taskId);
+    this.follow(input.taskId, () => api.taskResult(input.taskId));
+    return input.taskId;
   }
 
   /**
@@ -273,6 +313,7 @@ export class DurableTasks {
       services: async (input) => {
         const engine = await this.engineFor(input.engine);
         this.known.set(input.taskId, {
+          kind: input.kind === "background" ? "background" : "issueToPr",
           ref: input.kind === "background" ? input.instruction : input.ref,
           repo: input.repo,
           createdAt: this.known.get(input.taskId)?.createdAt ?? Date.now(),
@@ -327,12 +368,19 @@ export class DurableTasks {
   }
 
   private facts(row: TaskSummary): DurableTaskFacts {
-    const input = row.input as Partial<IssueToPrInput> | undefined;
+    const input = row.input as Partial<IssueToPrInput> | Partial<BackgroundTaskInput> | undefined;
     const known = this.known.get(row.taskId);
-    const ref = input?.ref ?? known?.ref;
+    const kind: DurableKind = row.kind === "backgroundTask" ? "background" : "issueToPr";
+    const ref =
+      (input === undefined
+        ? undefined
+        : "instruction" in input
+          ? input.instruction
+          : (input as Partial<IssueToPrInput>).ref) ?? known?.ref;
     const repo = input?.repo ?? known?.repo;
     return {
       taskId: row.taskId,
+      kind,
       ...(ref !== undefined && { ref }),
       ...(repo !== undefined && { repo }),
       engineStatus: row.engineStatus,
@@ -358,7 +406,7 @@ export class DurableTasks {
     const known = this.known.get(taskId);
     this.send({
       taskId,
-      ...(known && { ref: known.ref, repo: known.repo }),
+      ...(known && { kind: known.kind, ref: known.ref, repo: known.repo }),
       engineStatus: "PENDING",
       status,
       createdAt: known?.createdAt ?? Date.now(),

@@ -11,6 +11,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import os from "node:os";
 import path from "node:path";
 import {
+  StartTask,
   Approve,
   CancelTask,
   ListTasks,
@@ -298,6 +299,18 @@ describe("durable tasks over LSP (issue to PR: real host, database, git remote, 
       assert.deepEqual(await host.started.host.connection.sendRequest(RetryTask.type, { taskId: bad.taskId }), {});
       const retried = await until(host, bad.taskId, "done");
       assert.ok(retried.pr?.url, "the retried task opened its PR");
+
+      // 5. A background task through bora/startTask: its own branch, ready for review, nothing pushed.
+      const background = await host.started.host.connection.sendRequest(StartTask.type, {
+        kind: "background",
+        instruction: "make the discount a fraction",
+      });
+      const reviewed = await until(host, background.taskId, "needsReview");
+      assert.equal(reviewed.kind, "background");
+      assert.equal(reviewed.title, "Background: make the discount a fraction");
+      assert.match(reviewed.branch ?? "", /^bora\/task-make-the-discount-a-fraction-[0-9a-f]{6}$/);
+      assert.equal(git(["show", `${reviewed.branch}:src/cart.js`], repo), FIXED);
+      assert.equal(remote.branch(`${REPO}.git`, reviewed.branch!), undefined, "nothing pushed");
     } finally {
       await host.stop();
     }
