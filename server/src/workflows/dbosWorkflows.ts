@@ -198,8 +198,12 @@ export function taskResult(taskId: string): Promise<IssueToPrResult> {
  * task that ended by throwing. Read without waiting (no handle is left pending across a shutdown).
  */
 export async function engineState(taskId: string): Promise<{ status: string; error?: string } | undefined> {
-  const row = await DBOS.getWorkflowStatus(taskId);
-  if (row === null) return undefined;
+  return engineStateOf(await DBOS.getWorkflowStatus(taskId));
+}
+
+/** `engineState` from a status row read by any means (`DBOS.getWorkflowStatus`, a `DBOSClient`). */
+export function engineStateOf(row: WorkflowStatus | null | undefined): { status: string; error?: string } | undefined {
+  if (row === null || row === undefined) return undefined;
   const error =
     row.error === undefined || row.error === null
       ? undefined
