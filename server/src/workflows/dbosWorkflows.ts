@@ -4,7 +4,7 @@
  * the front ends make on tasks (start or attach, list, show, cancel, retry, approve). Only files in
  * `workflows/` import DBOS.
  */
-import { DBOS, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
+import { DBOS, DBOSWorkflowConflictError, Error as DBOSErrors, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
 import { crashPoint } from "./crashPoints.js";
 import type { DurableCtx, TaskStatusRecord } from "./durable.js";
 import {
@@ -74,6 +74,8 @@ function durableCtx(workflowId: string): DurableCtx {
       return DBOS.recv<T>(topic, { timeoutSeconds: timeoutMs / 1000 });
     },
     setStatus: (status) => DBOS.setEvent(STATUS_EVENT, status),
+    interrupted: (error) =>
+      error instanceof DBOSWorkflowConflictError || error instanceof DBOSErrors.DBOSWorkflowCancelledError,
   };
 }
 

@@ -178,7 +178,7 @@ export async function issueToPr(
       try {
         return await ctx.step(name, fn);
       } catch (error) {
-        if (isCancellation(error)) throw error;
+        if (isCancellation(error) || ctx.interrupted?.(error) === true) throw error;
         await status({ state: "failed", step: name, reason: messageOf(error) });
         const answer = await ctx.recv<RetryMessage>("retry", RETRY_WAIT_MS);
         if (answer?.retry !== true) throw error;

@@ -12,6 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { createLogger } from "../../../server/src/host/logger.js";
 import { openWorkflowDatabase, type WorkflowDatabase } from "../../../server/src/workflows/database.js";
+import { WorkerReaper } from "../../../server/src/workflows/reaper.js";
+import { reaperSession } from "../../../server/src/workflows/team.js";
 import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { GitHubFake } from "../../fakes/github.js";
 import { GitRemoteFake } from "../../fakes/gitRemote.js";
@@ -194,5 +196,103 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
       [],
       "no worker, CLI, git or sandbox process is left (the team's own database is the test's)",
     );
+  });
+
+  it("a worker that was only paused (SIGSTOP) and wakes after its task was taken over parks it: no second PR, comment or message", async () => {
+    const number = github.addIssue(REPO, { title: "Discount bug on a laptop that slept" });
+    const repo = checkout("zombie");
+    // Debug level, so that DBOS's word on the parked task reaches stderr.
+    const a = worker("zombie-a", { BORA_LOG_LEVEL: "debug" });
+    await waitFor("worker A to be ready", () => /ready as executor zombie-a/.test(a.stderr()), 60_000, {
+      seen: a.stderr,
+    });
+    // Slow checks: A is caught inside the step, its call under way and its output not yet recorded.
+    const issue = start(
+      [
+        "issue",
+        `${REPO}#${number}`,
+        "--repo",
+        repo,
+        "--engine",
+        `script:${script}`,
+        "--check",
+        "sleep 3; node --test",
+        "--team",
+      ],
+      { BORA_STATE_DIR: path.join(tmp, "cli-zombie") },
+    );
+    await waitFor("the checks to start on worker A", () => /\[checks\] running/.test(issue.stderr()), 60_000, {
+      seen: issue.stderr,
+    });
+    const taskId = /started task (\S+)/.exec(a.stderr())?.[1];
+    assert.ok(taskId, a.stderr());
+    a.child.kill("SIGSTOP");
+    let b: Proc | undefined;
+    try {
+      b = worker("zombie-b");
+      const result = await issue.exited;
+      assert.equal(result.code, 0, issue.stderr());
+      assert.match(b.stderr(), new RegExp(`zombie-a stopped beating; took over ${taskId}`));
+    } finally {
+      a.child.kill("SIGCONT");
+    }
+    await waitFor(
+      "worker A to find the task no longer its own",
+      () => new RegExp(`${taskId} is no longer owned by this execution`).test(a.stderr()),
+      60_000,
+      { seen: a.stderr },
+    );
+    assert.doesNotMatch(
+      a.stderr(),
+      new RegExp(`finished task ${taskId}`),
+      `A did not carry on with the task:\n${a.stderr()}`,
+    );
+    const { prs, comments, messages } = effects(number);
+    assert.deepEqual(
+      { prs: prs.length, comments: comments.length, messages: messages.length },
+      { prs: 1, comments: 1, messages: 1 },
+    );
+    for (const w of [a, b!]) {
+      w.child.kill("SIGTERM");
+      assert.equal((await w.exited).code, 0, w.stderr());
+    }
+  });
+
+  it("only one of two live workers takes a dead worker's tasks over, however close together they look", async () => {
+    const calls: string[] = [];
+    const slowHandover = {
+      async takeOver(executorId: string) {
+        calls.push(executorId);
+        // Long enough for the other reaper's round to run meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return ["task-1"];
+      },
+    };
+    const quiet = { info: () => undefined, warn: (m: string) => assert.fail(m) };
+    const sessions = [reaperSession(database.url), reaperSession(database.url), reaperSession(database.url)];
+    try {
+      const dead = new WorkerReaper(sessions[0]!, "gone-worker", slowHandover, quiet, STALE_MS);
+      await dead.start();
+      await dead.stop();
+      // Its heartbeat, as a worker killed a minute ago left it.
+      await sessions[0]!.query(
+        "UPDATE bora.workers SET heartbeat_at = now() - interval '1 minute' WHERE executor_id = 'gone-worker'",
+      );
+      const live = [1, 2].map((i) => new WorkerReaper(sessions[i]!, `live-${i}`, slowHandover, quiet, STALE_MS));
+      await Promise.all(live.map((r) => r.start()));
+      await Promise.all(live.map((r) => r.stop()));
+      await Promise.all(live.map((r) => r.tick()));
+      assert.deepEqual(calls, ["gone-worker"], "one takeover");
+      const { rows } = await sessions[0]!.query(
+        "SELECT executor_id FROM bora.workers WHERE executor_id = 'gone-worker'",
+      );
+      assert.deepEqual(rows, [], "the dead worker's row is gone with its tasks");
+      // A live worker's heartbeat is not stale: a second round takes nothing.
+      await Promise.all(live.map((r) => r.tick()));
+      assert.deepEqual(calls, ["gone-worker"]);
+    } finally {
+      await sessions[0]!.query("DELETE FROM bora.workers WHERE executor_id LIKE 'live-%'");
+      await Promise.all(sessions.map((s) => s.end()));
+    }
   });
 });

@@ -165,7 +165,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       io.stderr.write(`bora issue: ${attached ? "attached to" : "queued"} task ${input.taskId} (${input.ref})\n`);
     }
     const statuses = await Promise.all(inputs.map((input) => followTask(input.taskId, io, prefixFor(inputs, input))));
-    return report(inputs, statuses, io, values.json === true);
+    return await report(inputs, statuses, io, values.json === true);
   } finally {
     await workflows.close();
   }
@@ -203,7 +203,7 @@ async function runOnTeam(inputs: readonly IssueToPrInput[], io: CliIO, json: boo
     const statuses = await Promise.all(
       inputs.map((input) => followTask(input.taskId, io, prefixFor(inputs, input), undefined, team.reader)),
     );
-    return report(inputs, statuses, io, json);
+    return await report(inputs, statuses, io, json);
   } finally {
     await team.close();
   }
