@@ -9,11 +9,12 @@
  * client also recovers nothing and listens to no queue, so it needs neither an executor id nor the
  * state folder's lock.
  *
- * Where a task runs: the input names the repository by its path on the submitting machine. A worker
- * on the same machine (and, after a takeover, a peer there) uses it and its task worktree directly.
- * A worker on another machine would need the repository first: a clone of the input's `origin` into
- * its own state folder, with the task's worktree made from that clone, and a task taken over there
- * would rebuild its worktree from the pushed work branch. That is not built yet.
+ * Where a task runs: the input names the repository by its path on the submitting machine, and its
+ * `origin` URL. A worker on the same machine uses the path; a worker on another machine clones the
+ * origin into its state folder and makes the task's worktree from the clone (`teamRepo.ts`). A task
+ * taken over by a worker on another machine after its worktree step is not covered: its worktree is
+ * on the first machine, and continuing there needs the work branch pushed as a step and the worktree
+ * rebuilt from it.
  */
 import { DBOS, DBOSClient } from "@dbos-inc/dbos-sdk";
 import type { Logger } from "../host/logger.js";

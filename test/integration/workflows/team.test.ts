@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createLogger } from "../../../server/src/host/logger.js";
@@ -256,6 +256,54 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
       w.child.kill("SIGTERM");
       assert.equal((await w.exited).code, 0, w.stderr());
     }
+  });
+
+  it("a worker on a machine without the repository clones its origin and opens the PR from there", async () => {
+    const number = github.addIssue(REPO, { title: "Discount bug fixed on another machine" });
+    const repo = checkout("elsewhere");
+    const issue = start(
+      [
+        "issue",
+        `${REPO}#${number}`,
+        "--repo",
+        repo,
+        "--engine",
+        `script:${script}`,
+        "--check",
+        "node --test",
+        "--team",
+      ],
+      { BORA_STATE_DIR: path.join(tmp, "cli-elsewhere") },
+    );
+    await waitFor("the task to be queued", () => /queued task \S+ on the team queue/.test(issue.stderr()), 60_000, {
+      seen: issue.stderr,
+    });
+    // The worker's machine has no such folder: it has only what the task recorded, the origin's URL.
+    rmSync(repo, { recursive: true, force: true });
+    const identity = { name: "Team Worker", email: "worker@team.example" };
+    const w = worker("clone-worker", {
+      GIT_AUTHOR_NAME: identity.name,
+      GIT_AUTHOR_EMAIL: identity.email,
+      GIT_COMMITTER_NAME: identity.name,
+      GIT_COMMITTER_EMAIL: identity.email,
+    });
+    const result = await issue.exited;
+    assert.equal(result.code, 0, `${issue.stderr()}\n${w.stderr()}`);
+    const { prs, comments, messages } = effects(number);
+    assert.deepEqual(
+      { prs: prs.length, comments: comments.length, messages: messages.length },
+      { prs: 1, comments: 1, messages: 1 },
+    );
+    const bare = path.join(remote.root, `${REPO}.git`);
+    assert.equal(git(["--git-dir", bare, "show", `${prs[0]!.head}:src/cart.js`], tmp), FIXED);
+    const clones = readdirSync(path.join(tmp, "clone-worker", "repos"));
+    assert.equal(clones.length, 1, "one clone of the origin in the worker's state folder");
+    assert.ok(
+      !readFileSync(path.join(tmp, "clone-worker", "repos", clones[0]!, "config"), "utf8").includes(SECRETS.github),
+      "the token is not in the clone's config",
+    );
+    w.child.kill("SIGTERM");
+    assert.equal((await w.exited).code, 0, w.stderr());
   });
 
   it("only one of two live workers takes a dead worker's tasks over, however close together they look", async () => {

@@ -16,7 +16,7 @@ import type { IssueToPrInput } from "../../workflows/issueToPr.js";
 import type { TaskStatusRecord } from "../../workflows/durable.js";
 import { defaultCheckCommand } from "../../workflows/checks.js";
 import { issueTaskId } from "../../workflows/taskIds.js";
-import { currentBranch, repositoryRoot } from "../../workflows/worktrees.js";
+import { currentBranch, originUrl, repositoryRoot } from "../../workflows/worktrees.js";
 import { Spawner } from "../../workspace/spawner.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineSpecFromFlags } from "../engineFlags.js";
@@ -53,8 +53,8 @@ Options:
   --concurrency N        Tasks run at once (default 2; also BORA_WORKFLOW_CONCURRENCY).
   --json                 Print {taskId, status, pr: {url, number}} per REF instead of the URL.
   --team                 Put the task on the team queue of BORA_DATABASE_URL for a bora worker to run,
-                         instead of running it here, and follow it until it ends. The worker uses DIR,
-                         so it must run on this machine (or see DIR at the same path).
+                         instead of running it here, and follow it until it ends. A worker on this
+                         machine uses DIR; a worker elsewhere clones DIR's origin.
 ${ENGINE_FLAGS_HELP}
 
 The workflow database is an embedded PostgreSQL in the state folder ($BORA_STATE_DIR, else
@@ -108,9 +108,12 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const probe = new Spawner();
   let repo: string;
   let base: string;
+  let origin: string | undefined;
   try {
     repo = await realpath(await repositoryRoot(path.resolve(io.cwd, values.repo ?? "."), probe));
     base = values.base ?? (await currentBranch(repo, probe));
+    // A team worker on another machine clones it; without one, only a worker here can run the task.
+    if (values.team === true) origin = await originUrl(repo, probe).catch(() => undefined);
   } catch (error) {
     throw new UsageError((error as Error).message);
   } finally {
@@ -141,6 +144,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       source,
       ref,
       repo,
+      ...(origin !== undefined && { origin }),
       base,
       ...(check !== undefined && { check }),
       approve: values.approve === true,

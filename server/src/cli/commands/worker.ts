@@ -69,6 +69,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
         let finished = false;
         return {
           onStatus: (status) => {
+            // A failed task waits here for a retry, and may then run on and end again.
+            if (!isFinalState(status.state)) finished = false;
             if (finished || !isFinalState(status.state)) return;
             finished = true;
             say(`finished task ${input.taskId}: ${status.state}: ${status.reason}`);
