@@ -322,6 +322,8 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
       const dead = new WorkerReaper(sessions[0]!, "gone-worker", slowHandover, quiet, STALE_MS);
       await dead.start();
       await dead.stop();
+      // The earlier tests' workers have stopped; their rows would be taken over too.
+      await sessions[0]!.query("DELETE FROM bora.workers WHERE executor_id <> 'gone-worker'");
       // Its heartbeat, as a worker killed a minute ago left it.
       await sessions[0]!.query(
         "UPDATE bora.workers SET heartbeat_at = now() - interval '1 minute' WHERE executor_id = 'gone-worker'",
