@@ -7,6 +7,7 @@ import { modelsCommand } from "./commands/models.js";
 import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 import { tasksCommand } from "./commands/tasks.js";
+import { workerCommand } from "./commands/worker.js";
 
 export const COMMANDS: readonly CliCommand[] = [
   serveCommand,
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CliCommand[] = [
   itemsCommand,
   issueCommand,
   tasksCommand,
+  workerCommand,
 ];

@@ -5,6 +5,7 @@
  */
 import { isFinalState, type TaskStatusRecord } from "../workflows/durable.js";
 import { engineState, taskStatus } from "../workflows/dbosWorkflows.js";
+import type { TaskReader } from "../workflows/team.js";
 import type { CliIO } from "./command.js";
 import { formatStatus } from "./taskStatusText.js";
 
@@ -14,18 +15,20 @@ const POLL_MS = 200;
 /**
  * Follows `taskId` until it stops moving by itself; returns its last status. `answered` is the status
  * the task had when it was sent a retry or an approval: it is not an end, since the task has not
- * read the message yet.
+ * read the message yet. `reader` reads the task: this process's DBOS by default, or a team client
+ * (`bora issue --team`, which runs nothing itself).
  */
 export async function followTask(
   taskId: string,
   io: CliIO,
   prefix: string,
   answered?: TaskStatusRecord,
+  reader: TaskReader = { taskStatus, engineState },
 ): Promise<TaskStatusRecord | null> {
   let seen = "";
   let moved = answered === undefined;
   for (;;) {
-    const status = await taskStatus(taskId);
+    const status = await reader.taskStatus(taskId);
     const line = status ? formatStatus(status) : "";
     if (status && line !== seen) {
       if (moved || JSON.stringify(status) !== JSON.stringify(answered)) {
@@ -35,10 +38,10 @@ export async function followTask(
       seen = line;
     }
     if (moved && status && (isFinalState(status.state) || status.state === "waiting")) return status;
-    const engine = await engineState(taskId);
+    const engine = await reader.engineState(taskId);
     if (engine && ENDED.has(engine.status)) {
       // Ended without a final status of its own: cancelled, or thrown out of a step it could not retry.
-      const last = (await taskStatus(taskId)) ?? { state: "failed" as const, step: "start", reason: "" };
+      const last = (await reader.taskStatus(taskId)) ?? { state: "failed" as const, step: "start", reason: "" };
       if (isFinalState(last.state)) return last;
       const ended: TaskStatusRecord =
         engine.status === "CANCELLED"

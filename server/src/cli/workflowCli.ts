@@ -5,7 +5,7 @@
  */
 import { openEngine } from "../engines/openEngine.js";
 import { integrationConfigFromEnv } from "../integrations/config.js";
-import type { IssueToPrServices } from "../workflows/issueToPr.js";
+import type { DurableTaskInput, IssueToPrServices } from "../workflows/issueToPr.js";
 import { createIssueToPrServices } from "../workflows/services.js";
 import { WorkflowHost } from "../workflows/workflowHost.js";
 import { Spawner } from "../workspace/spawner.js";
@@ -21,10 +21,21 @@ export interface CliWorkflows {
   close(): Promise<void>;
 }
 
+/** Watches one task run in this process (`bora worker`'s log lines): from its start or resumption here to its end. */
+export interface TaskObserver {
+  onStatus?: IssueToPrServices["onStatus"];
+  /** The run in this process is over (ended, cancelled, or shut down). */
+  ended?(): void;
+}
+
 export async function openCliWorkflows(
   io: CliIO,
   prefix: string,
-  options: { concurrency?: number; onStatus?: IssueToPrServices["onStatus"] } = {},
+  options: {
+    concurrency?: number;
+    onStatus?: IssueToPrServices["onStatus"];
+    observe?: (input: DurableTaskInput) => TaskObserver;
+  } = {},
 ): Promise<CliWorkflows> {
   const stateDir = resolveStateDir(io.env, io.cwd);
   // Every child (postgres, git, checks, sandboxed commands) starts here, so none outlives the command.
@@ -53,6 +64,8 @@ export async function openCliWorkflows(
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       ...(applicationVersion !== undefined && { applicationVersion }),
       services: async (input) => {
+        const observer = options.observe?.(input);
+        const onStatus = [options.onStatus, observer?.onStatus].filter((f) => f !== undefined);
         const engine = await openEngine(input.engine, cliEngineDeps(io, prefix));
         const services = createIssueToPrServices({
           config: integrationConfigFromEnv(io.env),
@@ -61,9 +74,18 @@ export async function openCliWorkflows(
           spawner,
           stateDir,
           env: io.env,
-          ...(options.onStatus && { onStatus: options.onStatus }),
+          ...(onStatus.length > 0 && { onStatus: (status) => onStatus.forEach((f) => f(status)) }),
         });
-        return { ...services, dispose: () => engine.dispose() };
+        return {
+          ...services,
+          dispose: async () => {
+            try {
+              await engine.dispose();
+            } finally {
+              observer?.ended?.();
+            }
+          },
+        };
       },
     });
     return {

@@ -15,7 +15,7 @@ import { redactDatabaseUrl } from "./postgresPolicy.js";
 export { executorIdFor, WORKFLOW_APP_VERSION } from "./workflowIdentity.js";
 
 /** DBOS scopes workflows, queues and schedules in the system database by application name. */
-const APP_NAME = "bora";
+export const APP_NAME = "bora";
 
 /**
  * The advisory lock that serialises `DBOS.migrate` between hosts (two ints: "bora", then 1 for
@@ -61,7 +61,7 @@ export async function launchWorkflowRuntime(options: LaunchWorkflowRuntimeOption
     // Migrated just below, once, with the race handled; launch then only checks the schema.
     runMigrations: false,
   });
-  await migrate(url, log);
+  await migrateWorkflowDatabase(url, log);
   options.beforeLaunch?.();
   try {
     await DBOS.launch();
@@ -142,7 +142,7 @@ export async function abandonStale(workflowIds: readonly string[]): Promise<void
  * unlocked and reports the connection's error itself. DBOS prints its progress to the console
  * through a logger of its own, so for the call the console is routed into our log.
  */
-async function migrate(url: string, log: RuntimeLog): Promise<void> {
+export async function migrateWorkflowDatabase(url: string, log: RuntimeLog): Promise<void> {
   const lock = (await lockSession(withDatabase(url, "postgres"))) ?? (await lockSession(url));
   if (lock === undefined) log.debug("workflows: migrating without the lock (no database to hold it in)");
   try {
@@ -160,9 +160,9 @@ async function migrate(url: string, log: RuntimeLog): Promise<void> {
 }
 
 /** The part of node-postgres's `Client` we use. */
-interface PgClient {
+export interface PgClient {
   connect(): Promise<void>;
-  query(text: string, values?: unknown[]): Promise<unknown>;
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   end(): Promise<void>;
   on(event: "error", listener: (error: Error) => void): void;
 }
@@ -171,7 +171,7 @@ interface PgClient {
  * node-postgres as DBOS itself loads it (it is DBOS's dependency, not ours): resolved from DBOS's own
  * folder, so it is the very copy and version DBOS runs on.
  */
-function pgClientClass(): new (config: { connectionString: string }) => PgClient {
+export function pgClientClass(): new (config: { connectionString: string }) => PgClient {
   const fromHere = createRequire(import.meta.url);
   const fromDbos = createRequire(fromHere.resolve("@dbos-inc/dbos-sdk"));
   return (fromDbos("pg") as { Client: new (config: { connectionString: string }) => PgClient }).Client;
@@ -219,7 +219,7 @@ async function withConsoleInLog<T>(log: RuntimeLog, run: () => Promise<T>): Prom
 }
 
 /** DBOS's messages at one level below its own: its info lines (launch, recovery counts) are our debug. */
-function dbosLogger(log: RuntimeLog): DLogger {
+export function dbosLogger(log: RuntimeLog): DLogger {
   return {
     debug: (entry) => log.debug(`dbos: ${textOf(entry)}`),
     info: (entry) => log.debug(`dbos: ${textOf(entry)}`),

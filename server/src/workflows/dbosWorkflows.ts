@@ -4,7 +4,7 @@
  * the front ends make on tasks (start or attach, list, show, cancel, retry, approve). Only files in
  * `workflows/` import DBOS.
  */
-import { DBOS, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
+import { DBOS, DBOSWorkflowConflictError, Error as DBOSErrors, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
 import { crashPoint } from "./crashPoints.js";
 import type { DurableCtx, TaskStatusRecord } from "./durable.js";
 import {
@@ -74,6 +74,8 @@ function durableCtx(workflowId: string): DurableCtx {
       return DBOS.recv<T>(topic, { timeoutSeconds: timeoutMs / 1000 });
     },
     setStatus: (status) => DBOS.setEvent(STATUS_EVENT, status),
+    interrupted: (error) =>
+      error instanceof DBOSWorkflowConflictError || error instanceof DBOSErrors.DBOSWorkflowCancelledError,
   };
 }
 
@@ -198,8 +200,12 @@ export function taskResult(taskId: string): Promise<IssueToPrResult> {
  * task that ended by throwing. Read without waiting (no handle is left pending across a shutdown).
  */
 export async function engineState(taskId: string): Promise<{ status: string; error?: string } | undefined> {
-  const row = await DBOS.getWorkflowStatus(taskId);
-  if (row === null) return undefined;
+  return engineStateOf(await DBOS.getWorkflowStatus(taskId));
+}
+
+/** `engineState` from a status row read by any means (`DBOS.getWorkflowStatus`, a `DBOSClient`). */
+export function engineStateOf(row: WorkflowStatus | null | undefined): { status: string; error?: string } | undefined {
+  if (row === null || row === undefined) return undefined;
   const error =
     row.error === undefined || row.error === null
       ? undefined

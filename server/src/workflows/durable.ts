@@ -27,6 +27,12 @@ export interface DurableCtx {
   recv<T>(topic: string, timeoutMs: number): Promise<T | null>;
   /** Publishes the task's state for lists and other processes (the latest value wins). */
   setStatus(status: TaskStatusRecord): Promise<void>;
+  /**
+   * True for an error by which the engine stops this run of the task: it was cancelled, or another
+   * worker took it over while this one was paused. Such an error ends the run as it is (the engine
+   * parks it); it is never the task's failure, which would wait for a retry and say "failed".
+   */
+  interrupted?(error: unknown): boolean;
 }
 
 /**

@@ -33,8 +33,13 @@ export interface IssueToPrInput {
   source: WorkItemSourceName;
   /** What the user gave: a URL, `OWNER/NAME#N`, a Jira key, a Sentry id. */
   ref: string;
-  /** The repository's top level (a real path). */
+  /** The repository's top level (a real path) on the machine that queued the task. */
   repo: string;
+  /**
+   * The repository's `origin` URL, recorded for team tasks (`bora issue --team`): a worker on a
+   * machine where `repo` is no repository clones it (`teamRepo.ts`).
+   */
+  origin?: string;
   /** The branch the work starts from and the PR targets. */
   base: string;
   /** The check command; none runs when undefined. */
@@ -98,6 +103,11 @@ export interface IssueToPrServices {
   env: NodeJS.ProcessEnv;
   policy?: ApprovalPolicy;
   getWorkItem(source: WorkItemSourceName, ref: string): Promise<WorkItem>;
+  /**
+   * The task's repository on this machine: `repo` itself, or (a team worker elsewhere) a clone of
+   * `origin`. Without it, `repo` is used as it is.
+   */
+  localRepository?(input: DurableTaskInput): Promise<string>;
   /** Pushes the worktree's branch to its origin, token per call. */
   push(worktree: TaskWorktree): Promise<void>;
   /** Opens the PR for `head`, or updates the open one. */
@@ -178,7 +188,7 @@ export async function issueToPr(
       try {
         return await ctx.step(name, fn);
       } catch (error) {
-        if (isCancellation(error)) throw error;
+        if (isCancellation(error) || ctx.interrupted?.(error) === true) throw error;
         await status({ state: "failed", step: name, reason: messageOf(error) });
         const answer = await ctx.recv<RetryMessage>("retry", RETRY_WAIT_MS);
         if (answer?.retry !== true) throw error;
@@ -195,8 +205,14 @@ export async function issueToPr(
     ? { key: item.key, title: item.title, url: item.url }
     : { key: "task", title: firstLine(background!.instruction) };
   const branch = item ? workBranch(item.key, item.title) : backgroundBranch(subject.title, input.taskId);
-  const worktree = await step("worktree", `creating the worktree on ${branch}`, () =>
-    ensureWorktree(input.repo, worktreeDir(services.stateDir, input.taskId), branch, input.base, services.spawner),
+  const worktree = await step("worktree", `creating the worktree on ${branch}`, async () =>
+    ensureWorktree(
+      (await services.localRepository?.(input)) ?? input.repo,
+      worktreeDir(services.stateDir, input.taskId),
+      branch,
+      input.base,
+      services.spawner,
+    ),
   );
   last = { ...last, branch, worktree: worktree.dir };
 
@@ -322,7 +338,8 @@ export async function issueToPr(
   const draft = checks !== undefined && !checks.ok;
   const pr = await step("pullRequest", "opening the pull request", () =>
     services.openOrUpdatePullRequest({
-      repo: input.repo,
+      // The worktree shares its repository's origin, and is on this machine even when `repo` is not.
+      repo: worktree.dir,
       head: branch,
       base: worktree.baseBranch,
       title: prTitle(subject),

@@ -18,6 +18,7 @@ import type { HttpPolicy } from "../http/policy.js";
 import { pushBranch } from "../workspace/gitPush.js";
 import type { Spawner } from "../workspace/spawner.js";
 import type { IssueToPrServices, PullRequestRef } from "./issueToPr.js";
+import { localRepository } from "./teamRepo.js";
 import { originUrl, repoOfRemote } from "./worktrees.js";
 
 export interface WorkflowServiceOptions {
@@ -81,6 +82,16 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
         throw new Error(`${source} is not configured: see bora help issue for its environment variables`);
       return found.get(ref);
     },
+
+    localRepository: (input) =>
+      localRepository({
+        repo: input.repo,
+        ...(input.origin !== undefined && { origin: input.origin }),
+        base: input.base,
+        stateDir: options.stateDir,
+        ...(config.github && { token: config.github.token }),
+        spawner: options.spawner,
+      }),
 
     async push(worktree) {
       await pushBranch({

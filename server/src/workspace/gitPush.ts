@@ -59,7 +59,7 @@ const AUTH_FAILURE =
  * (git ≥ 2.31) rather than argv: any local user can read a process's argv (`ps`), while its
  * environment is readable only by its owner. Neither reaches `.git/config`.
  */
-function tokenConfig(token: string | undefined): Record<string, string> {
+export function tokenConfig(token: string | undefined): Record<string, string> {
   if (token === undefined) return {};
   const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
   const entries: [string, string][] = [

@@ -13,9 +13,10 @@ import { canonicalWorkItemKey } from "../../integrations/workItemRefs.js";
 import type { WorkItemSourceName } from "../../integrations/workItem.js";
 import { LOCAL_PROFILES } from "../../engines/engineSpec.js";
 import type { IssueToPrInput } from "../../workflows/issueToPr.js";
+import type { TaskStatusRecord } from "../../workflows/durable.js";
 import { defaultCheckCommand } from "../../workflows/checks.js";
 import { issueTaskId } from "../../workflows/taskIds.js";
-import { currentBranch, repositoryRoot } from "../../workflows/worktrees.js";
+import { currentBranch, originUrl, repositoryRoot } from "../../workflows/worktrees.js";
 import { Spawner } from "../../workspace/spawner.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_HELP, engineSpecFromFlags } from "../engineFlags.js";
@@ -51,6 +52,9 @@ Options:
   --allow-unsandboxed    Run commands without bubblewrap if it is missing (not recommended).
   --concurrency N        Tasks run at once (default 2; also BORA_WORKFLOW_CONCURRENCY).
   --json                 Print {taskId, status, pr: {url, number}} per REF instead of the URL.
+  --team                 Put the task on the team queue of BORA_DATABASE_URL for a bora worker to run,
+                         instead of running it here, and follow it until it ends. A worker on this
+                         machine uses DIR; a worker elsewhere clones DIR's origin.
 ${ENGINE_FLAGS_HELP}
 
 The workflow database is an embedded PostgreSQL in the state folder ($BORA_STATE_DIR, else
@@ -85,6 +89,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       json: { type: "boolean" },
       concurrency: { type: "string" },
       policy: { type: "string" },
+      team: { type: "boolean" },
       ...ENGINE_FLAG_OPTIONS,
     },
   });
@@ -103,9 +108,12 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const probe = new Spawner();
   let repo: string;
   let base: string;
+  let origin: string | undefined;
   try {
     repo = await realpath(await repositoryRoot(path.resolve(io.cwd, values.repo ?? "."), probe));
     base = values.base ?? (await currentBranch(repo, probe));
+    // A team worker on another machine clones it; without one, only a worker here can run the task.
+    if (values.team === true) origin = await originUrl(repo, probe).catch(() => undefined);
   } catch (error) {
     throw new UsageError((error as Error).message);
   } finally {
@@ -136,6 +144,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       source,
       ref,
       repo,
+      ...(origin !== undefined && { origin }),
       base,
       ...(check !== undefined && { check }),
       approve: values.approve === true,
@@ -148,38 +157,87 @@ async function run(args: string[], io: CliIO): Promise<number> {
     };
   });
 
+  if (values.team === true) return runOnTeam(inputs, io, values.json === true);
   // DBOS loads only for the commands that run workflows, so every other `bora` command starts quickly.
   const { openCliWorkflows } = await import("../workflowCli.js");
   const { startIssueToPr } = await import("../../workflows/dbosWorkflows.js");
-  const { exitCodeFor, followTask, resultLine } = await import("../taskFollow.js");
+  const { followTask } = await import("../taskFollow.js");
   const workflows = await openCliWorkflows(io, "bora issue", { concurrency });
   try {
     for (const input of inputs) {
       const { attached } = await startIssueToPr(input);
       io.stderr.write(`bora issue: ${attached ? "attached to" : "queued"} task ${input.taskId} (${input.ref})\n`);
     }
-    const prefix = (input: IssueToPrInput): string => (inputs.length === 1 ? "bora issue" : `bora issue ${input.ref}`);
-    const statuses = await Promise.all(inputs.map((input) => followTask(input.taskId, io, prefix(input))));
-    let code = 0;
-    statuses.forEach((status, i) => {
-      const input = inputs[i]!;
-      if (values.json) {
-        io.stdout.write(
-          `${JSON.stringify({ taskId: input.taskId, ref: input.ref, status: status?.state ?? "unknown", reason: status?.reason, pr: status?.pr ? { url: status.pr.url, number: status.pr.number } : null })}\n`,
-        );
-      } else {
-        io.stdout.write(resultLine(status) || "\n");
-      }
-      if (status?.state === "waiting")
-        io.stderr.write(`${prefix(input)}: approve with: bora tasks approve ${input.taskId}\n`);
-      if (status?.state === "failed")
-        io.stderr.write(`${prefix(input)}: after fixing the cause: bora tasks retry ${input.taskId}\n`);
-      code = Math.max(code, exitCodeFor(status));
-    });
-    return code;
+    const statuses = await Promise.all(inputs.map((input) => followTask(input.taskId, io, prefixFor(inputs, input))));
+    return await report(inputs, statuses, io, values.json === true);
   } finally {
     await workflows.close();
   }
+}
+
+function prefixFor(inputs: readonly IssueToPrInput[], input: IssueToPrInput): string {
+  return inputs.length === 1 ? "bora issue" : `bora issue ${input.ref}`;
+}
+
+/**
+ * `--team`: the tasks go on the shared database's queue through a DBOS client, and a `bora worker`
+ * runs them; this process runs nothing (see `workflows/team.ts` for why a client, and what a worker
+ * on another machine would need).
+ */
+async function runOnTeam(inputs: readonly IssueToPrInput[], io: CliIO, json: boolean): Promise<number> {
+  const url = io.env["BORA_DATABASE_URL"]?.trim();
+  if (!url) throw new UsageError("--team needs the team's database in BORA_DATABASE_URL");
+  const { openTeamClient } = await import("../../workflows/team.js");
+  const { followTask } = await import("../taskFollow.js");
+  const say = (level: string) => (message: string) => void io.stderr.write(`bora issue: ${level}${message}\n`);
+  const debug = io.env["BORA_LOG_LEVEL"] === "debug" ? say("debug: ") : () => {};
+  const team = await openTeamClient(url, {
+    error: (message: string) => say("error: ")(message),
+    warn: say("warning: "),
+    info: debug,
+    debug,
+  });
+  try {
+    for (const input of inputs) {
+      const { attached } = await team.enqueueIssueToPr(input);
+      io.stderr.write(
+        `bora issue: ${attached ? "attached to" : "queued"} task ${input.taskId} on the team queue (${input.ref})\n`,
+      );
+    }
+    const statuses = await Promise.all(
+      inputs.map((input) => followTask(input.taskId, io, prefixFor(inputs, input), undefined, team.reader)),
+    );
+    return await report(inputs, statuses, io, json);
+  } finally {
+    await team.close();
+  }
+}
+
+/** Prints each task's outcome (stdout: the PR URL, or one JSON object) and returns the exit code. */
+async function report(
+  inputs: readonly IssueToPrInput[],
+  statuses: readonly (TaskStatusRecord | null)[],
+  io: CliIO,
+  json: boolean,
+): Promise<number> {
+  const { exitCodeFor, resultLine } = await import("../taskFollow.js");
+  let code = 0;
+  statuses.forEach((status, i) => {
+    const input = inputs[i]!;
+    const prefix = prefixFor(inputs, input);
+    if (json) {
+      io.stdout.write(
+        `${JSON.stringify({ taskId: input.taskId, ref: input.ref, status: status?.state ?? "unknown", reason: status?.reason, pr: status?.pr ? { url: status.pr.url, number: status.pr.number } : null })}\n`,
+      );
+    } else {
+      io.stdout.write(resultLine(status) || "\n");
+    }
+    if (status?.state === "waiting") io.stderr.write(`${prefix}: approve with: bora tasks approve ${input.taskId}\n`);
+    if (status?.state === "failed")
+      io.stderr.write(`${prefix}: after fixing the cause: bora tasks retry ${input.taskId}\n`);
+    code = Math.max(code, exitCodeFor(status));
+  });
+  return code;
 }
 
 export const issueCommand: CliCommand = {
