@@ -35,22 +35,9 @@ export interface DurableCtx {
   interrupted?(error: unknown): boolean;
 }
 
-/**
- * A durable task's state as a user reads it. `needsReview`: the branch is ready for a person (no PR
- * asked, or no checks to run); `checksFailing`: the checks still fail after the agent's extra turns,
- * so the PR is a draft.
- */
-export const DURABLE_TASK_STATES = [
-  "queued",
-  "running",
-  "waiting",
-  "needsReview",
-  "checksFailing",
-  "done",
-  "failed",
-  "cancelled",
-] as const;
-export type DurableTaskState = (typeof DURABLE_TASK_STATES)[number];
+// A durable task's states are part of the task model every client reads: defined once, in the protocol.
+export { DURABLE_TASK_STATES, type DurableTaskState } from "@bora/protocol";
+import type { DurableTaskState } from "@bora/protocol";
 
 /** The states a task does not leave by itself. */
 export function isFinalState(state: DurableTaskState): boolean {

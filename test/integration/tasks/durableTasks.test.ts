@@ -6,8 +6,7 @@
  * a scripted model behind `bora engine serve` that answers by conversation (as durable tasks need).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -29,18 +28,9 @@ import { startEngineServe, type ServedEngine } from "../../support/engineServe.j
 import { startHostWithSettings, waitFor, type HostWithSettings } from "../../support/hostProcess.js";
 import { processes } from "../../support/processTree.js";
 import { SECRETS } from "../integrations/support.js";
+import { createShopRepo, FIXED, git, writeFixScript } from "../workflows/support/shopRepo.js";
 
 const REPO = "acme/shop";
-const BUGGY = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) * discount;\n";
-const FIXED = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) * (1 - discount);\n";
-
-function git(args: string[], cwd: string): string {
-  return execFileSync("git", ["-c", "core.hooksPath=/dev/null", ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
-  });
-}
 
 interface DurableHost {
   started: HostWithSettings;
@@ -65,41 +55,11 @@ describe("durable tasks over LSP (issue to PR: real host, database, git remote, 
     // PostgreSQL will not run as root; as root (CI) Bora runs it as "postgres", which must reach the state folder.
     chmodSync(tmp, 0o755);
     seed = path.join(tmp, "seed");
-    mkdirSync(path.join(seed, "src"), { recursive: true });
-    mkdirSync(path.join(seed, "test"), { recursive: true });
-    writeFileSync(path.join(seed, "package.json"), `${JSON.stringify({ name: "shop", private: true })}\n`);
-    writeFileSync(path.join(seed, "src/cart.js"), BUGGY);
-    writeFileSync(
-      path.join(seed, "test/cart.test.js"),
-      [
-        'const { test } = require("node:test");',
-        'const assert = require("node:assert");',
-        'const { total } = require("../src/cart.js");',
-        'test("a 10% discount takes 10% off", () => assert.strictEqual(total([10, 10], 0.1), 18));',
-        "",
-      ].join("\n"),
-    );
-    git(["init", "--quiet", "--initial-branch=main"], seed);
-    git(["config", "user.name", "Shop Dev"], seed);
-    git(["config", "user.email", "dev@shop.example"], seed);
-    git(["add", "-A"], seed);
-    git(["commit", "--quiet", "-m", "cart"], seed);
+    createShopRepo(seed, { testScript: false });
 
     const script = path.join(tmp, "fix.json");
-    writeFileSync(
-      script,
-      JSON.stringify({
-        // Each task's conversation picks its turn, so tasks (and a retried one) do not share a counter.
-        turnFrom: "conversation",
-        turns: [
-          {
-            content: "The discount is multiplied in instead of taken off.",
-            tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }],
-          },
-          { content: "Fixed total(): it now takes the discount off the sum instead of multiplying by it." },
-        ],
-      }),
-    );
+    // Each task's conversation picks its turn, so tasks (and a retried one) do not share a counter.
+    writeFixScript(script, { turnFrom: "conversation" });
     served = await startEngineServe(["--engine", `script:${script}`, "--model-name", "scripted-model"]);
     github = await new GitHubFake().start();
     github.addToken(SECRETS.github, "bora-bot");

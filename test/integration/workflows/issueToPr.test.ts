@@ -7,7 +7,6 @@
  * message per task, and nothing (postgres, sandbox) is left running.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,18 +18,9 @@ import { SlackFake } from "../../fakes/slack.js";
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
 import { processes } from "../../support/processTree.js";
 import { SECRETS } from "../integrations/support.js";
+import { BUGGY, createShopRepo, FIXED, git, writeFixScript } from "./support/shopRepo.js";
 
 const REPO = "acme/shop";
-const BUGGY = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) * discount;\n";
-const FIXED = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) * (1 - discount);\n";
-
-function git(args: string[], cwd: string): string {
-  return execFileSync("git", ["-c", "core.hooksPath=/dev/null", ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
-  });
-}
 
 interface CliRun {
   code: number | null;
@@ -59,46 +49,10 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     chmodSync(tmp, 0o755);
     state = path.join(tmp, "state");
     seed = path.join(tmp, "seed");
-    mkdirSync(path.join(seed, "src"), { recursive: true });
-    mkdirSync(path.join(seed, "test"), { recursive: true });
-    writeFileSync(
-      path.join(seed, "package.json"),
-      `${JSON.stringify({ name: "shop", private: true, scripts: { test: "node --test" } }, null, 2)}\n`,
-    );
-    writeFileSync(path.join(seed, "src/cart.js"), BUGGY);
-    writeFileSync(
-      path.join(seed, "test/cart.test.js"),
-      [
-        'const { test } = require("node:test");',
-        'const assert = require("node:assert");',
-        'const { total } = require("../src/cart.js");',
-        'test("a 10% discount takes 10% off", () => assert.strictEqual(total([10, 10], 0.1), 18));',
-        "",
-      ].join("\n"),
-    );
-    git(["init", "--quiet", "--initial-branch=main"], seed);
-    git(["config", "user.name", "Shop Dev"], seed);
-    git(["config", "user.email", "dev@shop.example"], seed);
-    git(["add", "-A"], seed);
-    git(["commit", "--quiet", "-m", "cart"], seed);
+    createShopRepo(seed);
 
     script = path.join(tmp, "fix.json");
-    writeFileSync(
-      script,
-      JSON.stringify({
-        turns: [
-          {
-            content: "The discount is multiplied in instead of taken off.",
-            tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }],
-          },
-          {
-            content:
-              "Fixed total(): it now takes the discount off the sum (× (1 − discount)) instead of multiplying by it.",
-          },
-        ],
-      }),
-    );
-
+    writeFixScript(script);
     const wrong = "exports.total = (items, discount) => items.reduce((sum, price) => sum + price, 0) - discount;\n";
     const write = (content: string) => ({
       tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content } }],

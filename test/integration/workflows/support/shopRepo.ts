@@ -1,7 +1,7 @@
 /**
- * The fixture repository of the issue-to-PR tests: a tiny shop whose discount maths is wrong and whose
- * test says so, and a scripted model that fixes it in two turns. The same repository and fix as
- * issueToPr.test.ts uses, for the tests that need no variations of it (the team workers).
+ * The fixture repository of the durable-task tests (the CLI's, the editor's, the team workers'): a tiny
+ * shop whose discount maths is wrong and whose test says so, and a scripted model that fixes it in
+ * two turns.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -19,13 +19,17 @@ export function git(args: string[], cwd: string): string {
   });
 }
 
-/** Creates the shop's repository (one commit on main) in `dir`. */
-export function createShopRepo(dir: string): void {
+/**
+ * Creates the shop's repository (one commit on main) in `dir`. Without `testScript` its package.json
+ * has no test script, so a task that names no checks runs none (rather than `npm test`).
+ */
+export function createShopRepo(dir: string, options: { testScript?: boolean } = {}): void {
   mkdirSync(path.join(dir, "src"), { recursive: true });
   mkdirSync(path.join(dir, "test"), { recursive: true });
+  const scripts = options.testScript === false ? {} : { scripts: { test: "node --test" } };
   writeFileSync(
     path.join(dir, "package.json"),
-    `${JSON.stringify({ name: "shop", private: true, scripts: { test: "node --test" } }, null, 2)}\n`,
+    `${JSON.stringify({ name: "shop", private: true, ...scripts }, null, 2)}\n`,
   );
   writeFileSync(path.join(dir, "src/cart.js"), BUGGY);
   writeFileSync(
@@ -45,11 +49,15 @@ export function createShopRepo(dir: string): void {
   git(["commit", "--quiet", "-m", "cart"], dir);
 }
 
-/** Writes the scripted model's turns that fix the shop (a write, then a summary) to `file`. */
-export function writeFixScript(file: string): void {
+/**
+ * Writes the scripted model's turns that fix the shop (a write, then a summary) to `file`. A script
+ * served to a host says `turnFrom: "conversation"` itself, so each task's conversation picks its turn.
+ */
+export function writeFixScript(file: string, options: { turnFrom?: "conversation" } = {}): void {
   writeFileSync(
     file,
     JSON.stringify({
+      ...(options.turnFrom && { turnFrom: options.turnFrom }),
       turns: [
         {
           content: "The discount is multiplied in instead of taken off.",
