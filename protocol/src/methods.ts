@@ -494,6 +494,16 @@ export interface DurableTaskFields {
   worktree?: string;
   /** The id of the host that runs the task (the workflow executor). */
   executor?: string;
+  /** The tool call a task in state `waiting` asks to make (its policy says `ask`); `bora/approve` answers it. */
+  approval?: TaskApprovalRequest;
+}
+
+/** A durable task's pending question: a tool call, with what it would do and the policy rule that asks. */
+export interface TaskApprovalRequest {
+  id: string;
+  tool: string;
+  summary: string;
+  reason: string;
 }
 
 const durableFieldSchemas = {
@@ -511,6 +521,12 @@ const durableFieldSchemas = {
   branch: Type.Optional(Type.String({ description: "A durable task's work branch." })),
   worktree: Type.Optional(Type.String({ description: "A durable task's worktree on the host's disk." })),
   executor: Type.Optional(Type.String({ description: "The host (workflow executor id) that runs a durable task." })),
+  approval: Type.Optional(
+    Type.Unsafe<TaskApprovalRequest>({
+      type: "object",
+      description: "The tool call a waiting durable task asks to make: `{ id, tool, summary, reason }`.",
+    }),
+  ),
 };
 
 /** Longest task id: run ids are a timestamp and a random suffix (22 characters). */
@@ -1010,7 +1026,8 @@ export const ApproveParams = Type.Object(
   {
     taskId: TaskId,
     approved: Type.Boolean({
-      description: "True lets the task commit and open its PR; false ends it, keeping its worktree and branch.",
+      description:
+        "At the approval gate, true lets the task commit and open its PR and false ends it, keeping its worktree and branch; for a tool call (`approval` in the task's update), true runs the call and false tells the agent it was declined.",
     }),
     note: Type.Optional(
       Type.String({ maxLength: MAX_APPROVAL_NOTE_CHARS, description: "Why, for the task's record. Defaults to none." }),

@@ -5,11 +5,11 @@
  * plain JSON; `applyCall` folds it into the state.
  */
 import type { Checkpoint } from "../workspace/checkpoints.js";
-import { decide } from "./approvals.js";
-import type { ApprovalAnswer } from "./questions.js";
+import { decide, type ApprovalPolicy, type Verdict } from "./approvals.js";
+import type { ApprovalAnswer, ApprovalRequest } from "./questions.js";
 import type { RunDeps } from "./runDeps.js";
 import type { PendingCall, RunEnd, RunState } from "./runState.js";
-import { ToolError, type CommandRecord, type Tool, type ToolOutput } from "./tools/index.js";
+import { ToolError, type CommandRecord, type Tool, type ToolOutput, type ToolSet } from "./tools/index.js";
 
 /** Longest tool result that goes back to the model in one message. */
 const MAX_TOOL_RESULT_CHARS = 60000;
@@ -105,6 +105,33 @@ export async function executeCall(input: PendingCall, deps: RunDeps): Promise<Ca
   };
 }
 
+/** How the policy decides on a call to `tool` with these arguments, and what the call would do. */
+function verdictFor(tool: Tool, call: PendingCall["call"], policy: ApprovalPolicy) {
+  const subject = tool.subject(call.arguments);
+  const verdict: Verdict = decide(policy, { tool: call.name, command: subject.command, paths: subject.paths });
+  return { subject, verdict };
+}
+
+/**
+ * The approval `executeCall` would ask for this call, or undefined when it would ask nobody (the
+ * policy allows or forbids it, or the call never reaches the policy). A durable workflow asks
+ * before the step runs, since a wait that outlives the process cannot happen inside a step; the
+ * summary is not redacted here.
+ */
+export function approvalNeeded(
+  input: PendingCall,
+  tools: ToolSet,
+  policy: ApprovalPolicy,
+): ApprovalRequest | undefined {
+  if (input.error !== undefined) return undefined;
+  const tool = tools.get(input.call.name);
+  if (tool === undefined || tools.validate(input.call.name, input.call.arguments) !== undefined) return undefined;
+  const { subject, verdict } = verdictFor(tool, input.call, policy);
+  return verdict.decision === "ask"
+    ? { tool: input.call.name, summary: subject.summary, reason: verdict.reason }
+    : undefined;
+}
+
 async function approveAndRun(
   tool: Tool,
   { call }: PendingCall,
@@ -112,7 +139,7 @@ async function approveAndRun(
   deps: RunDeps,
   notes: { noteWrite(path: string): void; noteCommand(record: CommandRecord): void },
 ): Promise<{ result: ToolOutput; approval: string }> {
-  const verdict = decide(deps.policy, { tool: call.name, command: subject.command, paths: subject.paths });
+  const { verdict } = verdictFor(tool, call, deps.policy);
   let approval = verdict.reason;
   let allowed = verdict.decision === "always";
   let note = "";

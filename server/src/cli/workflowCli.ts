@@ -10,6 +10,7 @@ import { createIssueToPrServices } from "../workflows/services.js";
 import { WorkflowHost } from "../workflows/workflowHost.js";
 import { Spawner } from "../workspace/spawner.js";
 import { resolveStateDir } from "../workspace/stateDir.js";
+import type { Logger } from "../host/logger.js";
 import type { CliIO } from "./command.js";
 import { cliEngineDeps } from "./engineFlags.js";
 import { cliHttpPolicy } from "./httpPolicy.js";
@@ -28,6 +29,21 @@ export interface TaskObserver {
   ended?(): void;
 }
 
+/** The workflow code's log on stderr, as `PREFIX: warning: …`; info and debug only with `BORA_LOG_LEVEL=debug`. */
+export function cliWorkflowLog(io: CliIO, prefix: string): Pick<Logger, "error" | "warn" | "info" | "debug"> {
+  const say = (level: string) => (message: string) => void io.stderr.write(`${prefix}: ${level}${message}\n`);
+  const debug = io.env["BORA_LOG_LEVEL"] === "debug" ? say("debug: ") : () => {};
+  return {
+    error: (message: string, error?: unknown) =>
+      say("error: ")(
+        error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    warn: say("warning: "),
+    info: debug,
+    debug,
+  };
+}
+
 export async function openCliWorkflows(
   io: CliIO,
   prefix: string,
@@ -40,17 +56,7 @@ export async function openCliWorkflows(
   const stateDir = resolveStateDir(io.env, io.cwd);
   // Every child (postgres, git, checks, sandboxed commands) starts here, so none outlives the command.
   const spawner = new Spawner();
-  const say = (level: string) => (message: string) => void io.stderr.write(`${prefix}: ${level}${message}\n`);
-  const debug = io.env["BORA_LOG_LEVEL"] === "debug" ? say("debug: ") : () => {};
-  const log = {
-    error: (message: string, error?: unknown) =>
-      say("error: ")(
-        error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    warn: say("warning: "),
-    info: debug,
-    debug,
-  };
+  const log = cliWorkflowLog(io, prefix);
   const databaseUrl = io.env["BORA_DATABASE_URL"]?.trim() || undefined;
   // A team upgrading its hosts one by one keeps them on one version until all run the new code.
   const applicationVersion = io.env["BORA_WORKFLOW_VERSION"]?.trim() || undefined;

@@ -96,6 +96,7 @@ function durableFields(
     ...(s?.pr && { pr: { url: s.pr.url, number: s.pr.number, draft: s.pr.draft } }),
     ...(s?.branch !== undefined && { branch: s.branch }),
     ...(s?.worktree !== undefined && { worktree: s.worktree }),
+    ...(s?.approval !== undefined && state === "waiting" && { approval: s.approval }),
     ...(facts.executorId !== undefined && { executor: facts.executorId }),
     ...(facts.repo !== undefined && { root: pathToFileURL(facts.repo).href }),
   };

@@ -220,7 +220,7 @@ export class DurableTasks {
   async approve(taskId: string, approved: boolean, note?: string): Promise<void> {
     const { api } = await this.openFor(taskId);
     const task = await this.existing(api, taskId);
-    if (task.status?.state !== "waiting" || task.status.step !== "approval")
+    if (task.status?.state !== "waiting")
       throw new TaskRequestError(`task ${taskId} does not wait for approval (it is ${durableStateOf(task)})`);
     await api.approveTask(taskId, approved, note);
   }

@@ -7,6 +7,7 @@
 import { DBOS, DBOSWorkflowConflictError, Error as DBOSErrors, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
 import { crashPoint } from "./crashPoints.js";
 import type { DurableCtx, TaskStatusRecord } from "./durable.js";
+import { replayingCtx } from "./handoff.js";
 import {
   issueToPr,
   type ApprovalMessage,
@@ -37,6 +38,9 @@ export async function registerTaskQueue(workerConcurrency: number, globalConcurr
     onConflict: "always_update",
   });
 }
+
+/** How DBOS names the operations it records for itself: a receive, and everything else of its own (events, timers). */
+export const ENGINE_OPERATIONS = { recvName: "DBOS.recv", ownPrefix: "DBOS." } as const;
 
 /** The event that carries a task's `TaskStatusRecord`. */
 export const STATUS_EVENT = "bora.status";
@@ -94,7 +98,8 @@ async function durableTaskWorkflow(input: DurableTaskInput): Promise<IssueToPrRe
   if (servicesFor === undefined) throw new Error("the issue-to-PR workflow ran before its services were set");
   const services = await servicesFor(input);
   try {
-    return await issueToPr(durableCtx(DBOS.workflowID ?? input.taskId), input, services);
+    const ctx = durableCtx(DBOS.workflowID ?? input.taskId);
+    return await issueToPr(input.handoff ? replayingCtx(ctx, input.handoff.operations) : ctx, input, services);
   } finally {
     await services.dispose?.();
   }
@@ -182,9 +187,15 @@ export async function retryTask(taskId: string): Promise<void> {
   await DBOS.send(taskId, message, "retry", `retry-${taskId}-${Date.now()}`);
 }
 
+/**
+ * Answers what the task waits for: the approval gate before the commit, or a tool call its policy
+ * asks about. The idempotency key names the question, so an answer sent twice counts once, and
+ * cannot answer the task's next question.
+ */
 export async function approveTask(taskId: string, approved: boolean, note?: string): Promise<void> {
   const message: ApprovalMessage = { approved, ...(note !== undefined && { note }) };
-  await DBOS.send(taskId, message, "approval", `approval-${taskId}`);
+  const question = (await taskStatus(taskId))?.approval?.id ?? "gate";
+  await DBOS.send(taskId, message, "approval", `approval-${taskId}-${question}`);
 }
 
 /**

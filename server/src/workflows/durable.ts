@@ -61,4 +61,6 @@ export interface TaskStatusRecord {
   pr?: { url: string; number: number; draft: boolean };
   branch?: string;
   worktree?: string;
+  /** What a task waiting in its agent run asks to do: a tool call the policy says `ask` about (redacted). */
+  approval?: { id: string; tool: string; summary: string; reason: string };
 }

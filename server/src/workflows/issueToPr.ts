@@ -13,16 +13,29 @@
 import path from "node:path";
 import type { Engine } from "@bora/inference";
 import { DEFAULT_POLICY, type ApprovalPolicy } from "../agent/approvals.js";
+import { approvalNeeded } from "../agent/executeCall.js";
 import { driveRun, type StepRunner } from "../agent/loop.js";
+import type { ApprovalAnswer } from "../agent/questions.js";
+import { Redactor } from "../agent/redaction.js";
+import { createToolSet } from "../agent/tools/index.js";
 import { runDeps, startRun, type AgentRunOptions } from "../agent/runDeps.js";
 import { finishRun } from "../agent/runResult.js";
-import type { Budgets, RunState } from "../agent/runState.js";
+import type { Budgets, PendingCall, RunState } from "../agent/runState.js";
 import type { EngineSpec } from "../engines/engineSpec.js";
 import type { WorkItem, WorkItemSourceName } from "../integrations/workItem.js";
 import { createCommandRunner } from "../workspace/sandbox.js";
 import type { Spawner } from "../workspace/spawner.js";
 import type { DurableCtx, TaskStatusRecord } from "./durable.js";
-import { checksState, commitMessage, prBody, prTitle, trackerComment, type CheckEvidence } from "./reports.js";
+import type { HandoffRecord } from "./handoff.js";
+import {
+  checksState,
+  commitMessage,
+  prBody,
+  prTitle,
+  trackerComment,
+  workInProgressMessage,
+  type CheckEvidence,
+} from "./reports.js";
 import { slugify, workBranch } from "./taskIds.js";
 import { commitAll, ensureWorktree, type TaskWorktree } from "./worktrees.js";
 
@@ -55,8 +68,13 @@ export interface IssueToPrInput {
   engine: EngineSpec;
   /** The Jira transition to make once the PR is open, by name; none when unset (never a default "Done"). */
   jiraTransition?: string;
-  /** Tightens the background policy (`--policy FILE`): `never` blocks a tool; `ask` is declined, since nobody watches. */
+  /**
+   * Tightens the background policy (`--policy FILE`): `never` blocks a tool; `ask` parks the task as
+   * waiting for input until `bora tasks approve` (or the editor) answers, across restarts.
+   */
   policy?: ApprovalPolicy;
+  /** What the task recorded on the host that handed it to the team (`bora tasks handoff`); it continues from there. */
+  handoff?: HandoffRecord;
 }
 
 /**
@@ -110,6 +128,17 @@ export interface IssueToPrServices {
   localRepository?(input: DurableTaskInput): Promise<string>;
   /** Pushes the worktree's branch to its origin, token per call. */
   push(worktree: TaskWorktree): Promise<void>;
+  /**
+   * Commits whatever the worktree holds with `message` and pushes the branch, for a task whose work
+   * another machine may have to continue (a team task). A failed push does not fail the caller: the
+   * work stays here, and the task's own push step reports a remote that refuses it.
+   */
+  saveWork?(worktree: TaskWorktree, message: string): Promise<void>;
+  /**
+   * The task's worktree on this machine, for a task whose worktree step ran elsewhere (another worker,
+   * or the host that handed it off): rebuilt in this host's state folder from the pushed work branch.
+   */
+  reattachWorktree?(input: DurableTaskInput, recorded: TaskWorktree): Promise<TaskWorktree>;
   /** Opens the PR for `head`, or updates the open one. */
   openOrUpdatePullRequest(pr: {
     repo: string;
@@ -205,25 +234,43 @@ export async function issueToPr(
     ? { key: item.key, title: item.title, url: item.url }
     : { key: "task", title: firstLine(background!.instruction) };
   const branch = item ? workBranch(item.key, item.title) : backgroundBranch(subject.title, input.taskId);
-  const worktree = await step("worktree", `creating the worktree on ${branch}`, async () =>
-    ensureWorktree(
+  // A task with an origin (a team task) may be continued by a worker on another machine: its branch is
+  // pushed when it is made and after every tool call, and a worker that did not make the worktree
+  // rebuilds it from there. That needs no step of its own: the recorded steps say what to rebuild.
+  const synced = input.origin !== undefined;
+  const made = await step("worktree", `creating the worktree on ${branch}`, async () => {
+    const created = await ensureWorktree(
       (await services.localRepository?.(input)) ?? input.repo,
       worktreeDir(services.stateDir, input.taskId),
       branch,
       input.base,
       services.spawner,
-    ),
-  );
+    );
+    if (synced) await services.saveWork?.(created, workInProgressMessage(subject, input.taskId, 0));
+    return created;
+  });
+  const worktree =
+    synced && made.dir !== worktreeDir(services.stateDir, input.taskId) && services.reattachWorktree
+      ? await services.reattachWorktree(input, made)
+      : made;
   last = { ...last, branch, worktree: worktree.dir };
 
   // The agent: every model turn and tool call is a recorded step.
+  const policy = backgroundPolicy(input.policy ?? services.policy);
+  /** The answer for the call whose step runs next, given at workflow level before the step (calls run one at a time). */
+  let callAnswer: ApprovalAnswer | undefined;
   const options: AgentRunOptions = {
     engine: services.engine,
     root: worktree.dir,
     task: item ? agentTask(item) : background!.instruction,
     runId: input.taskId,
     budgets: input.budgets,
-    policy: backgroundPolicy(input.policy ?? services.policy),
+    policy,
+    // Asked only for calls the policy says `ask` about; the workflow has the answer by then.
+    questions: {
+      requestApproval: () => Promise.resolve(callAnswer ?? { approved: false, note: "nobody was asked" }),
+      askUser: () => Promise.resolve(undefined),
+    },
     spawner: services.spawner,
     sandbox: { allowUnsandboxed: input.allowUnsandboxed, hostEnv: services.env },
     secretEnv: services.env,
@@ -233,18 +280,51 @@ export async function issueToPr(
     checkpoints: false,
   };
   let turn = 0;
+  const tools = createToolSet();
+  const redactor = new Redactor({ env: services.env });
   const runStep: StepRunner = async (name, stepInput, fn) => {
     if (name === "modelTurn") {
       turn++;
       await status({ state: "running", step: "agent", reason: `agent turn ${turn}`, turns: turn });
     }
-    return ctx.step(`agent.${name}`, () => fn(stepInput));
+    if (name !== "executeCall") return ctx.step(`agent.${name}`, () => fn(stepInput));
+    const call = stepInput as PendingCall;
+    callAnswer = await askFirst(call);
+    return ctx.step(`agent.${name}`, async () => {
+      const output = await fn(stepInput);
+      // Recorded only once pushed: a worker that rebuilds the worktree finds every recorded call's effect.
+      if (synced) await services.saveWork?.(worktree, workInProgressMessage(subject, input.taskId, call.turn));
+      return output;
+    });
+  };
+  /**
+   * A call the policy says `ask` about parks the task as waiting for input: the wait is a durable
+   * receive at workflow level, so it outlives a restart, and its answer is recorded before the call's
+   * step runs (a replay takes the same answer).
+   */
+  const askFirst = async (call: PendingCall): Promise<ApprovalAnswer | undefined> => {
+    const request = approvalNeeded(call, tools, policy);
+    if (request === undefined) return undefined;
+    const summary = redactor.redact(request.summary);
+    await status({
+      state: "waiting",
+      step: "agent.approval",
+      reason: `waiting for input: may it ${request.tool} ${summary}? bora tasks approve ${input.taskId} [--deny]`,
+      approval: { id: `${call.turn}:${call.call.id}`, tool: request.tool, summary, reason: request.reason },
+    });
+    const message = await ctx.recv<ApprovalMessage>("approval", APPROVAL_WAIT_MS);
+    last = { ...last, approval: undefined };
+    return message === null
+      ? { approved: false, note: "nobody answered in time" }
+      : { approved: message.approved, note: message.note ?? (message.approved ? "approved" : "denied") };
   };
   let state: RunState = await step("agent.start", "starting the agent", async () => {
     const started = await startRun(options);
     started.deps.stop.dispose();
     return started.state;
   });
+  // Recorded where the worktree was made; a rebuilt worktree is here.
+  if (worktree !== made) state = { ...state, root: worktree.dir };
   const drive = async (from: RunState, added?: string): Promise<RunState> => {
     const deps = runDeps(from, options);
     if (added !== undefined)

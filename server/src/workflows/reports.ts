@@ -35,6 +35,14 @@ export function commitMessage(
   return `${subject}${body}\n\nBora-Task: ${taskId}\n`;
 }
 
+/**
+ * A work-in-progress commit of a team task, pushed after each tool call so that a worker on another
+ * machine can rebuild the worktree from the branch (`issueToPr.ts`). It names the key like the final commit.
+ */
+export function workInProgressMessage(item: { key: string }, taskId: string, turn: number): string {
+  return `${item.key}: work in progress (agent turn ${turn})\n\nBora-Task: ${taskId}\n`;
+}
+
 export function checksSection(checks: CheckEvidence | undefined): string {
   if (checks === undefined) return "### Checks\n\nNo checks were configured: review the change by hand.";
   const verdict = checks.ok

@@ -17,9 +17,9 @@ import type { WorkItemSourceName } from "../integrations/workItem.js";
 import type { HttpPolicy } from "../http/policy.js";
 import { pushBranch } from "../workspace/gitPush.js";
 import type { Spawner } from "../workspace/spawner.js";
-import type { IssueToPrServices, PullRequestRef } from "./issueToPr.js";
-import { localRepository } from "./teamRepo.js";
-import { originUrl, repoOfRemote } from "./worktrees.js";
+import { worktreeDir, type IssueToPrServices, type PullRequestRef } from "./issueToPr.js";
+import { localRepository, rebuildWorktree } from "./teamRepo.js";
+import { commitAll, originUrl, repoOfRemote } from "./worktrees.js";
 
 export interface WorkflowServiceOptions {
   config: IntegrationConfig;
@@ -102,6 +102,23 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
         spawner: options.spawner,
       });
     },
+
+    async saveWork(worktree, message) {
+      await commitAll(worktree.dir, message, worktree.baseCommit, options.spawner);
+      await this.push(worktree).catch(() => undefined);
+    },
+
+    reattachWorktree: (input, recorded) =>
+      rebuildWorktree({
+        repo: input.repo,
+        ...(input.origin !== undefined && { origin: input.origin }),
+        base: input.base,
+        stateDir: options.stateDir,
+        ...(config.github && { token: config.github.token }),
+        spawner: options.spawner,
+        recorded,
+        dir: worktreeDir(options.stateDir, input.taskId),
+      }),
 
     async openOrUpdatePullRequest(pr): Promise<PullRequestRef> {
       const client = needs(github, noGitHub);

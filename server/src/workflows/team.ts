@@ -10,11 +10,10 @@
  * state folder's lock.
  *
  * Where a task runs: the input names the repository by its path on the submitting machine, and its
- * `origin` URL. A worker on the same machine uses the path; a worker on another machine clones the
- * origin into its state folder and makes the task's worktree from the clone (`teamRepo.ts`). A task
- * taken over by a worker on another machine after its worktree step is not covered: its worktree is
- * on the first machine, and continuing there needs the work branch pushed as a step and the worktree
- * rebuilt from it.
+ * `origin` URL. Every worker makes the task's worktree from its own clone of the origin, and pushes
+ * the work branch after each tool call; a worker that takes over a task made elsewhere (on this
+ * machine or another) rebuilds the worktree from that branch (`teamRepo.ts`). A developer's host
+ * hands a task over the same way (`handoff.ts`, `bora tasks handoff`).
  */
 import { DBOS, DBOSClient } from "@dbos-inc/dbos-sdk";
 import type { Logger } from "../host/logger.js";
@@ -26,9 +25,10 @@ import {
   WORKFLOW_APP_VERSION,
   type PgClient,
 } from "./dbosRuntime.js";
-import { engineStateOf, STATUS_EVENT, TASK_QUEUE, WORKFLOW_NAMES } from "./dbosWorkflows.js";
+import { ENGINE_OPERATIONS, engineStateOf, STATUS_EVENT, TASK_QUEUE, WORKFLOW_NAMES } from "./dbosWorkflows.js";
 import type { TaskStatusRecord } from "./durable.js";
-import type { IssueToPrInput } from "./issueToPr.js";
+import { operationsToCarry, type RecordedOperation } from "./handoff.js";
+import type { DurableTaskInput } from "./issueToPr.js";
 import type { ReaperSql, TaskHandover } from "./reaper.js";
 
 /**
@@ -57,9 +57,28 @@ export interface TaskReader {
   engineState(taskId: string): Promise<{ status: string; error?: string } | undefined>;
 }
 
-export interface TeamClient {
-  /** Queues the task for the team's workers, or attaches to it when it exists (the id derives from REF and repo). */
-  enqueueIssueToPr(input: IssueToPrInput): Promise<{ attached: boolean }>;
+/** A task as a client reads it from a database it does not run workflows on. */
+export interface ClientTask {
+  input: DurableTaskInput;
+  /** DBOS's own status: PENDING, ENQUEUED, SUCCESS, ERROR, CANCELLED, ... */
+  engineStatus: string;
+  executorId?: string;
+  status: TaskStatusRecord | null;
+}
+
+/**
+ * A workflow database seen from outside: a developer's host reading the team's (`--team`, `bora tasks
+ * checkout`), or its own while it hands a task off. Nothing runs in this process.
+ */
+export interface WorkflowClient {
+  /** Queues the task, or attaches to it when it exists (the id derives from REF and repo). */
+  enqueue(input: DurableTaskInput): Promise<{ attached: boolean }>;
+  task(taskId: string): Promise<ClientTask | undefined>;
+  cancel(taskId: string): Promise<void>;
+  /** Undoes a cancel: the task continues where it stopped, on the host that ran it. */
+  resume(taskId: string): Promise<void>;
+  /** What the task recorded, to carry to another database (`handoff.ts`). */
+  operations(taskId: string): Promise<RecordedOperation[]>;
   reader: TaskReader;
   close(): Promise<void>;
 }
@@ -68,19 +87,28 @@ export interface TeamClient {
 export async function openTeamClient(
   url: string,
   log: Pick<Logger, "error" | "warn" | "info" | "debug">,
-): Promise<TeamClient> {
+): Promise<WorkflowClient> {
   await migrateWorkflowDatabase(url, log);
+  return openWorkflowClient(url, log);
+}
+
+/** A client of the workflow database at `url`, which holds DBOS's tables already. */
+export async function openWorkflowClient(
+  url: string,
+  log: Pick<Logger, "error" | "warn" | "info" | "debug">,
+): Promise<WorkflowClient> {
   const client = await DBOSClient.create({
     systemDatabaseUrl: url,
     applicationName: APP_NAME,
     logger: dbosLogger(log),
   });
+  const taskStatus = (taskId: string) => client.getEvent<TaskStatusRecord>(taskId, STATUS_EVENT, { timeoutSeconds: 0 });
   return {
-    async enqueueIssueToPr(input) {
+    async enqueue(input) {
       const existing = await client.getWorkflow(input.taskId);
       await client.enqueue(
         {
-          workflowName: WORKFLOW_NAMES.issueToPr,
+          workflowName: input.kind === "background" ? WORKFLOW_NAMES.backgroundTask : WORKFLOW_NAMES.issueToPr,
           queueName: TASK_QUEUE,
           workflowID: input.taskId,
           // Only workers of this version dequeue it: they replay its steps as this code records them.
@@ -90,8 +118,26 @@ export async function openTeamClient(
       );
       return { attached: existing !== undefined };
     },
+    async task(taskId) {
+      const row = await client.getWorkflow(taskId);
+      if (row === undefined) return undefined;
+      return {
+        input: (row.input as DurableTaskInput[] | undefined)?.[0] as DurableTaskInput,
+        engineStatus: row.status,
+        ...(row.executorId !== undefined && { executorId: row.executorId }),
+        status: await taskStatus(taskId),
+      };
+    },
+    cancel: (taskId) => client.cancelWorkflow(taskId),
+    async resume(taskId) {
+      await client.resumeWorkflow(taskId);
+    },
+    async operations(taskId) {
+      const listed = (await client.listWorkflowSteps(taskId)) ?? [];
+      return operationsToCarry(listed, ENGINE_OPERATIONS);
+    },
     reader: {
-      taskStatus: (taskId) => client.getEvent<TaskStatusRecord>(taskId, STATUS_EVENT, { timeoutSeconds: 0 }),
+      taskStatus,
       engineState: async (taskId) => engineStateOf(await client.getWorkflow(taskId)),
     },
     close: () => client.destroy(),

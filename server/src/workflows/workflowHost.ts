@@ -48,9 +48,10 @@ function alive(pid: number): boolean {
 
 /**
  * Two processes launching DBOS with one executor id would both recover the same unfinished tasks
- * and run them side by side. One process per state folder runs workflows; the lock names it.
+ * and run them side by side. One process per state folder runs workflows; the lock names it. A
+ * handoff takes it too, so that no process of this host runs the task while it is sent away.
  */
-async function takeLock(stateDir: string): Promise<() => Promise<void>> {
+export async function takeWorkflowLock(stateDir: string): Promise<() => Promise<void>> {
   const file = path.join(stateDir, "workflows.lock");
   await mkdir(stateDir, { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -82,7 +83,7 @@ export class WorkflowHost {
   ) {}
 
   static async open(options: WorkflowHostOptions): Promise<WorkflowHost> {
-    const unlock = await takeLock(options.stateDir);
+    const unlock = await takeWorkflowLock(options.stateDir);
     let database: WorkflowDatabase | undefined;
     try {
       database = await openWorkflowDatabase({

@@ -291,6 +291,54 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     assert.equal(messages.length, 1);
   });
 
+  it("a tool call the policy asks about parks the task as waiting for input; bora tasks approve, from another process, runs it", async () => {
+    const number = github.addIssue(REPO, { title: "Discount fix that wants to run a command" });
+    const asking = path.join(tmp, "asks-to-run.json");
+    writeFileSync(
+      asking,
+      JSON.stringify({
+        turnFrom: "conversation",
+        turns: [
+          {
+            content: "Fixing the discount, then running the tests.",
+            tool_calls: [
+              { name: "write_file", arguments: { path: "src/cart.js", content: FIXED } },
+              { name: "run_command", arguments: { command: "node --test" } },
+            ],
+          },
+          { content: "Fixed total() and ran the tests." },
+        ],
+      }),
+    );
+    const policy = path.join(tmp, "ask-commands.json");
+    writeFileSync(policy, JSON.stringify({ run_command: "ask" }));
+    const waiting = await bora(issueArgs(number, checkout("ask-policy"), ["--policy", policy], asking));
+    assert.equal(waiting.code, 3, waiting.stderr);
+    assert.match(waiting.stderr, /waiting for input: may it run_command node --test\? bora tasks approve /);
+    const taskId = taskIdIn(waiting.stderr);
+    const shown = JSON.parse((await bora(["tasks", "show", taskId, "--json"])).stdout) as {
+      status: { state: string; approval?: { tool: string; summary: string } };
+    };
+    assert.equal(shown.status.state, "waiting");
+    assert.deepEqual(
+      { tool: shown.status.approval?.tool, summary: shown.status.approval?.summary },
+      { tool: "run_command", summary: "node --test" },
+    );
+    assert.equal(effects(number).prs.length, 0, "nothing is opened while the task waits");
+
+    const approved = await bora(["tasks", "approve", taskId, "--note", "tests are fine to run"]);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.equal(effects(number).prs.length, 1);
+    const transcript = readFileSync(path.join(state, "runs", `${taskId}.jsonl`), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; name?: string; ok?: boolean; approval?: string; result?: string });
+    const ran = transcript.filter((e) => e.type === "tool" && e.name === "run_command");
+    assert.equal(ran.length, 1, "the command ran once");
+    assert.equal(ran[0]!.ok, true, ran[0]!.result);
+    assert.match(ran[0]!.approval ?? "", /run_command: ask → approved \(tests are fine to run\)/);
+  });
+
   it("--deny refuses the change: the task ends cancelled, its branch is kept, nothing is opened", async () => {
     const number = github.addIssue(REPO, { title: "Discount change nobody wants" });
     const waiting = await bora(issueArgs(number, checkout("deny"), ["--approve"]));

@@ -164,11 +164,15 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
     const died = await a.exited;
     assert.equal(died.signal, "SIGKILL", `worker A died at its crash point:\n${a.stderr()}`);
     assert.match(a.stderr(), /crash point during:checks#1/);
+    // A's machine is gone with it: B has only what A pushed (the work branch after each tool call).
+    rmSync(path.join(tmp, "worker-a"), { recursive: true, force: true });
 
     const results = await Promise.all(issues.map((issue) => issue.exited));
     results.forEach((result, i) => assert.equal(result.code, 0, issues[i]!.stderr()));
     assert.match(b.stderr(), new RegExp(`worker-a stopped beating; took over [^\\n]*${taken}`));
     assert.match(b.stderr(), new RegExp(`finished task ${taken}: done`), "worker B finished the task A held");
+    const rebuilt = readdirSync(path.join(tmp, "worker-b", "worktrees"));
+    assert.ok(rebuilt.includes(taken), "B rebuilt A's worktree in its own state folder");
     numbers.forEach((n, i) => {
       const { prs, comments, messages } = effects(n);
       assert.equal(prs.length, 1, `one PR for #${n}`);
@@ -304,6 +308,104 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
     );
     w.child.kill("SIGTERM");
     assert.equal((await w.exited).code, 0, w.stderr());
+  });
+
+  it("handoff both ways: a developer's crashed task continues on a worker from its last recorded step; a team task is checked out into a local worktree", async () => {
+    const handedNumber = github.addIssue(REPO, { title: "Discount bug handed to the team" });
+    const checkedNumber = github.addIssue(REPO, { title: "Discount bug checked out from the team" });
+    const repo = checkout("handoff");
+    const dev = path.join(tmp, "dev-host");
+    const w = worker("handoff-worker");
+    await waitFor("the worker to be ready", () => /ready as executor handoff-worker/.test(w.stderr()), 60_000, {
+      seen: w.stderr,
+    });
+
+    // 1. The developer's own host (its embedded database) runs the task and dies after the fix is written.
+    const local = start(
+      ["issue", `${REPO}#${handedNumber}`, "--repo", repo, "--engine", `script:${script}`, "--check", "node --test"],
+      { BORA_STATE_DIR: dev, BORA_DATABASE_URL: "", BORA_CRASH_AT: "after:agent.executeCall" },
+    );
+    assert.equal((await local.exited).signal, "SIGKILL", local.stderr());
+    const taskId = /(?:queued|attached to) task (\S+)/.exec(local.stderr())?.[1];
+    assert.ok(taskId, local.stderr());
+
+    const handoff = start(["tasks", "handoff", taskId], { BORA_STATE_DIR: dev });
+    assert.equal((await handoff.exited).code, 0, handoff.stderr());
+    assert.match(handoff.stderr(), new RegExp(`pushed bora/acme-shop-${handedNumber}-`));
+    const carried = Number(/with its (\d+) recorded steps/.exec(handoff.stderr())?.[1]);
+    assert.ok(carried >= 4, `fetchItem, worktree, agent.start, a turn and a call go with it:\n${handoff.stderr()}`);
+    await waitFor(
+      "the worker to finish the handed-off task",
+      () => new RegExp(`finished task ${taskId}: done`).test(w.stderr()),
+      120_000,
+      { seen: w.stderr },
+    );
+    const handed = effects(handedNumber);
+    assert.deepEqual(
+      { prs: handed.prs.length, comments: handed.comments.length, messages: handed.messages.length },
+      { prs: 1, comments: 1, messages: 1 },
+    );
+    const bare = path.join(remote.root, `${REPO}.git`);
+    assert.equal(git(["--git-dir", bare, "show", `${handed.prs[0]!.head}:src/cart.js`], tmp), FIXED);
+    // The fix came with the branch; the worker went on from the recorded turn and did not write it again.
+    const toolsIn = (stateDir: string) =>
+      readFileSync(path.join(stateDir, "runs", `${taskId}.jsonl`), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { type: string; name?: string })
+        .filter((e) => e.type === "tool")
+        .map((e) => e.name);
+    assert.deepEqual(toolsIn(dev), ["write_file"], "the developer's host wrote the fix");
+    assert.deepEqual(toolsIn(path.join(tmp, "handoff-worker")), [], "the worker ran no tool call again");
+    // The developer's host does not take the task up again: its record says it was cancelled.
+    const listed = start(["tasks", "list"], { BORA_STATE_DIR: dev, BORA_DATABASE_URL: "" });
+    assert.equal((await listed.exited).code, 0, listed.stderr());
+    assert.match(listed.stdout(), new RegExp(`${taskId} .* cancelled \\(was `));
+    assert.equal(effects(handedNumber).prs.length, 1);
+
+    // 2. A team task waiting for approval comes to the developer: stopped on the team, its branch checked out here.
+    const team = start(
+      [
+        "issue",
+        `${REPO}#${checkedNumber}`,
+        "--repo",
+        repo,
+        "--engine",
+        `script:${script}`,
+        "--check",
+        "node --test",
+        "--team",
+        "--approve",
+      ],
+      { BORA_STATE_DIR: path.join(tmp, "cli-checkout") },
+    );
+    assert.equal((await team.exited).code, 3, team.stderr());
+    const teamTask = /queued task (\S+)/.exec(team.stderr())?.[1];
+    assert.ok(teamTask, team.stderr());
+    const checkedOut = start(["tasks", "checkout", teamTask, "--repo", repo], { BORA_STATE_DIR: dev });
+    assert.equal((await checkedOut.exited).code, 0, checkedOut.stderr());
+    assert.match(checkedOut.stderr(), new RegExp(`stopped ${teamTask} on the team \\(it was \\[approval\\] waiting`));
+    const dir = checkedOut.stdout().trim();
+    assert.equal(
+      readFileSync(path.join(dir, "src/cart.js"), "utf8"),
+      FIXED,
+      "the team's work is in the local worktree",
+    );
+    assert.match(git(["symbolic-ref", "--short", "HEAD"], dir).trim(), new RegExp(`^bora/acme-shop-${checkedNumber}-`));
+    assert.equal(effects(checkedNumber).prs.length, 0, "nothing was opened for the stopped task");
+    // A second checkout finds the worktree it made.
+    const again = start(["tasks", "checkout", teamTask, "--repo", repo], { BORA_STATE_DIR: dev });
+    assert.equal((await again.exited).code, 0, again.stderr());
+    assert.equal(again.stdout().trim(), dir);
+
+    w.child.kill("SIGTERM");
+    assert.equal((await w.exited).code, 0, w.stderr());
+    const left = processes().filter((p) => p.cmdline.includes(dev));
+    assert.deepEqual(
+      left.map((p) => p.cmdline),
+      [],
+      "the developer's embedded postgres is stopped",
+    );
   });
 
   it("only one of two live workers takes a dead worker's tasks over, however close together they look", async () => {

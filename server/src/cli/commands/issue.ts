@@ -48,13 +48,16 @@ Options:
                          also BORA_JIRA_TRANSITION).
   --max-turns N          Model turns for the agent (default 40).
   --policy FILE          Approval policy JSON that tightens the default (commands in the worktree's
-                         sandbox run without asking; a tool the policy says "ask" about is declined).
+                         sandbox run without asking). A tool call the policy says "ask" about parks
+                         the task as waiting for input until bora tasks approve ID [--deny] answers.
   --allow-unsandboxed    Run commands without bubblewrap if it is missing (not recommended).
   --concurrency N        Tasks run at once (default 2; also BORA_WORKFLOW_CONCURRENCY).
   --json                 Print {taskId, status, pr: {url, number}} per REF instead of the URL.
   --team                 Put the task on the team queue of BORA_DATABASE_URL for a bora worker to run,
-                         instead of running it here, and follow it until it ends. A worker on this
-                         machine uses DIR; a worker elsewhere clones DIR's origin.
+                         instead of running it here, and follow it until it ends. Workers clone
+                         DIR's origin, and push the work branch after each tool call, so any
+                         worker can take the task over (a repo without an origin: a worker on
+                         this machine uses DIR).
 ${ENGINE_FLAGS_HELP}
 
 The workflow database is an embedded PostgreSQL in the state folder ($BORA_STATE_DIR, else
@@ -123,7 +126,11 @@ async function run(args: string[], io: CliIO): Promise<number> {
   let policy: ApprovalPolicy | undefined;
   if (values.policy !== undefined) {
     try {
-      policy = parsePolicy(JSON.parse(await readFile(path.resolve(io.cwd, values.policy), "utf8")));
+      const raw = JSON.parse(await readFile(path.resolve(io.cwd, values.policy), "utf8")) as unknown;
+      const parsed = parsePolicy(raw);
+      // Only the file's own entries: the interactive defaults parsePolicy fills in (commands ask)
+      // would undo the background default that lets sandboxed commands run.
+      policy = Object.fromEntries(Object.keys(raw as object).map((tool) => [tool, parsed[tool]!]));
     } catch (error) {
       throw new UsageError(`--policy ${values.policy}: ${(error as Error).message}`);
     }
@@ -181,25 +188,19 @@ function prefixFor(inputs: readonly IssueToPrInput[], input: IssueToPrInput): st
 
 /**
  * `--team`: the tasks go on the shared database's queue through a DBOS client, and a `bora worker`
- * runs them; this process runs nothing (see `workflows/team.ts` for why a client, and what a worker
- * on another machine would need).
+ * runs them; this process runs nothing (see `workflows/team.ts` for why a client, and how a worker
+ * on another machine continues a task).
  */
 async function runOnTeam(inputs: readonly IssueToPrInput[], io: CliIO, json: boolean): Promise<number> {
   const url = io.env["BORA_DATABASE_URL"]?.trim();
   if (!url) throw new UsageError("--team needs the team's database in BORA_DATABASE_URL");
   const { openTeamClient } = await import("../../workflows/team.js");
   const { followTask } = await import("../taskFollow.js");
-  const say = (level: string) => (message: string) => void io.stderr.write(`bora issue: ${level}${message}\n`);
-  const debug = io.env["BORA_LOG_LEVEL"] === "debug" ? say("debug: ") : () => {};
-  const team = await openTeamClient(url, {
-    error: (message: string) => say("error: ")(message),
-    warn: say("warning: "),
-    info: debug,
-    debug,
-  });
+  const { cliWorkflowLog } = await import("../workflowCli.js");
+  const team = await openTeamClient(url, cliWorkflowLog(io, "bora issue"));
   try {
     for (const input of inputs) {
-      const { attached } = await team.enqueueIssueToPr(input);
+      const { attached } = await team.enqueue(input);
       io.stderr.write(
         `bora issue: ${attached ? "attached to" : "queued"} task ${input.taskId} on the team queue (${input.ref})\n`,
       );

@@ -1,5 +1,5 @@
 /**
- * `bora tasks list|show|resume|cancel|retry|approve`: the durable tasks of this host (and, on a
+ * `bora tasks list|show|resume|cancel|retry|approve|handoff|checkout`: the durable tasks of this host (and, on a
  * shared database, of the team). Opening the workflow database resumes this host's unfinished
  * tasks, so resume, retry and approve follow their task to its end and print its PR URL.
  */
@@ -17,12 +17,20 @@ bora tasks abandon ID
 bora tasks cancel ID
 bora tasks retry ID
 bora tasks approve ID [--deny] [--note TEXT]
+bora tasks handoff ID
+bora tasks checkout ID [--repo DIR]
 
 The durable tasks (bora issue) recorded in the workflow database. resume continues a task a crash or
 a closed terminal interrupted (no ID: every unfinished task of this host) and prints each PR URL as it
 finishes; retry runs a failed task's failed step again; approve answers a task waiting for approval
 (--deny refuses, keeping its worktree and branch); cancel stops a task at its next step, keeping its
-worktree and branch.
+worktree and branch. approve also answers a task waiting for input: a tool call its --policy says
+"ask" about (--deny declines that call; the agent is told so).
+
+handoff sends an unfinished task of this host to the team's workers (BORA_DATABASE_URL): its worktree
+is pushed to the work branch, and a worker rebuilds it from there and continues from the last recorded
+step. checkout brings a team task's work branch into a worktree here and prints its path, so you carry
+on in the editor; a team task still running is stopped first.
 
 A task an older version of Bora left unfinished is listed as "stale": an upgrade does not resume it by
 itself, since its steps were recorded by other code. bora tasks resume ID runs it on under this
@@ -43,7 +51,14 @@ function line(t: TaskSummary, version: string): string {
   const stale = isStale(t, version)
     ? ` [stale: left by Bora ${t.applicationVersion}; bora tasks resume ${t.taskId} or abandon it]`
     : "";
-  const state = (t.status ? formatStatus(t.status) : t.engineStatus.toLowerCase()) + stale;
+  // A task cancelled between steps (bora tasks cancel, a handoff) never published that it ended.
+  const cancelled = t.engineStatus === "CANCELLED" && !(t.status && isFinalState(t.status.state));
+  const state =
+    (cancelled
+      ? `cancelled${t.status ? ` (was ${formatStatus(t.status)})` : ""}`
+      : t.status
+        ? formatStatus(t.status)
+        : t.engineStatus.toLowerCase()) + stale;
   const pr = t.status?.pr ? ` ${t.status.pr.url}` : "";
   return `${t.taskId}  ${when}  ${state}${pr}`;
 }
@@ -61,16 +76,26 @@ async function follow(ids: readonly string[], io: CliIO, answered?: TaskStatusRe
 
 async function run(args: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = args;
-  const subs = ["list", "show", "resume", "abandon", "cancel", "retry", "approve"];
+  const subs = ["list", "show", "resume", "abandon", "cancel", "retry", "approve", "handoff", "checkout"];
   if (sub === undefined || !subs.includes(sub)) throw new UsageError(`say one of: ${subs.join(", ")}`);
   const { values, positionals } = parseArgs({
     args: rest,
     strict: true,
     allowPositionals: true,
-    options: { json: { type: "boolean" }, deny: { type: "boolean" }, note: { type: "string" } },
+    options: {
+      json: { type: "boolean" },
+      deny: { type: "boolean" },
+      note: { type: "string" },
+      repo: { type: "string" },
+    },
   });
   const id = positionals[0];
   if (sub !== "list" && sub !== "resume" && id === undefined) throw new UsageError(`bora tasks ${sub} needs a task id`);
+  if (sub === "handoff" || sub === "checkout") {
+    // Both work through database clients: this host's workflows are not launched (nor resumed) meanwhile.
+    const { checkoutTask, handoffTask } = await import("./taskHandoff.js");
+    return sub === "handoff" ? handoffTask(id!, io) : checkoutTask(id!, io, values.repo);
+  }
   // DBOS loads only for the commands that run workflows, so every other `bora` command starts quickly.
   const { openCliWorkflows } = await import("../workflowCli.js");
   const { approveTask, cancelTask, listTasks, retryTask, showTask } = await import("../../workflows/dbosWorkflows.js");
@@ -111,7 +136,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
         return await follow([id!], io, task!.status!);
       case "approve":
         if (task!.status?.state !== "waiting")
-          throw new UsageError(`${id} is not waiting for approval (${task!.status?.state ?? task!.engineStatus})`);
+          throw new UsageError(
+            `${id} is not waiting for approval or input (${task!.status?.state ?? task!.engineStatus})`,
+          );
         await approveTask(id!, values.deny !== true, values.note);
         return await follow([id!], io, task!.status!);
       case "resume": {
@@ -146,7 +173,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
 
 export const tasksCommand: CliCommand = {
   name: "tasks",
-  summary: "List, resume, retry, approve or cancel durable tasks",
+  summary: "List, resume, retry, approve, cancel, hand off or check out durable tasks",
   usage: USAGE,
   run,
 };
