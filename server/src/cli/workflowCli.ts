@@ -49,6 +49,8 @@ export async function openCliWorkflows(
   prefix: string,
   options: {
     concurrency?: number;
+    /** Tasks the whole team runs at once (`bora worker --team-concurrency`). */
+    globalConcurrency?: number;
     onStatus?: IssueToPrServices["onStatus"];
     observe?: (input: DurableTaskInput) => TaskObserver;
   } = {},
@@ -68,6 +70,7 @@ export async function openCliWorkflows(
       log,
       env: io.env,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      ...(options.globalConcurrency !== undefined && { globalConcurrency: options.globalConcurrency }),
       ...(applicationVersion !== undefined && { applicationVersion }),
       services: async (input) => {
         const observer = options.observe?.(input);

@@ -17,9 +17,9 @@ import type { WorkItemSourceName } from "../integrations/workItem.js";
 import type { HttpPolicy } from "../http/policy.js";
 import { pushBranch } from "../workspace/gitPush.js";
 import type { Spawner } from "../workspace/spawner.js";
-import { worktreeDir, type IssueToPrServices, type PullRequestRef } from "./issueToPr.js";
-import { localRepository, rebuildWorktree } from "./teamRepo.js";
-import { commitAll, originUrl, repoOfRemote } from "./worktrees.js";
+import { worktreeDir, type DurableTaskInput, type IssueToPrServices, type PullRequestRef } from "./issueToPr.js";
+import { localRepository, rebuildWorktree, type LocalRepositoryOptions } from "./teamRepo.js";
+import { commitAll, originUrl, repoOfRemote, type TaskWorktree } from "./worktrees.js";
 
 export interface WorkflowServiceOptions {
   config: IntegrationConfig;
@@ -54,6 +54,25 @@ async function transitionOnce(client: JiraClient, key: string, name: string): Pr
 
 export function createIssueToPrServices(options: WorkflowServiceOptions): IssueToPrServices {
   const { config, policy } = options;
+  const token = config.github && { token: config.github.token };
+  /** Where the task's repository is on this machine: its path, or (a team task) this host's clone of its origin. */
+  const repositoryOf = (input: DurableTaskInput): LocalRepositoryOptions => ({
+    repo: input.repo,
+    ...(input.origin !== undefined && { origin: input.origin }),
+    base: input.base,
+    stateDir: options.stateDir,
+    ...token,
+    spawner: options.spawner,
+  });
+  const push = async (worktree: TaskWorktree): Promise<void> => {
+    await pushBranch({
+      dir: worktree.dir,
+      remote: "origin",
+      branch: worktree.branch,
+      ...token,
+      spawner: options.spawner,
+    });
+  };
   const github = config.github ? new GitHubClient(config.github, policy) : undefined;
   const jira = config.jira ? new JiraClient(config.jira, policy) : undefined;
   const sentry = config.sentry ? new SentryClient(config.sentry, policy) : undefined;
@@ -83,42 +102,17 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
       return found.get(ref);
     },
 
-    localRepository: (input) =>
-      localRepository({
-        repo: input.repo,
-        ...(input.origin !== undefined && { origin: input.origin }),
-        base: input.base,
-        stateDir: options.stateDir,
-        ...(config.github && { token: config.github.token }),
-        spawner: options.spawner,
-      }),
+    localRepository: (input) => localRepository(repositoryOf(input)),
 
-    async push(worktree) {
-      await pushBranch({
-        dir: worktree.dir,
-        remote: "origin",
-        branch: worktree.branch,
-        ...(config.github && { token: config.github.token }),
-        spawner: options.spawner,
-      });
-    },
+    push,
 
     async saveWork(worktree, message) {
       await commitAll(worktree.dir, message, worktree.baseCommit, options.spawner);
-      await this.push(worktree).catch(() => undefined);
+      await push(worktree).catch(() => undefined);
     },
 
     reattachWorktree: (input, recorded) =>
-      rebuildWorktree({
-        repo: input.repo,
-        ...(input.origin !== undefined && { origin: input.origin }),
-        base: input.base,
-        stateDir: options.stateDir,
-        ...(config.github && { token: config.github.token }),
-        spawner: options.spawner,
-        recorded,
-        dir: worktreeDir(options.stateDir, input.taskId),
-      }),
+      rebuildWorktree({ ...repositoryOf(input), recorded, dir: worktreeDir(options.stateDir, input.taskId) }),
 
     async openOrUpdatePullRequest(pr): Promise<PullRequestRef> {
       const client = needs(github, noGitHub);

@@ -35,6 +35,8 @@ export interface WorkflowHostOptions {
   applicationVersion?: string;
   /** Tasks this host runs at once (`bora.workflows.concurrency`). Defaults to `DEFAULT_TASK_CONCURRENCY`. */
   concurrency?: number;
+  /** Tasks every host on the database runs at once together (a team's limit). Defaults to none. */
+  globalConcurrency?: number;
 }
 
 function alive(pid: number): boolean {
@@ -101,7 +103,7 @@ export class WorkflowHost {
         applicationVersion,
         log: options.log,
       });
-      await registerTaskQueue(options.concurrency ?? DEFAULT_TASK_CONCURRENCY);
+      await registerTaskQueue(options.concurrency ?? DEFAULT_TASK_CONCURRENCY, options.globalConcurrency);
       // Tasks an older Bora left unfinished are not resumed by launch: say so, never leave them silent.
       const stale = await listStaleWorkflows();
       if (stale.length > 0) {

@@ -13,6 +13,7 @@ import path from "node:path";
 import { writeMarker } from "../../../server/src/integrations/markers.js";
 import { GitHubFake } from "../../fakes/github.js";
 import { JiraFake } from "../../fakes/jira.js";
+import { SentryFake } from "../../fakes/sentry.js";
 import { GitRemoteFake } from "../../fakes/gitRemote.js";
 import { SlackFake } from "../../fakes/slack.js";
 import { exitOf, spawnCli } from "../../support/hostProcess.js";
@@ -42,6 +43,7 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
   let remote: GitRemoteFake;
   let channel: string;
   let jira: JiraFake;
+  let sentry: SentryFake;
 
   before(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), "bora-issue-"));
@@ -90,6 +92,8 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     slack = await new SlackFake(SECRETS.slackBot).start();
     channel = slack.addChannel("builds");
     jira = await new JiraFake("cloud", { email: "bora@example.invalid", apiToken: SECRETS.jira }).start();
+    sentry = await new SentryFake("acme", SECRETS.sentry).start();
+    sentry.addProject("shop");
     remote = await new GitRemoteFake(SECRETS.github).start();
     remote.createRepo(`${REPO}.git`, seed);
   });
@@ -99,6 +103,7 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
     await slack?.close();
     await remote?.close();
     await jira?.close();
+    await sentry?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -134,6 +139,10 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
         BORA_JIRA_URL: jira.url,
         JIRA_EMAIL: "bora@example.invalid",
         JIRA_API_TOKEN: SECRETS.jira,
+        BORA_SENTRY_URL: sentry.url,
+        SENTRY_AUTH_TOKEN: SECRETS.sentry,
+        SENTRY_ORG: "acme",
+        SENTRY_PROJECT: "shop",
         BORA_CRASH_AT: "",
         ...env,
       },
@@ -497,6 +506,33 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
         { prs: effects.prs.length, comments: effects.comments, links: effects.links, status: effects.status },
         { prs: 1, comments: 1, links: 1, status: "In Review" },
       );
+    });
+  });
+
+  describe("a Sentry error", () => {
+    it("opens the PR for the error and notes it on the Sentry issue once, even when killed after the note went through", async () => {
+      const issue = sentry.addIssue("shop", {
+        title: "RangeError: total() goes negative with a 10% discount",
+        frames: [{ absPath: "/app/src/cart.js", function: "total", lineNo: 1 }],
+      });
+      const args = refArgs(issue.id, checkout("sentry"));
+      const crashed = await bora(args, { BORA_CRASH_AT: "afterCall:writeBack" });
+      assert.equal(crashed.signal, "SIGKILL", crashed.stderr);
+      const resumed = await bora(["tasks", "resume"]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const prs = github.repoState(REPO).pulls.filter((p) => p.head.startsWith(`bora/${issue.shortId.toLowerCase()}-`));
+      assert.equal(prs.length, 1, "one PR for the error");
+      assert.match(resumed.stdout, new RegExp(`/pull/${prs[0]!.number}\\n`));
+      assert.equal(showAtRemote(prs[0]!.head, "src/cart.js"), FIXED);
+      const notes = sentry.issueState(issue.id).notes;
+      assert.equal(notes.length, 1, "one note on the Sentry issue");
+      assert.ok(notes[0]!.data.text.includes(`/pull/${prs[0]!.number}`), "the note links the PR");
+      const taskId = /<!-- bora:([^:]+):/.exec(prs[0]!.body)?.[1];
+      assert.ok(taskId, prs[0]!.body);
+      assert.ok(notes[0]!.data.text.includes(`<!-- bora:${taskId}:`), "the note carries the task's marker");
+      const messages = slack.messages.filter((m) => JSON.stringify(m.metadata ?? {}).includes(taskId));
+      assert.equal(messages.length, 1, "one Slack message");
+      assert.deepEqual(sentry.violations, [], "every Sentry response matched Sentry's schema");
     });
   });
 

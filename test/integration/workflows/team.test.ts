@@ -125,6 +125,11 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
     return dir;
   }
 
+  /** `bora issue` for issue `number` of the shop with the fixing script, on the team queue unless `extra` says otherwise. */
+  function issueArgs(number: number, repo: string, extra: string[] = ["--team"], check = "node --test"): string[] {
+    return ["issue", `${REPO}#${number}`, "--repo", repo, "--engine", `script:${script}`, "--check", check, ...extra];
+  }
+
   function effects(number: number) {
     const repo = github.repoState(REPO);
     const prs = repo.pulls.filter((p) => p.head.startsWith(`bora/acme-shop-${number}-`));
@@ -144,12 +149,7 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
     await waitFor("worker A to be ready", () => /ready as executor worker-a/.test(a.stderr()), 60_000, {
       seen: a.stderr,
     });
-    const issues = numbers.map((n) =>
-      start(
-        ["issue", `${REPO}#${n}`, "--repo", repo, "--engine", `script:${script}`, "--check", "node --test", "--team"],
-        { BORA_STATE_DIR: path.join(tmp, `cli-${n}`) },
-      ),
-    );
+    const issues = numbers.map((n) => start(issueArgs(n, repo), { BORA_STATE_DIR: path.join(tmp, `cli-${n}`) }));
     await Promise.all(
       issues.map((issue) =>
         waitFor("the task to be queued", () => /queued task \S+ on the team queue/.test(issue.stderr()), 60_000, {
@@ -211,20 +211,9 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
       seen: a.stderr,
     });
     // Slow checks: A is caught inside the step, its call under way and its output not yet recorded.
-    const issue = start(
-      [
-        "issue",
-        `${REPO}#${number}`,
-        "--repo",
-        repo,
-        "--engine",
-        `script:${script}`,
-        "--check",
-        "sleep 3; node --test",
-        "--team",
-      ],
-      { BORA_STATE_DIR: path.join(tmp, "cli-zombie") },
-    );
+    const issue = start(issueArgs(number, repo, ["--team"], "sleep 3; node --test"), {
+      BORA_STATE_DIR: path.join(tmp, "cli-zombie"),
+    });
     await waitFor("the checks to start on worker A", () => /\[checks\] running/.test(issue.stderr()), 60_000, {
       seen: issue.stderr,
     });
@@ -265,20 +254,7 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
   it("a worker on a machine without the repository clones its origin and opens the PR from there", async () => {
     const number = github.addIssue(REPO, { title: "Discount bug fixed on another machine" });
     const repo = checkout("elsewhere");
-    const issue = start(
-      [
-        "issue",
-        `${REPO}#${number}`,
-        "--repo",
-        repo,
-        "--engine",
-        `script:${script}`,
-        "--check",
-        "node --test",
-        "--team",
-      ],
-      { BORA_STATE_DIR: path.join(tmp, "cli-elsewhere") },
-    );
+    const issue = start(issueArgs(number, repo), { BORA_STATE_DIR: path.join(tmp, "cli-elsewhere") });
     await waitFor("the task to be queued", () => /queued task \S+ on the team queue/.test(issue.stderr()), 60_000, {
       seen: issue.stderr,
     });
@@ -315,16 +291,33 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
     const checkedNumber = github.addIssue(REPO, { title: "Discount bug checked out from the team" });
     const repo = checkout("handoff");
     const dev = path.join(tmp, "dev-host");
-    const w = worker("handoff-worker");
-    await waitFor("the worker to be ready", () => /ready as executor handoff-worker/.test(w.stderr()), 60_000, {
-      seen: w.stderr,
+    const w = start(["worker", "--concurrency", "1", "--team-concurrency", "3"], {
+      BORA_STATE_DIR: path.join(tmp, "handoff-worker"),
+      BORA_EXECUTOR_ID: "handoff-worker",
     });
+    await waitFor(
+      "the worker to be ready",
+      () => /ready as executor handoff-worker, 1 at once, 3 across the team/.test(w.stderr()),
+      60_000,
+      { seen: w.stderr },
+    );
+    // The team's limit is the queue's, in the shared database, where DBOS enforces it for every worker.
+    const sql = reaperSession(database.url);
+    try {
+      const { rows } = await sql.query(
+        "SELECT concurrency, worker_concurrency FROM dbos.queues WHERE name = 'bora-tasks'",
+      );
+      assert.deepEqual(rows, [{ concurrency: 3, worker_concurrency: 1 }]);
+    } finally {
+      await sql.end();
+    }
 
     // 1. The developer's own host (its embedded database) runs the task and dies after the fix is written.
-    const local = start(
-      ["issue", `${REPO}#${handedNumber}`, "--repo", repo, "--engine", `script:${script}`, "--check", "node --test"],
-      { BORA_STATE_DIR: dev, BORA_DATABASE_URL: "", BORA_CRASH_AT: "after:agent.executeCall" },
-    );
+    const local = start(issueArgs(handedNumber, repo, []), {
+      BORA_STATE_DIR: dev,
+      BORA_DATABASE_URL: "",
+      BORA_CRASH_AT: "after:agent.executeCall",
+    });
     assert.equal((await local.exited).signal, "SIGKILL", local.stderr());
     const taskId = /(?:queued|attached to) task (\S+)/.exec(local.stderr())?.[1];
     assert.ok(taskId, local.stderr());
@@ -364,21 +357,9 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
     assert.equal(effects(handedNumber).prs.length, 1);
 
     // 2. A team task waiting for approval comes to the developer: stopped on the team, its branch checked out here.
-    const team = start(
-      [
-        "issue",
-        `${REPO}#${checkedNumber}`,
-        "--repo",
-        repo,
-        "--engine",
-        `script:${script}`,
-        "--check",
-        "node --test",
-        "--team",
-        "--approve",
-      ],
-      { BORA_STATE_DIR: path.join(tmp, "cli-checkout") },
-    );
+    const team = start(issueArgs(checkedNumber, repo, ["--team", "--approve"]), {
+      BORA_STATE_DIR: path.join(tmp, "cli-checkout"),
+    });
     assert.equal((await team.exited).code, 3, team.stderr());
     const teamTask = /queued task (\S+)/.exec(team.stderr())?.[1];
     assert.ok(teamTask, team.stderr());

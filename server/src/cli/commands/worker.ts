@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { isFinalState } from "../../workflows/durable.js";
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 
-const USAGE = `bora worker --database-url URL [--concurrency N]
+const USAGE = `bora worker --database-url URL [--concurrency N] [--team-concurrency N]
 
 Runs durable tasks (bora issue --team) from the team queue on a shared PostgreSQL until SIGINT or
 SIGTERM. Several workers on one database share the work; each writes a heartbeat, and when one stops
@@ -16,8 +16,10 @@ beating (a crash, a lost machine) another continues its tasks from their last re
 Options:
   --database-url URL   The shared PostgreSQL (also BORA_DATABASE_URL).
   --concurrency N      Tasks this worker runs at once (default 2; also BORA_WORKFLOW_CONCURRENCY).
-                       DBOS keeps the queue's settings in the database: the last worker to start sets it
-                       for all.
+  --team-concurrency N Tasks the whole team runs at once, across all workers (also
+                       BORA_TEAM_CONCURRENCY; default: no limit beyond each worker's).
+                       DBOS keeps the queue's settings in the database: the last worker to start sets
+                       both for all, so start every worker with the same values.
 
 Its executor id is BORA_EXECUTOR_ID, else the one kept in its state folder ($BORA_STATE_DIR, ...); a
 restart with the same id continues its own unfinished tasks at once. A peer's heartbeat counts as
@@ -30,14 +32,23 @@ async function run(args: string[], io: CliIO): Promise<number> {
     args,
     strict: true,
     allowPositionals: false,
-    options: { "database-url": { type: "string" }, concurrency: { type: "string" } },
+    options: {
+      "database-url": { type: "string" },
+      concurrency: { type: "string" },
+      "team-concurrency": { type: "string" },
+    },
   });
   const url = (values["database-url"] ?? io.env["BORA_DATABASE_URL"])?.trim();
   if (!url) throw new UsageError("give the team's database: --database-url URL (or BORA_DATABASE_URL)");
-  const rawConcurrency = values.concurrency ?? io.env["BORA_WORKFLOW_CONCURRENCY"] ?? "2";
-  const concurrency = Number(rawConcurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError(`--concurrency needs a whole number of at least 1, got '${rawConcurrency}'`);
+  const count = (flag: string, raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--${flag} needs a whole number of at least 1, got '${raw}'`);
+    return n;
+  };
+  const concurrency = count("concurrency", values.concurrency ?? io.env["BORA_WORKFLOW_CONCURRENCY"] ?? "2");
+  const rawTeam = values["team-concurrency"] ?? io.env["BORA_TEAM_CONCURRENCY"]?.trim();
+  const teamConcurrency = rawTeam === undefined || rawTeam === "" ? undefined : count("team-concurrency", rawTeam);
 
   // DBOS loads only for the commands that run workflows, so every other `bora` command starts quickly.
   const { openCliWorkflows } = await import("../workflowCli.js");
@@ -63,6 +74,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   try {
     const workflows = await openCliWorkflows({ ...io, env: { ...io.env, BORA_DATABASE_URL: url } }, PREFIX, {
       concurrency,
+      ...(teamConcurrency !== undefined && { globalConcurrency: teamConcurrency }),
       observe: (input) => {
         const what = input.kind === "background" ? input.instruction.split("\n")[0] : input.ref;
         say(`started task ${input.taskId} (${what})`);
@@ -92,7 +104,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
         staleMs,
       );
       await reaper.start();
-      say(`ready as executor ${workflows.host.executorId}, ${concurrency} at once`);
+      say(
+        `ready as executor ${workflows.host.executorId}, ${concurrency} at once${teamConcurrency === undefined ? "" : `, ${teamConcurrency} across the team`}`,
+      );
       await stopped;
     } finally {
       await reaper?.stop();
