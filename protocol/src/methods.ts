@@ -1050,3 +1050,128 @@ export namespace Approve {
   export const params = ApproveParams;
   export const type = new RequestType<ApproveParams, Record<string, never>, Problem>(method);
 }
+
+// --- work items: bora/listWorkItems, bora/getWorkItem -----------------------------------------------
+
+/** Longest tracker query: JQL and search strings are a line or two; the bound refuses a pasted file. */
+export const MAX_WORK_ITEM_QUERY_CHARS = 4096;
+/** Most items per source in one list: one page of GitHub's and Sentry's APIs. */
+export const MAX_WORK_ITEMS = 100;
+
+export const ListWorkItemsParams = Type.Object(
+  {
+    source: Type.Optional(
+      stringEnum(WORK_ITEM_SOURCES, { description: "Only this tracker. Defaults to every configured one." }),
+    ),
+    query: Type.Optional(
+      Type.String({
+        maxLength: MAX_WORK_ITEM_QUERY_CHARS,
+        description:
+          "The tracker's own query (a GitHub search, JQL, a Sentry search) instead of the default; with `source` only. Defaults to the setting's (`bora.<source>.query`) or Bora's default.",
+      }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_WORK_ITEMS,
+        default: 50,
+        description: `Most items per tracker (at most ${MAX_WORK_ITEMS}). Defaults to 50.`,
+      }),
+    ),
+  },
+  { examples: [{}, { source: "jira", query: "project = SHOP AND statusCategory != Done" }] },
+);
+export type ListWorkItemsParams = Static<typeof ListWorkItemsParams>;
+
+/** A work item as a list shows it. */
+export interface WorkItemRow {
+  source: (typeof WORK_ITEM_SOURCES)[number];
+  /** What `bora/startIssueToPr` and `bora/getWorkItem` take: `owner/repo#12`, `ABC-12`, a Sentry id. */
+  key: string;
+  title: string;
+  /** The tracker's own status name (`open`, `In Progress`, `unresolved`). */
+  status: string;
+  url: string;
+  /** When the item last changed (ISO 8601), where the tracker says. */
+  updatedAt?: string;
+  assignee?: string;
+}
+
+/** One tracker's part of the list: its items, or why there are none. */
+export interface WorkItemGroup {
+  source: (typeof WORK_ITEM_SOURCES)[number];
+  /** The query that ran, for the user to read and refine. */
+  query: string;
+  items: WorkItemRow[];
+  /** Why the tracker could not be read (a refused token, a rate limit with its reset time, offline), with the fix. */
+  problem?: Problem;
+}
+
+export interface ListWorkItemsResult {
+  /** One per configured tracker (GitHub, Jira, Sentry, in that order); none configured lists none. */
+  groups: WorkItemGroup[];
+}
+
+/**
+ * `bora/listWorkItems` — client → host request.
+ *
+ * The work items that matter, per configured tracker: by default GitHub issues assigned to the user
+ * in the workspace's repository, Jira "assignee = currentUser() AND statusCategory != Done", the
+ * Sentry project's unresolved issues. A tracker that fails answers its group with a `problem`; the
+ * others still list.
+ */
+export namespace ListWorkItems {
+  export const method = "bora/listWorkItems" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = ListWorkItemsParams;
+  export const type = new RequestType<ListWorkItemsParams, ListWorkItemsResult, Problem>(method);
+}
+
+export const GetWorkItemParams = Type.Object(
+  {
+    ref: Type.String({
+      minLength: 1,
+      maxLength: MAX_WORK_ITEM_REF_CHARS,
+      description: "The work item: an issue URL, `OWNER/NAME#N`, a Jira key, a Sentry issue id.",
+    }),
+    source: Type.Optional(
+      stringEnum(WORK_ITEM_SOURCES, { description: "Which tracker `ref` is in. Defaults to the one `ref` names." }),
+    ),
+  },
+  { examples: [{ ref: "acme/shop#12" }, { ref: "4000001", source: "sentry" }] },
+);
+export type GetWorkItemParams = Static<typeof GetWorkItemParams>;
+
+/** A stack frame of a Sentry error, with the workspace file it maps to when there is one. */
+export interface WorkItemFrame {
+  file: string;
+  /** Relative to the workspace folder, when the file exists there. */
+  workspacePath?: string;
+  line?: number;
+  column?: number;
+  function?: string;
+  inApp: boolean;
+}
+
+/** A work item with what a details view shows. */
+export interface WorkItemDetails extends WorkItemRow {
+  /** Markdown. */
+  body: string;
+  labels: string[];
+  comments: { author: string; body: string; createdAt: string; url?: string }[];
+  stackTraces: { type?: string; message?: string; frames: WorkItemFrame[] }[];
+}
+
+/**
+ * `bora/getWorkItem` — client → host request.
+ *
+ * One work item with its text, comments and, for a Sentry error, its latest event's stack trace
+ * with frames mapped onto the workspace. A REF no configured tracker takes is `InvalidParams`; a
+ * tracker that fails is `RequestFailed` with the `Problem`.
+ */
+export namespace GetWorkItem {
+  export const method = "bora/getWorkItem" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = GetWorkItemParams;
+  export const type = new RequestType<GetWorkItemParams, { item: WorkItemDetails }, Problem>(method);
+}

@@ -200,6 +200,7 @@ export class JiraFake extends HttpFake {
         status: i.status,
         labels: i.labels,
         assignee: i.assignee,
+        updated: "2026-01-06T10:00:00.000+0000",
         comment: { comments: i.comments, maxResults: i.comments.length, total: i.comments.length, startAt: 0 },
         issuelinks: [],
       },

@@ -60,6 +60,8 @@ export interface WorkItem {
   status: string;
   labels: string[];
   assignee?: string;
+  /** When the item last changed (ISO 8601): GitHub's `updated_at`, Jira's `updated`, Sentry's last event. */
+  updatedAt?: string;
   /** Empty in `list` results; `get` fills it. */
   comments: WorkItemComment[];
   links: WorkItemLink[];

@@ -5,22 +5,18 @@
  * `InvalidParams` or `RequestFailed` with a `Problem`.
  */
 import { Approve, ListTasks, RetryTask, StartIssueToPr, type ListedTask, type Problem } from "@bora/protocol";
-import { ErrorCodes, LSPErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
+import { LSPErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
 import type { EngineManager } from "../engines/engineManager.js";
 import type { EngineSpec } from "../engines/engineSpec.js";
 import type { AgentHost } from "../host/agentHost.js";
 import { listedForegroundTask } from "../tasks/durableTaskView.js";
 import { folderPathOf, type DurableTasks } from "../tasks/durableTasks.js";
 import { TaskRequestError, type TaskManager } from "../tasks/taskManager.js";
-import { onCheckedRequest } from "./params.js";
-
-function invalid(message: string): ResponseError<Problem> {
-  return new ResponseError(ErrorCodes.InvalidParams, message, { code: "invalidParams", message });
-}
+import { invalidParams, onCheckedRequest } from "./params.js";
 
 /** A refusal the user can act on becomes `InvalidParams`; anything else stays a failure. */
 function asInvalid(error: unknown): never {
-  if (error instanceof TaskRequestError) throw invalid(error.message);
+  if (error instanceof TaskRequestError) throw invalidParams(error.message);
   throw error;
 }
 
@@ -72,9 +68,9 @@ export function registerDurableTaskHandlers(
     async (params) => {
       const folders = workspaceFolders();
       if (params.folder !== undefined && !folders.includes(params.folder))
-        throw invalid(`${params.folder} is not a workspace folder`);
+        throw invalidParams(`${params.folder} is not a workspace folder`);
       const folder = folderPathOf(params.folder, folders);
-      if (folder === undefined) throw invalid("no workspace folder is open; open the repository's folder first");
+      if (folder === undefined) throw invalidParams("no workspace folder is open; open the repository's folder first");
       const spec = engineSpec();
       return refusing(() => durable.start(params, folder, spec));
     },

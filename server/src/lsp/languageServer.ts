@@ -34,6 +34,7 @@ import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
 import { connectionTaskClient, registerTaskHandlers } from "./taskHandlers.js";
 import { cancelDurableTask, registerDurableTaskHandlers, startBackgroundTask } from "./durableTaskHandlers.js";
+import { registerWorkItemHandlers } from "./workItemHandlers.js";
 import { DurableTasks } from "../tasks/durableTasks.js";
 import { ApprovalMemory } from "../tasks/approvalMemory.js";
 import { TaskManager } from "../tasks/taskManager.js";
@@ -235,6 +236,7 @@ export async function startLanguageServer(
     startBackgroundTask(durable, host, engines),
   );
   registerDurableTaskHandlers(connection, host, engines, tasks, durable, () => workspaceFolders);
+  registerWorkItemHandlers(connection, host, process.env, () => workspaceFolders);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };

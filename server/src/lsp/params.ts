@@ -114,6 +114,11 @@ function describeOne(error: ErrorObject): string {
  * One sentence for the first thing wrong. For a union (`anyOf`) it reports the mismatch inside the
  * branch whose type the value has (an object that lacks a field), else the types it could have been.
  */
+/** A refusal of the params as given (an id the host does not know, a folder that is not open): `InvalidParams` with the same words as its `Problem`. */
+export function invalidParams(message: string): ResponseError<Problem> {
+  return new ResponseError(ErrorCodes.InvalidParams, message, { code: "invalidParams", message });
+}
+
 export function describeParamsError(errors: readonly ErrorObject[]): string {
   const last = errors[errors.length - 1];
   if (last === undefined) return "params are invalid";

@@ -2,11 +2,11 @@
  * LSP handler for `bora/setSecret`: secrets the extension keeps in the editor's secret storage.
  * Values are handed to their owner and never logged; only which secret changed is.
  */
-import { SetSecret, type Problem, type SecretOpener } from "@bora/protocol";
-import { ErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
+import { SetSecret, type SecretOpener } from "@bora/protocol";
+import type { Connection } from "vscode-languageserver/node";
 import type { EngineManager } from "../engines/engineManager.js";
 import type { Logger } from "../host/logger.js";
-import { onCheckedRequest } from "./params.js";
+import { invalidParams, onCheckedRequest } from "./params.js";
 
 export function registerSecretHandlers(
   connection: Connection,
@@ -24,9 +24,9 @@ export function registerSecretHandlers(
           value = opener.open(name, sealed).trim();
         } catch {
           // Sealed for another host process (one that restarted) or altered: the client seals again.
-          throw invalid(`${name} was not sealed to this host's secretKey`);
+          throw invalidParams(`${name} was not sealed to this host's secretKey`);
         }
-        if (value === "") throw invalid(`${name} is empty; send null to clear it`);
+        if (value === "") throw invalidParams(`${name} is empty; send null to clear it`);
       }
       logger.info(value === null ? `secret ${name} cleared` : `secret ${name} received from the editor`);
       switch (name) {
@@ -38,8 +38,4 @@ export function registerSecretHandlers(
     },
     logger,
   );
-}
-
-function invalid(message: string): ResponseError<Problem> {
-  return new ResponseError(ErrorCodes.InvalidParams, message, { code: "invalidParams", message });
 }

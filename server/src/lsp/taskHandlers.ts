@@ -25,7 +25,6 @@ import {
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CancellationTokenSource,
-  ErrorCodes,
   LSPErrorCodes,
   ResponseError,
   type Connection,
@@ -35,12 +34,8 @@ import type { EngineManager } from "../engines/engineManager.js";
 import type { AgentHost } from "../host/agentHost.js";
 import { TaskRequestError, type TaskClient, type TaskManager } from "../tasks/taskManager.js";
 import type { TaskContext } from "../tasks/taskPrompt.js";
-import { onCheckedRequest } from "./params.js";
+import { invalidParams, onCheckedRequest } from "./params.js";
 import { folderPaths, isInside, workspaceRootFor } from "./workspaceRoots.js";
-
-function invalid(message: string): ResponseError<Problem> {
-  return new ResponseError(ErrorCodes.InvalidParams, message, { code: "invalidParams", message });
-}
 
 /** Runs `work` with a cancellation token that follows `signal`. */
 async function withSignal<T>(signal: AbortSignal, work: (source: CancellationTokenSource) => Promise<T>): Promise<T> {
@@ -118,20 +113,20 @@ export function registerTaskHandlers(
     const folders = workspaceFolders();
     const rootPath = uri !== undefined ? workspaceRootFor(uri, folders) : folderPaths(folders)[0];
     if (rootPath === undefined) {
-      throw invalid(
+      throw invalidParams(
         uri !== undefined
           ? `${uri} is not in a workspace folder; open its folder to run a task on it`
           : "no workspace folder is open; open a folder to run a task",
       );
     }
     const root = await realpath(rootPath).catch(() => {
-      throw invalid(`the workspace folder ${rootPath} does not exist`);
+      throw invalidParams(`the workspace folder ${rootPath} does not exist`);
     });
     const relative = async (fileUri: string): Promise<string> => {
-      if (!fileUri.startsWith("file:")) throw invalid(`${fileUri} is not a file`);
+      if (!fileUri.startsWith("file:")) throw invalidParams(`${fileUri} is not a file`);
       const file = fileURLToPath(fileUri);
       const real = await realpath(file).catch(() => file);
-      if (!isInside(root, real)) throw invalid(`${fileUri} is outside the workspace folder ${root}`);
+      if (!isInside(root, real)) throw invalidParams(`${fileUri} is outside the workspace folder ${root}`);
       return path.relative(root, real).split(path.sep).join("/");
     };
     const context: TaskContext = { files: await Promise.all((scope.files ?? []).map(relative)) };
@@ -141,13 +136,13 @@ export function registerTaskHandlers(
       const text =
         document?.getText() ??
         (await readFile(fileURLToPath(uri), "utf8").catch(() => {
-          throw invalid(`${uri} is neither open in the editor nor readable on disk`);
+          throw invalidParams(`${uri} is neither open in the editor nor readable on disk`);
         }));
       if (document !== undefined) context.language = document.languageId;
       if (scope.range !== undefined) {
         const { start, end } = scope.range;
         const lines = text.split("\n");
-        if (start.line >= lines.length || end.line > lines.length) throw invalid(`the range is outside ${uri}`);
+        if (start.line >= lines.length || end.line > lines.length) throw invalidParams(`the range is outside ${uri}`);
         const at = (line: number, character: number): number =>
           lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + Math.min(character, (lines[line] ?? "").length);
         const selected = text.slice(at(start.line, start.character), at(end.line, end.character));
@@ -160,7 +155,7 @@ export function registerTaskHandlers(
   };
 
   const asInvalid = (error: unknown): never => {
-    if (error instanceof TaskRequestError) throw invalid(error.message);
+    if (error instanceof TaskRequestError) throw invalidParams(error.message);
     throw error;
   };
 
@@ -170,10 +165,10 @@ export function registerTaskHandlers(
     async (params) => {
       const instruction = params.instruction ?? "";
       if (params.kind === "free" && instruction.trim() === "")
-        throw invalid("a free task needs an instruction: say what to do");
+        throw invalidParams("a free task needs an instruction: say what to do");
       if (params.kind === "background") {
-        if (instruction.trim() === "") throw invalid("a background task needs an instruction: say what to do");
-        if (startBackground === undefined) throw invalid("this host runs no background tasks");
+        if (instruction.trim() === "") throw invalidParams("a background task needs an instruction: say what to do");
+        if (startBackground === undefined) throw invalidParams("this host runs no background tasks");
         const { root } = await resolveScope(params);
         const taskId = await startBackground(instruction, params.openPr === true, root).catch(asInvalid);
         logger.info(`task ${taskId} queued (background) for ${root}`);

@@ -36,6 +36,7 @@ export function issueToWorkItem(issue: GitHubIssue | GitHubSearchItem, comments:
     body: issue.body ?? "",
     status: issue.state,
     labels: labelsOf(issue),
+    ...(issue.updated_at && { updatedAt: issue.updated_at }),
     comments: mapped,
     links: issue.pull_request?.html_url
       ? [{ title: "Pull request", url: issue.pull_request.html_url, kind: "pullRequest" }]

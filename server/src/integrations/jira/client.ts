@@ -70,7 +70,16 @@ export const JIRA_MARKER_PROPERTY = "bora.marker";
 const COMMENT_PAGE = 100;
 
 /** The fields Bora reads; without `fields`, /search/jql returns only ids. */
-export const JIRA_FIELDS = ["summary", "description", "status", "labels", "assignee", "comment", "issuelinks"];
+export const JIRA_FIELDS = [
+  "summary",
+  "description",
+  "status",
+  "labels",
+  "assignee",
+  "updated",
+  "comment",
+  "issuelinks",
+];
 
 export class JiraClient {
   readonly cloud: boolean;

@@ -34,6 +34,7 @@ export function jiraIssueToWorkItem(issue: JiraIssue, browseUrl: string, withCom
     body: richTextToMarkdown(f.description),
     status: f.status.name,
     labels: f.labels,
+    ...(f.updated && { updatedAt: f.updated }),
     comments: withComments
       ? (f.comment?.comments ?? []).map((c) => ({
           id: c.id,

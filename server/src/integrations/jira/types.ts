@@ -74,6 +74,8 @@ export interface JiraIssueFields {
   status: JiraStatus;
   labels: string[];
   assignee: JiraUser | null;
+  /** When the issue last changed (Jira's timestamp, e.g. `2026-01-06T10:00:00.000+0000`). */
+  updated?: string;
   comment?: { comments: JiraComment[]; maxResults: number; total: number; startAt: number };
   issuelinks?: JiraIssueLink[];
 }

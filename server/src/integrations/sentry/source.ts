@@ -47,6 +47,7 @@ export function sentryIssueToWorkItem(issue: SentryIssue, traces: StackTrace[] =
     body: lines.join("\n"),
     status: issue.status,
     labels: [issue.level, issue.project.slug],
+    updatedAt: issue.lastSeen,
     comments: [],
     links: [{ title: `Sentry ${issue.shortId}`, url: issue.permalink, kind: "web" }],
     stackTraces: traces,
