@@ -45,6 +45,19 @@ export const BORA_COMMANDS = {
   newChat: { id: "bora.newChat", title: "New Chat" },
   /** Reopens an earlier conversation of this workspace in the Chat view. */
   openPastChat: { id: "bora.openPastChat", title: "Open Past Chat…" },
+  /** The sidebar's Work Items tree: reload, narrow, and its items' actions (argument: a tree node; none: asks). */
+  refreshWorkItems: { id: "bora.refreshWorkItems", title: "Refresh Work Items" },
+  filterWorkItems: { id: "bora.filterWorkItems", title: "Filter Work Items…" },
+  startIssueToPr: { id: "bora.startIssueToPr", title: "Start Issue → PR…" },
+  showWorkItem: { id: "bora.showWorkItem", title: "Show Work Item Details…" },
+  openWorkItem: { id: "bora.openWorkItem", title: "Open in Browser" },
+  /** The sidebar's Tasks tree and its tasks' actions (argument: a task id or a tree node; none: a pick). */
+  refreshTasks: { id: "bora.refreshTasks", title: "Refresh Tasks" },
+  showTask: { id: "bora.showTask", title: "Show Task…" },
+  approveTask: { id: "bora.approveTask", title: "Approve Task…" },
+  denyTask: { id: "bora.denyTask", title: "Deny Task…" },
+  retryTask: { id: "bora.retryTask", title: "Retry Task…" },
+  openTaskPr: { id: "bora.openTaskPr", title: "Open Task's Pull Request" },
 } as const satisfies Record<string, { id: `bora.${string}`; title: string | undefined }>;
 
 export type CommandName = keyof typeof BORA_COMMANDS;

@@ -70,6 +70,17 @@ export const COMMANDS: Record<CommandName, CommandFactory> = {
     typeof path === "string" ? ctx.reviewController.undo(taskId, path) : undefined,
   newChat: (ctx) => () => ctx.chat.newChat(),
   openPastChat: (ctx) => () => ctx.chat.openPast(),
+  refreshWorkItems: (ctx) => () => ctx.sidebar.refreshWorkItems(),
+  filterWorkItems: (ctx) => () => ctx.sidebar.filterWorkItems(),
+  startIssueToPr: withHost("startIssueToPr", (ctx, client, item) => ctx.sidebar.startIssueToPr(client, item)),
+  showWorkItem: withHost("showWorkItem", (ctx, client, item) => ctx.sidebar.showWorkItem(client, item)),
+  openWorkItem: (ctx) => (item) => ctx.sidebar.openWorkItem(item),
+  refreshTasks: (ctx) => () => ctx.sidebar.refreshTasks(),
+  showTask: (ctx) => (task) => ctx.sidebar.showTask(task),
+  approveTask: withHost("approveTask", (ctx, client, task) => ctx.sidebar.approveTask(client, task, true)),
+  denyTask: withHost("denyTask", (ctx, client, task) => ctx.sidebar.approveTask(client, task, false)),
+  retryTask: withHost("retryTask", (ctx, client, task) => ctx.sidebar.retryTask(client, task)),
+  openTaskPr: (ctx) => (task) => ctx.sidebar.openTaskPr(task),
 };
 
 export function registerCommands(ctx: Ctx): void {

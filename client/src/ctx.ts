@@ -13,6 +13,7 @@ import { isBoraSecret, sendSecrets } from "./secrets.js";
 import { showActions, showProblem } from "./showProblem.js";
 import { StatusBar } from "./statusBar.js";
 import { ChatController } from "./chat/chatView.js";
+import { Sidebar } from "./sidebar/sidebar.js";
 import { PendingApprovals } from "./tasks/pendingApprovals.js";
 import { registerQuestionHandlers } from "./tasks/questionHandlers.js";
 import { Reviews } from "./tasks/review.js";
@@ -40,6 +41,8 @@ export class Ctx implements vscode.Disposable {
   readonly reviewController: ReviewController;
   /** The Chat view: the conversation, and every task started from the palette as a turn of it. */
   readonly chat: ChatController;
+  /** The Work Items and Tasks trees of the Bora container. */
+  readonly sidebar: Sidebar;
   private readonly extensionBag: vscode.Disposable[] = [];
   private clientBag: vscode.Disposable[] = [];
   private client: HostClient | undefined;
@@ -54,10 +57,12 @@ export class Ctx implements vscode.Disposable {
     this.inlineEdits = new InlineEditController(this);
     this.reviewController = new ReviewController(this);
     this.chat = new ChatController(this);
+    this.sidebar = new Sidebar(this);
     this.extensionBag.push(
       this.reviews,
       this.reviewController,
       this.chat,
+      this.sidebar,
       this.tasks.onDidChange(() => {
         void vscode.commands.executeCommand("setContext", TASKS_LIVE_KEY, this.tasks.live().length > 0);
       }),
@@ -150,6 +155,7 @@ export class Ctx implements vscode.Disposable {
       );
     }
     await sendSecrets(client, this.extension.secrets, this.log, false);
+    this.sidebar.hostStarted();
   }
 
   private async doStop(): Promise<void> {

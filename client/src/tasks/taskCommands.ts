@@ -74,7 +74,13 @@ export async function runTaskCommand(ctx: Ctx, client: HostClient): Promise<void
 
 /** Cancel Task: the task given, the only running one, or the one picked. */
 export async function cancelTaskCommand(ctx: Ctx, client: HostClient, taskId: unknown): Promise<void> {
-  let id = typeof taskId === "string" ? taskId : undefined;
+  // A task id (a notification's button), or the Tasks tree's node.
+  let id =
+    typeof taskId === "string"
+      ? taskId
+      : typeof taskId === "object" && taskId !== null && "row" in taskId
+        ? (taskId as { row: { taskId: string } }).row.taskId
+        : undefined;
   if (id === undefined) {
     const live = ctx.tasks.live();
     if (live.length === 0) {

@@ -3,7 +3,15 @@
  * Pure (no `vscode` import): the folding rules (`seq` order, rows replaced from `from` on) are tested
  * without VS Code; `ctx.ts` registers the notification handler that feeds it.
  */
-import type { TaskItem, TaskKind, TaskOutcome, TaskStatus, TaskUpdatedParams, Problem } from "@bora/protocol";
+import type {
+  DurableTaskFields,
+  TaskItem,
+  TaskKind,
+  TaskOutcome,
+  TaskStatus,
+  TaskUpdatedParams,
+  Problem,
+} from "@bora/protocol";
 
 /** One task as the client knows it: the last update's fields, and the whole transcript so far. */
 export interface TaskState {
@@ -20,6 +28,24 @@ export interface TaskState {
   items: TaskItem[];
   outcome?: TaskOutcome;
   problem?: Problem;
+  /** A durable task's own fields (state, step, reason, PR, branch, the approval it waits for). */
+  durable?: DurableTaskFields;
+}
+
+/** The durable fields an update carries, when it carries any. */
+function durableFieldsOf(update: TaskUpdatedParams): DurableTaskFields | undefined {
+  if (update.state === undefined) return undefined;
+  const { state, step, reason, pr, branch, worktree, executor, approval } = update;
+  return {
+    state,
+    ...(step !== undefined && { step }),
+    ...(reason !== undefined && { reason }),
+    ...(pr !== undefined && { pr }),
+    ...(branch !== undefined && { branch }),
+    ...(worktree !== undefined && { worktree }),
+    ...(executor !== undefined && { executor }),
+    ...(approval !== undefined && { approval }),
+  };
 }
 
 /** Statuses of a task that has not ended: it may still change files, and Cancel applies to it. */
@@ -67,6 +93,8 @@ export class TaskStore {
       ...(update.outcome !== undefined ? { outcome: update.outcome } : {}),
       ...(update.problem !== undefined ? { problem: update.problem } : {}),
     };
+    const durable = durableFieldsOf(update);
+    if (durable !== undefined) task.durable = durable;
     // Re-inserting moves the task to the end, so the map keeps the order of the latest activity.
     this.tasks.delete(update.taskId);
     this.tasks.set(update.taskId, task);
