@@ -941,8 +941,7 @@ export const StartIssueToPrParams = Type.Object(
     ),
     approve: Type.Optional(
       Type.Boolean({
-        default: false,
-        description: "Wait for `bora/approve` before committing. Defaults to false.",
+        description: "Wait for `bora/approve` before committing. Defaults to the setting `bora.workflows.approve` (off).",
       }),
     ),
   },

@@ -76,6 +76,8 @@ export interface WorkflowSettings {
   databaseUrl: string;
   /** Durable tasks this host runs at once. Defaults to 2. */
   concurrency: number;
+  /** Issue-to-PR tasks wait for the user's approval before they commit, push and open the PR. Defaults to false. */
+  approve: boolean;
 }
 
 export interface BoraSettings {
@@ -104,7 +106,7 @@ export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
     maxMinutes: 30,
     maxTokensPerTurn: 2048,
   }),
-  workflows: Object.freeze({ databaseUrl: "", concurrency: 2 }),
+  workflows: Object.freeze({ databaseUrl: "", concurrency: 2, approve: false }),
 });
 
 export interface SanitisedSettings {
@@ -207,6 +209,7 @@ export function settingsFrom(raw: unknown): SanitisedSettings {
       databaseUrl: r.text("workflows", "databaseUrl", d.workflows.databaseUrl),
       // Each running task holds a model sequence and runs its checks: more than 64 on one host is a mistake.
       concurrency: r.integer("workflows", "concurrency", 1, 64, d.workflows.concurrency),
+      approve: r.flag("workflows", "approve", d.workflows.approve),
     },
   };
   return { settings, warnings: r.warnings };

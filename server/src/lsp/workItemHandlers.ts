@@ -3,18 +3,27 @@
  * `bora/getWorkItem` (Show Details). Credentials and base URLs come from the host's environment,
  * as for `bora items`; the GitHub repository is the first workspace folder's `origin`.
  */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { GetWorkItem, ListWorkItems, type Problem } from "@bora/protocol";
 import { LSPErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
 import type { AgentHost } from "../host/agentHost.js";
 import { reportingHttpPolicy } from "../http/fetches.js";
 import { ConfigError, integrationConfigFromEnv } from "../integrations/config.js";
 import type { RepoRef } from "../integrations/github/keys.js";
+import type { SentryWorkItemSource } from "../integrations/sentry/source.js";
 import { createWorkItemSources, type WorkItemSources } from "../integrations/sources.js";
 import { canonicalWorkItemKey, detectWorkItemSource, WorkItemRefError } from "../integrations/workItemRefs.js";
 import { folderPathOf } from "../tasks/durableTasks.js";
 import { listWorkItemGroups, workItemDetails, workItemProblem } from "../workItems/workItemList.js";
 import { originUrl, repoOfRemote } from "../workflows/worktrees.js";
 import { invalidParams, onCheckedRequest } from "./params.js";
+
+/**
+ * Sentry errors a list refresh publishes as diagnostics: the latest event of each of this many
+ * recent unresolved issues is fetched, one request each, so it bounds what a refresh costs.
+ */
+export const SENTRY_DIAGNOSTIC_ISSUES = 20;
 
 function failed(problem: Problem): ResponseError<Problem> {
   return new ResponseError(LSPErrorCodes.RequestFailed, problem.message, problem);
@@ -70,6 +79,20 @@ export function registerWorkItemHandlers(
     return { sources, config, ...(githubRepoProblem !== undefined && { githubRepoProblem }) };
   };
 
+  /** The files that have Sentry diagnostics now, so a refresh clears the ones that have none any more. */
+  let published = new Set<string>();
+  const publishSentryDiagnostics = async (source: SentryWorkItemSource, folder: string): Promise<void> => {
+    const found = await source.workspaceDiagnostics(SENTRY_DIAGNOSTIC_ISSUES);
+    const byUri = new Map<string, (typeof found)[number]["diagnostic"][]>();
+    for (const { path: file, diagnostic } of found) {
+      const uri = pathToFileURL(path.join(folder, file)).href;
+      byUri.set(uri, [...(byUri.get(uri) ?? []), diagnostic]);
+    }
+    for (const uri of published) if (!byUri.has(uri)) await connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const [uri, diagnostics] of byUri) await connection.sendDiagnostics({ uri, diagnostics });
+    published = new Set(byUri.keys());
+  };
+
   onCheckedRequest(
     connection,
     ListWorkItems,
@@ -83,6 +106,15 @@ export function registerWorkItemHandlers(
         limit: params.limit ?? 50,
         ...(githubRepoProblem !== undefined && { githubRepoProblem }),
       });
+      // The Sentry errors whose frames are in the workspace become warnings in their files, so the
+      // Problems panel lists them and Fix with Bora applies. They follow the list: a refresh renews them.
+      const folder = folderPathOf(undefined, workspaceFolders());
+      const sentry = sources.sentry as SentryWorkItemSource | undefined;
+      const sentryListed = groups.find((g) => g.source === "sentry" && g.problem === undefined);
+      if (sentry !== undefined && folder !== undefined && sentryListed !== undefined)
+        await publishSentryDiagnostics(sentry, folder).catch((error: unknown) =>
+          logger.warn(`Sentry diagnostics: ${(error as Error).message}`),
+        );
       return { groups };
     },
     logger,

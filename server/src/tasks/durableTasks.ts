@@ -271,7 +271,7 @@ export class DurableTasks {
       repo,
       base,
       ...(check !== undefined && { check }),
-      approve: params.approve === true,
+      approve: params.approve ?? this.deps.workflowSettings().approve,
       fixTurns: DEFAULT_FIX_TURNS,
       budgets: { maxTurns: agent.maxTurns, maxTokensPerTurn: agent.maxTokensPerTurn },
       allowUnsandboxed: agent.allowUnsandboxed,

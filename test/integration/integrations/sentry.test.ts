@@ -124,7 +124,7 @@ describe("Sentry integration (REST client against the Sentry fake)", function ()
     assert.equal(d?.diagnostic.code, hit.shortId);
     assert.equal(d?.diagnostic.codeDescription?.href, hit.permalink);
     assert.equal(d?.diagnostic.message, `${hit.shortId}: TypeError: boom (57 events, 9 users)`);
-    assert.equal(d?.diagnostic.severity, 1);
+    assert.equal(d?.diagnostic.severity, 2, "a production error is a warning in the file");
   });
 
   it("adds a note and resolves in the next release", async () => {

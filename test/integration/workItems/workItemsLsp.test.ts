@@ -10,11 +10,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GetWorkItem, ListWorkItems, type Problem } from "@bora/protocol";
-import { ResponseError } from "vscode-languageserver-protocol/node";
+import { pathToFileURL } from "node:url";
+import {
+  PublishDiagnosticsNotification,
+  ResponseError,
+  type PublishDiagnosticsParams,
+} from "vscode-languageserver-protocol/node";
 import { GitHubFake } from "../../fakes/github.js";
 import { JiraFake } from "../../fakes/jira.js";
 import { SentryFake } from "../../fakes/sentry.js";
-import { startHostWithSettings, type HostWithSettings } from "../../support/hostProcess.js";
+import { startHostWithSettings, waitFor, type HostWithSettings } from "../../support/hostProcess.js";
 import { SECRETS } from "../integrations/support.js";
 import { git } from "../workflows/support/shopRepo.js";
 
@@ -88,6 +93,8 @@ describe("work items over LSP: bora/listWorkItems and bora/getWorkItem against t
     sentry.addIssue("shop", { title: "RangeError: fixed", status: "resolved" });
 
     const { host: h } = await host();
+    const published: PublishDiagnosticsParams[] = [];
+    h.connection.onNotification(PublishDiagnosticsNotification.type, (p) => void published.push(p));
     const { groups } = await h.connection.sendRequest(ListWorkItems.type, {});
     assert.deepEqual(
       groups.map((g) => g.source),
@@ -117,6 +124,22 @@ describe("work items over LSP: bora/listWorkItems and bora/getWorkItem against t
       h.connection.sendRequest(ListWorkItems.type, { query: "status = Done" }),
       /name its source/,
       "a query without its tracker is refused",
+    );
+
+    // The Sentry error whose frame is in the workspace is a warning in that file, with its event count.
+    const cart = pathToFileURL(path.join(workspace, "src/cart.js")).href;
+    const diagnostics = await waitFor(
+      "the Sentry diagnostics",
+      () => published.find((p) => p.uri === cart && p.diagnostics.length > 0)?.diagnostics,
+      10_000,
+    );
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0]!.source, "Sentry");
+    assert.equal(diagnostics[0]!.severity, 2);
+    assert.equal(diagnostics[0]!.range.start.line, 0);
+    assert.match(
+      String(diagnostics[0]!.message),
+      new RegExp(`^${error.shortId}: TypeError: total is not a function \\(1 event`),
     );
 
     const { item } = await h.connection.sendRequest(GetWorkItem.type, { ref: error.id, source: "sentry" });

@@ -8,7 +8,7 @@ import type { StackTrace } from "../workItem.js";
 import type { SentryIssue } from "./types.js";
 
 /** LSP's DiagnosticSeverity values, spelled out so this module stays a plain data function. */
-const SEVERITY = { error: 1, warning: 2, info: 3, hint: 4 } as const;
+const SEVERITY = { warning: 2, info: 3 } as const;
 
 export interface WorkspaceDiagnostic {
   /** Workspace-relative path of the file. */
@@ -16,10 +16,12 @@ export interface WorkspaceDiagnostic {
   diagnostic: Diagnostic;
 }
 
+/**
+ * A production error is a warning in the file, whatever its Sentry level: the code compiles and
+ * runs, and an Error would mark the file as broken in the explorer and the Problems count.
+ */
 function severityOf(level: string): Diagnostic["severity"] {
-  if (level === "fatal" || level === "error") return SEVERITY.error;
-  if (level === "warning") return SEVERITY.warning;
-  return SEVERITY.info;
+  return level === "info" || level === "debug" ? SEVERITY.info : SEVERITY.warning;
 }
 
 /** One diagnostic per issue, at the newest workspace frame of its stack traces; none when no frame maps. */

@@ -1,4 +1,5 @@
 /** Sentry issues as work items, with the latest event's exception frames mapped onto the workspace. */
+import { sentryDiagnostics, type WorkspaceDiagnostic } from "./diagnostics.js";
 import { mapFramesToWorkspace, type FileExists } from "../stackFrames.js";
 import type { PostedComment, StackFrame, StackTrace, WorkItem, WorkItemQuery, WorkItemSource } from "../workItem.js";
 import type { SentryClient } from "./client.js";
@@ -91,6 +92,27 @@ export class SentryWorkItemSource implements WorkItemSource {
       frames: mapFramesToWorkspace(t.frames, this.options.workspaceRoot, this.options.exists),
     }));
     return sentryIssueToWorkItem(issue, traces);
+  }
+
+  /**
+   * The project's unresolved issues as diagnostics at their newest in-app workspace frame: the
+   * latest event of each of the `limit` most recent issues is fetched (one request each), so the
+   * limit bounds the requests a refresh makes.
+   */
+  async workspaceDiagnostics(limit: number): Promise<WorkspaceDiagnostic[]> {
+    if (this.options.project === "") return [];
+    const issues = await this.client.listUnresolvedIssues(this.options.project, { limit });
+    const withTraces = await Promise.all(
+      issues.map(async (issue) => {
+        const event = await this.client.latestEvent(issue.id);
+        const stackTraces = stackTracesOf(event).map((t) => ({
+          ...t,
+          frames: mapFramesToWorkspace(t.frames, this.options.workspaceRoot, this.options.exists),
+        }));
+        return { issue, stackTraces };
+      }),
+    );
+    return sentryDiagnostics(withTraces);
   }
 
   async comment(key: string, body: string): Promise<PostedComment> {

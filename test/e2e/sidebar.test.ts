@@ -1,0 +1,157 @@
+/**
+ * Issue to PR from the sidebar in a real VS Code (code-server + Chromium), as a user does it: the
+ * Work Items tree lists the GitHub fake's issue assigned to the user; Start Issue → PR on it runs
+ * the whole durable flow (real host, embedded PostgreSQL, git pushed to a real HTTP remote, the
+ * GitHub fake) with a scripted model; the Tasks tree shows the task waiting, the badge counts it,
+ * the user approves it in the tree, and the task ends with its PR: the fake holds exactly one PR and
+ * one comment. Screenshots of each state are kept under the run's folder.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { GitHubFake } from "../fakes/github.js";
+import { GitRemoteFake } from "../fakes/gitRemote.js";
+import { SECRETS } from "../integration/integrations/support.js";
+import { createShopRepo, FIXED, git } from "../integration/workflows/support/shopRepo.js";
+import { HANG_MS, type VsCode } from "./support/codeServer.js";
+import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
+import { waitFor } from "../support/hostProcess.js";
+
+const REPO = "acme/shop";
+
+describe("issue to PR from the sidebar in a real VS Code", function () {
+  let vscode: VsCode;
+  let scripted: ScriptedVsCode | undefined;
+  let github: GitHubFake;
+  let remote: GitRemoteFake;
+  let tmp: string;
+  let number: number;
+  const saved: Record<string, string | undefined> = {};
+  const shots: string[] = [];
+
+  before(async function () {
+    tmp = mkdtempSync(path.join(os.tmpdir(), "bora-e2e-sidebar-"));
+    const seed = path.join(tmp, "seed");
+    createShopRepo(seed);
+    github = await new GitHubFake().start();
+    github.addToken(SECRETS.github, "bora-bot");
+    github.addRepo(REPO, { defaultBranch: "main" });
+    number = github.addIssue(REPO, {
+      title: "Discount is multiplied in instead of taken off",
+      assignee: "bora-bot",
+    });
+    remote = await new GitRemoteFake(SECRETS.github).start();
+    remote.createRepo(`${REPO}.git`, seed);
+    // The host code-server starts inherits these: the same variables `bora issue` reads.
+    for (const [key, value] of Object.entries({ GITHUB_TOKEN: SECRETS.github, BORA_GITHUB_URL: github.url })) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+    scripted = await startScriptedVsCode(
+      {
+        turnFrom: "conversation",
+        turns: [
+          {
+            content: "The discount is multiplied in instead of taken off.",
+            tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }],
+          },
+          { content: "Fixed total(): it takes the discount off the sum." },
+        ],
+      },
+      { settings: { "bora.workflows.approve": true } },
+    );
+    vscode = scripted.vscode;
+    // The workspace is a checkout of the remote, as a developer's is.
+    const ws = vscode.workspace;
+    git(["init", "--quiet", "--initial-branch=main"], ws);
+    git(["config", "user.name", "Shop Dev"], ws);
+    git(["config", "user.email", "dev@shop.example"], ws);
+    git(["remote", "add", "origin", remote.repoUrl(`${REPO}.git`)], ws);
+    execFileSync(
+      "git",
+      [
+        "-c",
+        `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${SECRETS.github}`).toString("base64")}`,
+        "fetch",
+        "--quiet",
+        "origin",
+      ],
+      { cwd: ws },
+    );
+    git(["reset", "--quiet", "--hard", "origin/main"], ws);
+  });
+
+  after(async () => {
+    await scripted?.close();
+    await github?.close();
+    await remote?.close();
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    rmSync(tmp, { recursive: true, force: true });
+    if (shots.length > 0) process.stderr.write(`sidebar screenshots:\n${shots.join("\n")}\n`);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && vscode) {
+      const file = await vscode
+        .screenshot(`failed-sidebar-${this.currentTest.title.replace(/\W+/g, "-")}`)
+        .catch(() => "");
+      process.stderr.write(`screenshot: ${file}\nBora log tail:\n${vscode.boraLog().slice(-3000)}\n`);
+    }
+  });
+
+  const view = (name: string) =>
+    vscode.page.locator(".pane", { has: vscode.page.locator(".pane-header", { hasText: name }) });
+  const row = (name: string, text: string | RegExp) => view(name).locator(".monaco-list-row", { hasText: text });
+
+  it("lists the issue assigned to the user, starts it, waits for approval in the Tasks tree, and ends with one PR", async () => {
+    await vscode.page.locator('.activitybar .action-item .action-label[aria-label="Bora"]').click();
+    const item = row("Work Items", `${REPO}#${number}`);
+    await item.waitFor({ timeout: HANG_MS });
+    shots.push(await vscode.screenshot("sidebar-1-work-items"));
+
+    await item.hover();
+    await item.getByRole("button", { name: "Start Issue → PR…" }).click();
+
+    const task = row("Tasks", "Discount is multiplied");
+    await view("Tasks").locator(".monaco-list-row", { hasText: "Needs you" }).waitFor({ timeout: 240_000 });
+    await task.waitFor({ timeout: HANG_MS });
+    shots.push(await vscode.screenshot("sidebar-2-waiting-for-approval"));
+    // The container's badge counts the task waiting for the user.
+    await vscode.page
+      .locator('.activitybar .action-item:has(.action-label[aria-label="Bora"]) .badge .badge-content', {
+        hasText: "1",
+      })
+      .waitFor({ timeout: HANG_MS });
+    assert.equal(github.repoState(REPO).pulls.length, 0, "nothing is opened before the approval");
+
+    await task.hover();
+    await task.getByRole("button", { name: "Approve Task…" }).click();
+    await view("Tasks").locator(".monaco-list-row", { hasText: "Finished" }).waitFor({ timeout: 240_000 });
+    shots.push(await vscode.screenshot("sidebar-3-finished"));
+
+    const prs = await waitFor(
+      "the pull request",
+      () => {
+        const pulls = github.repoState(REPO).pulls.filter((p) => p.head.startsWith(`bora/acme-shop-${number}-`));
+        return pulls.length > 0 ? pulls : undefined;
+      },
+      HANG_MS,
+    );
+    assert.equal(prs.length, 1, "one PR");
+    const comments = (github.repoState(REPO).comments.get(number) ?? []).filter((c) => c.body.includes("<!-- bora:"));
+    assert.equal(comments.length, 1, "one comment on the issue");
+    const finished = row("Tasks", "Discount is multiplied");
+    await finished.hover();
+    await finished.getByRole("button", { name: "Open Task's Pull Request" }).waitFor({ timeout: HANG_MS });
+    const notes = await vscode.notifications();
+    assert.ok(
+      notes.some((n) => /needs you/.test(n)) && notes.some((n) => /pull request opened/.test(n)),
+      `the user was told when the task needed them and when its PR opened:\n${notes.join("\n")}`,
+    );
+  });
+});
