@@ -941,7 +941,8 @@ export const StartIssueToPrParams = Type.Object(
     ),
     approve: Type.Optional(
       Type.Boolean({
-        description: "Wait for `bora/approve` before committing. Defaults to the setting `bora.workflows.approve` (off).",
+        description:
+          "Wait for `bora/approve` before committing. Defaults to the setting `bora.workflows.approve` (off).",
       }),
     ),
   },
