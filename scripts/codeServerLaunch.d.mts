@@ -8,6 +8,7 @@ export interface Launch {
   args: string[];
   env: NodeJS.ProcessEnv;
   url: string;
+  dirs: { userData: string; extensions: string };
 }
 export declare function userBoraDirs(env?: NodeJS.ProcessEnv): BoraDirs;
 export declare function prepareCodeServer(options: {
@@ -17,6 +18,7 @@ export declare function prepareCodeServer(options: {
   boraDirs: BoraDirs;
   extraSettings?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  linkCheckout?: boolean;
 }): Launch;
 export declare function startLaunch(options: {
   port: number;

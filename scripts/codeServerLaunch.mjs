@@ -53,8 +53,18 @@ export function userBoraDirs(env = process.env) {
  * store of its own inside `base`. `npm start` passes `userBoraDirs()` (one store per user, whatever
  * starts the host); the e2e tier passes folders of its own run (tests never touch the user's home).
  * `env` is the environment code-server inherits otherwise. Defaults to this process's.
+ * `linkCheckout: false` leaves the extensions folder empty, for a caller that installs a VSIX there
+ * (the `dirs` returned name the folders). Defaults to linking this checkout in.
  */
-export function prepareCodeServer({ base, port, folder, boraDirs, extraSettings = {}, env: parentEnv = process.env }) {
+export function prepareCodeServer({
+  base,
+  port,
+  folder,
+  boraDirs,
+  extraSettings = {},
+  env: parentEnv = process.env,
+  linkCheckout = true,
+}) {
   if (boraDirs?.modelsDir === undefined || boraDirs?.stateDir === undefined) {
     throw new Error("prepareCodeServer needs boraDirs: { modelsDir, stateDir } (see userBoraDirs)");
   }
@@ -71,10 +81,12 @@ export function prepareCodeServer({ base, port, folder, boraDirs, extraSettings 
   if (!existsSync(settingsFile)) {
     writeFileSync(settingsFile, JSON.stringify({ ...userSettings, ...extraSettings }, null, 2));
   }
-  const manifest = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8"));
-  const link = path.join(dirs.ext, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
-  rmSync(link, { force: true });
-  symlinkSync(repoRoot, link);
+  if (linkCheckout) {
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8"));
+    const link = path.join(dirs.ext, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+    rmSync(link, { force: true });
+    symlinkSync(repoRoot, link);
+  }
   const args = [
     "--bind-addr",
     `127.0.0.1:${port}`,
@@ -99,7 +111,12 @@ export function prepareCodeServer({ base, port, folder, boraDirs, extraSettings 
     BORA_MODELS_DIR: boraDirs.modelsDir,
     BORA_STATE_DIR: boraDirs.stateDir,
   };
-  return { args, env, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}` };
+  return {
+    args,
+    env,
+    url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`,
+    dirs: { userData: dirs.udd, extensions: dirs.ext },
+  };
 }
 
 /**

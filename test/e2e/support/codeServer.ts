@@ -7,13 +7,13 @@
  * never for a stretch of time: the tier runs on shared, loaded machines where the same step takes
  * 1 s or 20 s. Timeouts only bound a hang (HANG_MS) and then say what was awaited and what was seen.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { prepareCodeServer, type BoraDirs } from "../../../scripts/codeServerLaunch.mjs";
+import { prepareCodeServer, type BoraDirs, type Launch } from "../../../scripts/codeServerLaunch.mjs";
 import { waitFor } from "../../support/hostProcess.js";
 import { REPO_ROOT } from "../../support/paths.js";
 
@@ -86,6 +86,11 @@ export interface StartOptions {
   files?: Record<string, string>;
   /** User settings the run starts with (e.g. the engine a test points Bora at). */
   settings?: Record<string, unknown>;
+  /**
+   * A VSIX to install into the run's empty extensions folder (`code-server --install-extension`),
+   * as a user installs Bora; then nothing links to the checkout. Defaults to linking the checkout in.
+   */
+  vsix?: string;
 }
 
 /** What the recorder keeps in the page (see `installRecorder`). */
@@ -162,6 +167,17 @@ function findBoraLog(userData: string): string | undefined {
   return found.sort()[found.length - 1];
 }
 
+/** Installs `vsix` into the launch's extensions folder with code-server's own installer. */
+function installVsix(vsix: string, launch: Launch): void {
+  const installed = spawnSync(
+    CODE_SERVER,
+    ["--user-data-dir", launch.dirs.userData, "--extensions-dir", launch.dirs.extensions, "--install-extension", vsix],
+    { env: launch.env, encoding: "utf8", timeout: HANG_MS },
+  );
+  if (installed.status !== 0)
+    throw new Error(`code-server --install-extension ${vsix} failed:\n${installed.stdout}\n${installed.stderr}`);
+}
+
 export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
   const run = mkdtempSync(path.join(os.tmpdir(), "bora-e2e-"));
   const workspace = path.join(run, "ws");
@@ -185,8 +201,10 @@ export async function startVsCode(options: StartOptions = {}): Promise<VsCode> {
     boraDirs,
     env: { ...process.env, HOME: home },
     extraSettings: { "files.autoSave": "off", "git.enabled": false, ...options.settings },
+    linkCheckout: options.vsix === undefined,
   });
-  const userData = path.join(run, "user-data");
+  const userData = launch.dirs.userData;
+  if (options.vsix !== undefined) installVsix(options.vsix, launch);
   let log = "";
   const child = spawn(CODE_SERVER, launch.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: launch.env });
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
