@@ -33,7 +33,8 @@ export class ConfigError extends Error {
 }
 
 /** The environment variables, for help texts. */
-export const ENVIRONMENT_HELP = `  GITHUB_TOKEN                  GitHub token (classic with repo scope, or fine-grained)
+export const ENVIRONMENT_HELP = `  GITHUB_TOKEN                  GitHub token (classic with repo scope, or fine-grained);
+                                BORA_GITHUB_TOKEN wins when set (code-server takes GITHUB_TOKEN)
   BORA_GITHUB_URL               GitHub REST API root (default https://api.github.com;
                                 GitHub Enterprise Server: https://HOST/api/v3)
   BORA_JIRA_URL                 Jira site, e.g. https://acme.atlassian.net
@@ -77,7 +78,9 @@ function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
  */
 export function integrationConfigFromEnv(env: NodeJS.ProcessEnv): IntegrationConfig {
   const config: IntegrationConfig = {};
-  const githubToken = value(env, "GITHUB_TOKEN");
+  // BORA_GITHUB_TOKEN first: some hosts take GITHUB_TOKEN for themselves (code-server reads it for
+  // its own GitHub sign-in and removes it from the environment its extensions inherit).
+  const githubToken = value(env, "BORA_GITHUB_TOKEN") ?? value(env, "GITHUB_TOKEN");
   if (githubToken)
     config.github = {
       token: githubToken,

@@ -33,6 +33,15 @@ describe("integration settings from the environment", () => {
     assert.deepEqual(c.slack, { kind: "bot", token: "xoxb-1", channel: "#builds" });
   });
 
+  it("takes BORA_GITHUB_TOKEN before GITHUB_TOKEN, for hosts that keep GITHUB_TOKEN for themselves", () => {
+    assert.equal(
+      integrationConfigFromEnv({ BORA_GITHUB_TOKEN: "ghp_bora", GITHUB_TOKEN: "ghp_x" }).github?.token,
+      "ghp_bora",
+    );
+    assert.equal(integrationConfigFromEnv({ BORA_GITHUB_TOKEN: "ghp_bora" }).github?.token, "ghp_bora");
+    assert.equal(integrationConfigFromEnv({ BORA_GITHUB_TOKEN: " ", GITHUB_TOKEN: "ghp_x" }).github?.token, "ghp_x");
+  });
+
   it("uses a Data Center PAT, and prefers the webhook for Slack", () => {
     const c = integrationConfigFromEnv({
       BORA_JIRA_URL: "https://jira.example.invalid",
