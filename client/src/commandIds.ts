@@ -45,6 +45,8 @@ export const BORA_COMMANDS = {
   newChat: { id: "bora.newChat", title: "New Chat" },
   /** Reopens an earlier conversation of this workspace in the Chat view. */
   openPastChat: { id: "bora.openPastChat", title: "Open Past Chat…" },
+  /** The guided set-up of GitHub, Jira, Sentry or Slack (argument: a flow of `integrationSetup.ts`; none: asks). */
+  configureIntegrations: { id: "bora.configureIntegrations", title: "Configure Integrations…" },
   /** The sidebar's Work Items tree: reload, narrow, and its items' actions (argument: a tree node; none: asks). */
   refreshWorkItems: { id: "bora.refreshWorkItems", title: "Refresh Work Items" },
   filterWorkItems: { id: "bora.filterWorkItems", title: "Filter Work Items…" },

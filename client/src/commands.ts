@@ -16,6 +16,7 @@ import {
   rejectEditCommand,
   rejectHunkCommand,
 } from "./inlineEdit/commands.js";
+import { configureIntegrationsCommand } from "./integrations/configureIntegrations.js";
 import { pullModelCommand } from "./pullModel.js";
 import { setRemoteApiKeyCommand } from "./secrets.js";
 import { showActions } from "./showProblem.js";
@@ -70,6 +71,9 @@ export const COMMANDS: Record<CommandName, CommandFactory> = {
     typeof path === "string" ? ctx.reviewController.undo(taskId, path) : undefined,
   newChat: (ctx) => () => ctx.chat.newChat(),
   openPastChat: (ctx) => () => ctx.chat.openPast(),
+  configureIntegrations: withHost("configureIntegrations", (ctx, client, choice) =>
+    configureIntegrationsCommand(ctx, client, choice),
+  ),
   refreshWorkItems: (ctx) => () => ctx.sidebar.refreshWorkItems(),
   filterWorkItems: (ctx) => () => ctx.sidebar.filterWorkItems(),
   startIssueToPr: withHost("startIssueToPr", (ctx, client, item) => ctx.sidebar.startIssueToPr(client, item)),

@@ -17,17 +17,24 @@ export interface Action {
 export const OPEN_LOGS: Action = { title: "Open Logs", command: BORA_COMMANDS.showLogs.id, args: [] };
 export const RESTART_HOST: Action = { title: "Restart Agent Host", command: BORA_COMMANDS.restartHost.id, args: [] };
 
+/** The set-up flow (`integrations/integrationSetup.ts`) a `configureIntegration` target opens. */
+const SETUP_BY_TARGET: Record<string, string> = {
+  "bora.github": "github",
+  "bora.sentry": "sentry",
+  "bora.slack": "slack",
+};
+
 /** The action that does each fix; `target` narrows it where the fix takes one. */
 const FIX_ACTIONS: Record<ProblemFix, (target: string | undefined) => Action> = {
   pullModel: (target) => ({ title: "Pull Model", command: BORA_COMMANDS.pullModel.id, args: target ? [target] : [] }),
   setApiKey: () => ({ title: "Set API Key", command: BORA_COMMANDS.setRemoteApiKey.id, args: [] }),
   openSettings: (target) => ({ title: "Open Settings", command: OPEN_SETTINGS, args: [target || "bora"] }),
   openLogs: () => OPEN_LOGS,
-  // Integrations have no settings page of their own yet: the settings editor at their section does.
+  // The guided set-up, at the service's flow where the target names one (Jira asks Cloud or Data Center).
   configureIntegration: (target) => ({
     title: "Configure Integration",
-    command: OPEN_SETTINGS,
-    args: [target || "bora"],
+    command: BORA_COMMANDS.configureIntegrations.id,
+    args: SETUP_BY_TARGET[target ?? ""] !== undefined ? [SETUP_BY_TARGET[target ?? ""]] : [],
   }),
 };
 

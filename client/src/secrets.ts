@@ -1,5 +1,5 @@
 /**
- * The remote engine's API key: kept in VS Code's secret storage (the OS keychain where there is
+ * The remote engine's API key and the integrations' tokens: kept in VS Code's secret storage (the OS keychain where there is
  * one), never in settings, and handed to the agent host sealed (see `sealedSecret.ts` in
  * protocol/) after every host start and on every change, from this window or another.
  */
@@ -8,7 +8,18 @@ import * as vscode from "vscode";
 import type { HostClient } from "./hostClient.js";
 
 /** Where the key lives in `ExtensionContext.secrets`, and its name on the wire. */
-const STORED: Record<SecretName, string> = { "remote.apiKey": "bora.remote.apiKey" };
+const STORED: Record<SecretName, string> = {
+  "remote.apiKey": "bora.remote.apiKey",
+  "github.token": "bora.github.token",
+  "jira.token": "bora.jira.token",
+  "sentry.token": "bora.sentry.token",
+  "slack.token": "bora.slack.token",
+};
+
+/** Where a secret is kept in `ExtensionContext.secrets`. */
+export function storageKeyOf(name: SecretName): string {
+  return STORED[name];
+}
 
 function secretKeyOf(client: HostClient): string | undefined {
   const experimental = client.initializeResult?.capabilities.experimental as

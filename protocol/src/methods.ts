@@ -197,19 +197,28 @@ export namespace PullModel {
 // --- bora/setSecret ----------------------------------------------------------------------------
 
 /** Secrets the extension keeps in the editor's secret storage and hands to the host. */
-export const SECRET_NAMES = ["remote.apiKey"] as const;
+export const SECRET_NAMES = ["remote.apiKey", "github.token", "jira.token", "sentry.token", "slack.token"] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
+/** The secrets of the trackers and Slack (what **Bora: Configure Integrations…** stores). */
+export const INTEGRATION_SECRET_NAMES = ["github.token", "jira.token", "sentry.token", "slack.token"] as const;
+export type IntegrationSecretName = (typeof INTEGRATION_SECRET_NAMES)[number];
 
 export const SetSecretParams = Type.Object(
   {
     name: stringEnum(SECRET_NAMES, {
-      description: "Which secret: `remote.apiKey`, the bearer key for the remote engine's server.",
+      description:
+        "Which secret: `remote.apiKey`, the bearer key for the remote engine's server; `github.token`, `jira.token` (a Cloud API token with `bora.jira.email`, else a Data Center PAT), `sentry.token`, `slack.token` (a bot token), the integrations' credentials.",
     }),
     sealed: Type.Union([SealedSecret, Type.Null()], {
       description: "The secret sealed to the host's `secretKey` (see `sealedSecret.ts`), or `null` to forget it.",
     }),
   },
-  { examples: [{ name: "remote.apiKey", sealed: null }] },
+  {
+    examples: [
+      { name: "remote.apiKey", sealed: null },
+      { name: "github.token", sealed: null },
+    ],
+  },
 );
 export type SetSecretParams = Static<typeof SetSecretParams>;
 
@@ -1174,4 +1183,40 @@ export namespace GetWorkItem {
   export const direction: Direction = "clientToHost";
   export const params = GetWorkItemParams;
   export const type = new RequestType<GetWorkItemParams, { item: WorkItemDetails }, Problem>(method);
+}
+
+// --- integrations: bora/checkIntegration ---------------------------------------------------------
+
+/** The services Bora talks to besides the model: the trackers, and Slack. */
+export const INTEGRATION_SERVICES = ["github", "jira", "sentry", "slack"] as const;
+export type IntegrationService = (typeof INTEGRATION_SERVICES)[number];
+
+export const CheckIntegrationParams = Type.Object(
+  { service: stringEnum(INTEGRATION_SERVICES, { description: "Which service to check." }) },
+  { examples: [{ service: "github" }] },
+);
+export type CheckIntegrationParams = Static<typeof CheckIntegrationParams>;
+
+export interface CheckIntegrationResult {
+  service: IntegrationService;
+  /** Who the credential signs in as (a login, a name, a workspace); set when the check passed. */
+  account?: string;
+  /** What the credential lacks for Bora's work (missing scopes), when the service says. */
+  missing?: string[];
+  /** Why the check failed, with its fix; absent when it passed. */
+  problem?: Problem;
+}
+
+/**
+ * `bora/checkIntegration` — client → host request.
+ *
+ * One cheap authenticated call with the service's configuration as the host holds it now (settings,
+ * secrets, environment): who the credential is, and what it lacks. A service that is not configured,
+ * or that refuses the credential, answers with `problem` (the request itself succeeds).
+ */
+export namespace CheckIntegration {
+  export const method = "bora/checkIntegration" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = CheckIntegrationParams;
+  export const type = new RequestType<CheckIntegrationParams, CheckIntegrationResult, Problem>(method);
 }

@@ -80,6 +80,32 @@ export interface WorkflowSettings {
   approve: boolean;
 }
 
+/**
+ * Where the trackers and Slack are, and what to list from them. Their credentials are secrets
+ * (`bora/setSecret`), never settings; the host's environment (`GITHUB_TOKEN`, ...) is the fallback
+ * for a service the editor does not configure.
+ */
+export interface IntegrationSettings {
+  /** GitHub's REST API root (GitHub Enterprise: `https://HOST/api/v3`); empty means github.com. */
+  githubUrl: string;
+  /** The Work Items query for GitHub (a search); empty means the issues assigned to you in the workspace's repository. */
+  githubQuery: string;
+  /** The Jira site (`https://acme.atlassian.net`); empty leaves Jira unconfigured here. */
+  jiraUrl: string;
+  /** The account e-mail of a Jira Cloud API token; empty means the token is a Data Center personal access token. */
+  jiraEmail: string;
+  /** The Work Items JQL; empty means `assignee = currentUser() AND statusCategory != Done`. */
+  jiraQuery: string;
+  /** The Sentry site; empty means `https://sentry.io`. */
+  sentryUrl: string;
+  sentryOrg: string;
+  sentryProject: string;
+  /** The Work Items query for Sentry; empty means the unresolved issues. */
+  sentryQuery: string;
+  /** The channel id (`C…`) Slack notices go to. */
+  slackChannel: string;
+}
+
 export interface BoraSettings {
   host: HostSettings;
   /** Which engine runs the models. Defaults to `local`. */
@@ -90,6 +116,7 @@ export interface BoraSettings {
   completions: CompletionSettings;
   agent: AgentSettings;
   workflows: WorkflowSettings;
+  integrations: IntegrationSettings;
 }
 
 export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
@@ -107,6 +134,18 @@ export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
     maxTokensPerTurn: 2048,
   }),
   workflows: Object.freeze({ databaseUrl: "", concurrency: 2, approve: false }),
+  integrations: Object.freeze({
+    githubUrl: "",
+    githubQuery: "",
+    jiraUrl: "",
+    jiraEmail: "",
+    jiraQuery: "",
+    sentryUrl: "",
+    sentryOrg: "",
+    sentryProject: "",
+    sentryQuery: "",
+    slackChannel: "",
+  }),
 });
 
 export interface SanitisedSettings {
@@ -210,6 +249,19 @@ export function settingsFrom(raw: unknown): SanitisedSettings {
       // Each running task holds a model sequence and runs its checks: more than 64 on one host is a mistake.
       concurrency: r.integer("workflows", "concurrency", 1, 64, d.workflows.concurrency),
       approve: r.flag("workflows", "approve", d.workflows.approve),
+    },
+    // `bora.github.url`, `bora.jira.query`, ...: one section per service in the settings UI.
+    integrations: {
+      githubUrl: r.text("github", "url", d.integrations.githubUrl),
+      githubQuery: r.text("github", "query", d.integrations.githubQuery),
+      jiraUrl: r.text("jira", "url", d.integrations.jiraUrl),
+      jiraEmail: r.text("jira", "email", d.integrations.jiraEmail),
+      jiraQuery: r.text("jira", "query", d.integrations.jiraQuery),
+      sentryUrl: r.text("sentry", "url", d.integrations.sentryUrl),
+      sentryOrg: r.text("sentry", "org", d.integrations.sentryOrg),
+      sentryProject: r.text("sentry", "project", d.integrations.sentryProject),
+      sentryQuery: r.text("sentry", "query", d.integrations.sentryQuery),
+      slackChannel: r.text("slack", "channel", d.integrations.slackChannel),
     },
   };
   return { settings, warnings: r.warnings };

@@ -1,6 +1,8 @@
 /**
- * Issue to PR from the sidebar in a real VS Code (code-server + Chromium), as a user does it: the
- * Work Items tree lists the GitHub fake's issue assigned to the user; Start Issue → PR on it runs
+ * Issue to PR from the sidebar in a real VS Code (code-server + Chromium), as a user does it:
+ * **Bora: Configure Integrations…** sets up GitHub (the server's URL and a token typed into the
+ * flow, kept in secret storage, checked: "signed in as bora-bot"); the Work Items tree lists the
+ * GitHub fake's issue assigned to the user; Start Issue → PR on it runs
  * the whole durable flow (real host, embedded PostgreSQL, git pushed to a real HTTP remote, the
  * GitHub fake) with a scripted model; the Tasks tree shows the task waiting, the badge counts it,
  * the user approves it in the tree, and the task ends with its PR: the fake holds exactly one PR and
@@ -14,7 +16,7 @@ import { GitHubFake } from "../fakes/github.js";
 import { GitRemoteFake } from "../fakes/gitRemote.js";
 import { SECRETS } from "../integration/integrations/support.js";
 import { createShopRepo, FIXED, git } from "../integration/workflows/support/shopRepo.js";
-import { HANG_MS, type VsCode } from "./support/codeServer.js";
+import { HANG_MS, runCommand, type VsCode } from "./support/codeServer.js";
 import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
 import { waitFor } from "../support/hostProcess.js";
 
@@ -29,7 +31,6 @@ describe("issue to PR from the sidebar in a real VS Code", function () {
   let remote: GitRemoteFake;
   let tmp: string;
   let number: number;
-  const saved: Record<string, string | undefined> = {};
   const shots: string[] = [];
 
   before(async function () {
@@ -45,12 +46,6 @@ describe("issue to PR from the sidebar in a real VS Code", function () {
     });
     remote = await new GitRemoteFake(SECRETS.github).start();
     remote.createRepo(`${REPO}.git`, seed);
-    // The host code-server starts inherits these: the variables `bora issue` reads (code-server takes
-    // GITHUB_TOKEN for itself and removes it, so the token goes as BORA_GITHUB_TOKEN).
-    for (const [key, value] of Object.entries({ BORA_GITHUB_TOKEN: SECRETS.github, BORA_GITHUB_URL: github.url })) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
     scripted = await startScriptedVsCode(
       {
         turnFrom: "conversation",
@@ -82,10 +77,6 @@ describe("issue to PR from the sidebar in a real VS Code", function () {
     await scripted?.close();
     await github?.close();
     await remote?.close();
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
     rmSync(tmp, { recursive: true, force: true });
     if (shots.length > 0) process.stderr.write(`sidebar screenshots:\n${shots.join("\n")}\n`);
   });
@@ -103,8 +94,33 @@ describe("issue to PR from the sidebar in a real VS Code", function () {
     vscode.page.locator(".pane", { has: vscode.page.locator(".pane-header", { hasText: name }) });
   const row = (name: string, text: string | RegExp) => view(name).locator(".monaco-list-row", { hasText: text });
 
+  /** The quick input's box, once its title says `title`: types `value` and presses Enter. */
+  async function answer(title: RegExp, value: string): Promise<void> {
+    await vscode.page
+      .locator(".quick-input-widget .quick-input-title", { hasText: title })
+      .waitFor({ timeout: HANG_MS });
+    const input = vscode.page.locator(".quick-input-widget .quick-input-box input");
+    await input.fill(value);
+    await input.press("Enter");
+  }
+
+  it("configures GitHub in the guided flow: the token goes to secret storage and is checked", async () => {
+    await runCommand(vscode.page, "Bora: Configure Integrations");
+    await answer(/Bora: Configure Integrations/, "GitHub Enterprise Server");
+    // The fake serves GitHub's REST API on loopback, as an Enterprise server's /api/v3 would.
+    await answer(/GitHub Enterprise Server \(1\/2\)/, github.url);
+    await answer(/GitHub Enterprise Server \(2\/2\)/, SECRETS.github);
+    await vscode.page
+      .locator(".notifications-toasts .notification-list-item", {
+        hasText: "GitHub Enterprise Server is set up: signed in as bora-bot.",
+      })
+      .waitFor({ timeout: HANG_MS });
+    shots.push(await vscode.screenshot("sidebar-0-github-configured"));
+    assert.doesNotMatch(vscode.boraLog(), new RegExp(SECRETS.github), "the token is in no log");
+  });
+
   it("lists the issue assigned to the user, starts it, waits for approval in the Tasks tree, and ends with one PR", async () => {
-    await vscode.page.locator('.activitybar .action-item .action-label[aria-label="Bora"]').click();
+    await vscode.page.locator('.activitybar .action-item .action-label[aria-label^="Bora"]').click();
     const item = row("Work Items", `${REPO}#${number}`);
     await item.waitFor({ timeout: HANG_MS });
     shots.push(await vscode.screenshot("sidebar-1-work-items"));

@@ -184,7 +184,7 @@ describe("host engine from settings", function () {
       const send = (name: string, sealed: unknown): Promise<null> =>
         connection.sendRequest(SetSecret.type, { name, sealed } as never);
       const invalid = (error: unknown): boolean => (error as { code?: number }).code === -32602;
-      await assert.rejects(send("github.token", null), invalid, "unknown secret names are refused");
+      await assert.rejects(send("aws.secretKey", null), invalid, "unknown secret names are refused");
       await assert.rejects(send("remote.apiKey", token), invalid, "a bare value is refused: it must come sealed");
       const foreign = sealSecret(new SecretOpener().publicKey, "remote.apiKey", token);
       await assert.rejects(send("remote.apiKey", foreign), invalid, "sealed to another key");

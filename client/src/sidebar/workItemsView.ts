@@ -5,7 +5,7 @@
  * (`sidebar.ts`) turns nodes into tree items.
  */
 import type { Problem, WorkItemGroup, WorkItemRow } from "@bora/protocol";
-import { OPEN_SETTINGS } from "../commandIds.js";
+import { BORA_COMMANDS } from "../commandIds.js";
 import { fixAction, type Action } from "../problemActions.js";
 
 export const SOURCE_LABELS: Record<WorkItemRow["source"], string> = {
@@ -46,8 +46,8 @@ export function matchesFilter(row: WorkItemRow, filter: string): boolean {
 /** With no tracker configured, the tree offers the way to configure one. */
 export const CONFIGURE_INTEGRATIONS: Action = {
   title: "Configure an integration (GitHub, Jira, Sentry)…",
-  command: OPEN_SETTINGS,
-  args: ["bora integrations"],
+  command: BORA_COMMANDS.configureIntegrations.id,
+  args: [],
 };
 
 function problemNode(source: string, problem: Problem): WorkItemNode {

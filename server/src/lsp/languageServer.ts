@@ -34,7 +34,8 @@ import { onCheckedRequest } from "./params.js";
 import { registerSecretHandlers } from "./secretHandlers.js";
 import { connectionTaskClient, registerTaskHandlers } from "./taskHandlers.js";
 import { cancelDurableTask, registerDurableTaskHandlers, startBackgroundTask } from "./durableTaskHandlers.js";
-import { registerWorkItemHandlers } from "./workItemHandlers.js";
+import { registerIntegrationHandlers } from "./integrationHandlers.js";
+import { editorIntegrationConfig, IntegrationSecrets } from "../integrations/editorConfig.js";
 import { DurableTasks } from "../tasks/durableTasks.js";
 import { ApprovalMemory } from "../tasks/approvalMemory.js";
 import { TaskManager } from "../tasks/taskManager.js";
@@ -58,6 +59,8 @@ export async function startLanguageServer(
   const connection = createConnection(streams.reader, streams.writer);
   const documents = new TextDocuments(TextDocument);
   const secrets = new SecretOpener();
+  /** The trackers' and Slack's credentials from the editor's secret storage. */
+  const integrationSecrets = new IntegrationSecrets();
   let canPullConfiguration = false;
   let greeting = "";
   /** Settings given in `initializationOptions.settings`, for LSP clients that cannot answer workspace/configuration. */
@@ -171,8 +174,14 @@ export async function startLanguageServer(
     settings: () => (engines.settings ?? DEFAULT_SETTINGS).agent,
     writeGuard: unsavedChangesGuard(() => documents.all()),
     logger,
-    secrets: () => engines.heldSecrets(),
+    secrets: () => [...engines.heldSecrets(), ...integrationSecrets.all()],
   });
+  const integrations = {
+    refresh: pullSettings,
+    settings: () => (engines.settings ?? DEFAULT_SETTINGS).integrations,
+    config: () =>
+      editorIntegrationConfig((engines.settings ?? DEFAULT_SETTINGS).integrations, integrationSecrets, process.env),
+  };
 
   const durable = new DurableTasks({
     stateDir,
@@ -183,6 +192,7 @@ export async function startLanguageServer(
     workflowSettings: () => (engines.settings ?? DEFAULT_SETTINGS).workflows,
     agentSettings: () => (engines.settings ?? DEFAULT_SETTINGS).agent,
     update: (params) => void connection.sendNotification(TaskUpdated.type, params),
+    integrationConfig: integrations.config,
   });
 
   connection.onShutdown(async () => {
@@ -222,7 +232,7 @@ export async function startLanguageServer(
   });
 
   registerModelHandlers(connection, engines, logger, models);
-  registerSecretHandlers(connection, engines, logger, secrets);
+  registerSecretHandlers(connection, engines, logger, secrets, integrationSecrets);
   registerCompletionHandlers(connection, documents, engines, logger);
   registerEditHandlers(connection, host, engines, documents, () => workspaceFolders);
   registerTaskHandlers(
@@ -236,7 +246,7 @@ export async function startLanguageServer(
     startBackgroundTask(durable, host, engines),
   );
   registerDurableTaskHandlers(connection, host, engines, tasks, durable, () => workspaceFolders);
-  registerWorkItemHandlers(connection, host, process.env, () => workspaceFolders);
+  registerIntegrationHandlers(connection, host, integrations, () => workspaceFolders);
   documents.listen(connection);
   connection.listen();
   return { connection, documents };

@@ -6,6 +6,7 @@ import { SetSecret, type SecretOpener } from "@bora/protocol";
 import type { Connection } from "vscode-languageserver/node";
 import type { EngineManager } from "../engines/engineManager.js";
 import type { Logger } from "../host/logger.js";
+import type { IntegrationSecrets } from "../integrations/editorConfig.js";
 import { invalidParams, onCheckedRequest } from "./params.js";
 
 export function registerSecretHandlers(
@@ -13,6 +14,7 @@ export function registerSecretHandlers(
   engines: EngineManager,
   logger: Logger,
   opener: SecretOpener,
+  integrations: IntegrationSecrets,
 ): void {
   onCheckedRequest(
     connection,
@@ -33,6 +35,9 @@ export function registerSecretHandlers(
         case "remote.apiKey":
           await engines.setRemoteApiKey(value ?? undefined);
           break;
+        default:
+          // The integrations read their credentials per request: the next one uses it.
+          integrations.set(name, value ?? undefined);
       }
       return null;
     },

@@ -29,7 +29,7 @@ import type {
 import type { EngineSpec } from "../engines/engineSpec.js";
 import type { Logger } from "../host/logger.js";
 import { reportingHttpPolicy } from "../http/fetches.js";
-import { ConfigError, integrationConfigFromEnv } from "../integrations/config.js";
+import { ConfigError, integrationConfigFromEnv, type IntegrationConfig } from "../integrations/config.js";
 import { canonicalWorkItemKey, detectWorkItemSource, WorkItemRefError } from "../integrations/workItemRefs.js";
 import type { TaskStatusRecord } from "../workflows/durable.js";
 import type { TaskSummary } from "../workflows/dbosWorkflows.js";
@@ -85,6 +85,11 @@ export interface DurableTasksDeps {
   agentSettings(): AgentSettings;
   /** Sends a `bora/taskUpdated`. */
   update(params: TaskUpdatedParams): void;
+  /**
+   * The integrations as the editor configures them over the environment (read when a task starts
+   * or runs). Defaults to the environment alone.
+   */
+  integrationConfig?(): IntegrationConfig;
 }
 
 /** The workflow code and its host, loaded and opened on first use. */
@@ -235,6 +240,10 @@ export class DurableTasks {
     await opened?.host.close();
   }
 
+  private integrationConfig(): IntegrationConfig {
+    return this.deps.integrationConfig?.() ?? integrationConfigFromEnv(this.deps.env);
+  }
+
   private hasDatabase(): boolean {
     return this.databaseUrl() !== undefined || existsSync(path.join(this.deps.stateDir, "postgres"));
   }
@@ -256,7 +265,7 @@ export class DurableTasks {
     let source: IssueToPrInput["source"];
     let key: string;
     try {
-      source = params.source ?? detectWorkItemSource(params.ref, integrationConfigFromEnv(this.deps.env));
+      source = params.source ?? detectWorkItemSource(params.ref, this.integrationConfig());
       key = canonicalWorkItemKey(source, params.ref);
     } catch (error) {
       if (error instanceof WorkItemRefError || error instanceof ConfigError) throw new TaskRequestError(error.message);
@@ -319,7 +328,7 @@ export class DurableTasks {
           createdAt: this.known.get(input.taskId)?.createdAt ?? Date.now(),
         });
         const services = createIssueToPrServices({
-          config: integrationConfigFromEnv(env),
+          config: this.integrationConfig(),
           policy,
           engine: engine.engine,
           spawner,

@@ -4,7 +4,7 @@
  * with its fix. One tracker failing never hides the others' items.
  */
 import type { Problem, WorkItemDetails, WorkItemGroup, WorkItemRow } from "@bora/protocol";
-import { IntegrationError, SERVICE_LABEL } from "../http/errors.js";
+import { IntegrationError, SERVICE_LABEL, type ServiceName } from "../http/errors.js";
 import type { GitHubWorkItemSource } from "../integrations/github/source.js";
 import type { WorkItemSources } from "../integrations/sources.js";
 import type { WorkItem, WorkItemSourceName } from "../integrations/workItem.js";
@@ -62,7 +62,8 @@ export function workItemDetails(item: WorkItem): WorkItemDetails {
  * wrong and what to do (a refused token, the rate limit's reset time, the host it could not reach);
  * the fix is the button that goes there.
  */
-export function workItemProblem(source: WorkItemSourceName, error: unknown): Problem {
+/** A failure of any integration (a tracker, or Slack) as a problem with its fix. */
+export function integrationProblem(source: ServiceName, error: unknown): Problem {
   const label = SERVICE_LABEL[source];
   if (error instanceof IntegrationError) {
     const settings = `bora.${source}`;
@@ -102,6 +103,8 @@ export interface ListOptions {
   source?: WorkItemSourceName;
   /** The tracker's query, instead of the default (with `source`). */
   query?: string;
+  /** Each tracker's query from the settings (`bora.<source>.query`); empty means Bora's default. */
+  queries?: Partial<Record<WorkItemSourceName, string>>;
   limit: number;
   /** Why the workspace has no GitHub repository to list from, when it has none. */
   githubRepoProblem?: string;
@@ -113,7 +116,7 @@ export async function listWorkItemGroups(sources: WorkItemSources, options: List
   return Promise.all(
     wanted.map(async (name): Promise<WorkItemGroup> => {
       const source = sources[name]!;
-      const text = options.query?.trim() || undefined;
+      const text = options.query?.trim() || options.queries?.[name]?.trim() || undefined;
       const query = text ?? DEFAULT_QUERIES[name];
       try {
         let items: WorkItem[];
@@ -126,7 +129,7 @@ export async function listWorkItemGroups(sources: WorkItemSources, options: List
         }
         return { source: name, query, items: items.map(workItemRow) };
       } catch (error) {
-        return { source: name, query, items: [], problem: workItemProblem(name, error) };
+        return { source: name, query, items: [], problem: integrationProblem(name, error) };
       }
     }),
   );

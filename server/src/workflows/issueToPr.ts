@@ -119,6 +119,8 @@ export interface IssueToPrServices {
   stateDir: string;
   /** The environment whose secrets are redacted from transcripts (and the sandbox's host environment). */
   env: NodeJS.ProcessEnv;
+  /** Further secrets to redact: credentials that are not in `env` (the editor's stored tokens). */
+  secrets?: readonly string[];
   policy?: ApprovalPolicy;
   getWorkItem(source: WorkItemSourceName, ref: string): Promise<WorkItem>;
   /**
@@ -274,6 +276,7 @@ export async function issueToPr(
     spawner: services.spawner,
     sandbox: { allowUnsandboxed: input.allowUnsandboxed, hostEnv: services.env },
     secretEnv: services.env,
+    ...(services.secrets !== undefined && { secrets: services.secrets }),
     transcriptFile: path.join(services.stateDir, "runs", `${input.taskId}.jsonl`),
     stateDir: services.stateDir,
     // The branch is the record of what changed; no checkpoint ref is needed in the worktree.
@@ -281,7 +284,10 @@ export async function issueToPr(
   };
   let turn = 0;
   const tools = createToolSet();
-  const redactor = new Redactor({ env: services.env });
+  const redactor = new Redactor({
+    env: services.env,
+    ...(services.secrets !== undefined && { secrets: services.secrets }),
+  });
   const runStep: StepRunner = async (name, stepInput, fn) => {
     if (name === "modelTurn") {
       turn++;

@@ -6,7 +6,7 @@
  */
 import type { Engine } from "@bora/inference";
 import type { ApprovalPolicy } from "../agent/approvals.js";
-import type { IntegrationConfig } from "../integrations/config.js";
+import { secretsOf, type IntegrationConfig } from "../integrations/config.js";
 import { GitHubClient } from "../integrations/github/client.js";
 import { parseIssueRef } from "../integrations/github/keys.js";
 import { JiraClient } from "../integrations/jira/client.js";
@@ -91,6 +91,8 @@ export function createIssueToPrServices(options: WorkflowServiceOptions): IssueT
     spawner: options.spawner,
     stateDir: options.stateDir,
     env: options.env,
+    // The credentials may come from the editor rather than the environment: redacted all the same.
+    secrets: secretsOf(config),
     ...(options.approvalPolicy && { policy: options.approvalPolicy }),
     ...(options.onStatus && { onStatus: options.onStatus }),
 

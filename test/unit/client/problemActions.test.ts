@@ -41,10 +41,14 @@ describe("problem → buttons", () => {
       ["Open Logs", "bora.showLogs"],
     ]);
   });
-  it("configures an integration in the settings at its section", () => {
+  it("configures an integration through the guided set-up, at the service's flow where the target names one", () => {
     assert.deepEqual(
       buttons({ code: "githubUnauthorized", message: "m", fix: "configureIntegration", target: "bora.github" })[0],
-      ["Configure Integration", OPEN_SETTINGS, "bora.github"],
+      ["Configure Integration", "bora.configureIntegrations", "github"],
+    );
+    assert.deepEqual(
+      buttons({ code: "jira.auth", message: "m", fix: "configureIntegration", target: "bora.jira" })[0],
+      ["Configure Integration", "bora.configureIntegrations"],
     );
   });
   it("has a button for every fix the protocol defines", () => {

@@ -113,6 +113,26 @@ export class GitHubClient {
     return this.login;
   }
 
+  /**
+   * The token's user and, for a classic token, its scopes (GitHub's `X-OAuth-Scopes`; a fine-grained
+   * token has none to report, its permissions are per repository).
+   */
+  async whoAmI(): Promise<{ login: string; scopes?: string[] }> {
+    return this.call("the authenticated user", async () => {
+      const response = await this.octokit.rest.users.getAuthenticated();
+      const header = response.headers["x-oauth-scopes"];
+      return {
+        login: response.data.login,
+        ...(typeof header === "string" && {
+          scopes: header
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }),
+      };
+    });
+  }
+
   async getRepo(r: RepoRef): Promise<GitHubRepo> {
     return this.call(`repository ${repoName(r)}`, async () => (await this.octokit.rest.repos.get({ ...r })).data);
   }

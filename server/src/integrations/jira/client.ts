@@ -251,6 +251,14 @@ export class JiraClient {
   }
 
   /** The account the credentials belong to (Cloud: `accountId`; Data Center: `name` and `key`). */
+  /** Who the credentials sign in as: the account's display name (or its name on Data Center). */
+  async whoAmI(): Promise<string> {
+    const me = await this.call<{ displayName?: string; name?: string; emailAddress?: string }>("the current user", () =>
+      this.api.getCurrentUser(),
+    );
+    return me.displayName ?? me.name ?? me.emailAddress ?? "an unnamed account";
+  }
+
   private async currentUser(): Promise<{ accountId?: string; name?: string; key?: string }> {
     const me =
       this.me ??

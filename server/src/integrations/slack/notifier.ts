@@ -206,6 +206,19 @@ export class ChatNotifier implements SlackNotifier {
     return { ...(await this.post(notice, { marker: text })), created: true };
   }
 
+  /**
+   * Checks what exactly-once notices need: the token may read the channel's history (one message).
+   * Answers the channel as the user should recognise it.
+   */
+  async check(): Promise<string> {
+    try {
+      await this.client.conversations.history({ channel: this.channel, limit: 1 });
+    } catch (error) {
+      throw this.mapError(error, "conversations.history");
+    }
+    return this.channel;
+  }
+
   /** The ts of the newest message in the channel whose metadata carries `marker`, if any. */
   private async findMarked(marker: string, oldest: number | undefined): Promise<string | undefined> {
     let cursor: string | undefined;

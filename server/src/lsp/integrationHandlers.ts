@@ -1,21 +1,35 @@
 /**
- * LSP handlers of the work-item methods: `bora/listWorkItems` (the sidebar's Work Items tree) and
- * `bora/getWorkItem` (Show Details). Credentials and base URLs come from the host's environment,
- * as for `bora items`; the GitHub repository is the first workspace folder's `origin`.
+ * LSP handlers of the integration methods: `bora/listWorkItems` (the sidebar's Work Items tree),
+ * `bora/getWorkItem` (Show Details) and `bora/checkIntegration` (Configure Integrations checks a
+ * credential). The configuration is the editor's (settings and secrets, `editorConfig.ts`) over the
+ * host's environment, read per request, so a changed setting or token applies at once; the GitHub
+ * repository is the first workspace folder's `origin`.
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { GetWorkItem, ListWorkItems, type Problem } from "@bora/protocol";
+import {
+  CheckIntegration,
+  GetWorkItem,
+  ListWorkItems,
+  type CheckIntegrationResult,
+  type IntegrationService,
+  type IntegrationSettings,
+  type Problem,
+} from "@bora/protocol";
 import { LSPErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
 import type { AgentHost } from "../host/agentHost.js";
 import { reportingHttpPolicy } from "../http/fetches.js";
-import { ConfigError, integrationConfigFromEnv } from "../integrations/config.js";
+import { ConfigError, type IntegrationConfig } from "../integrations/config.js";
+import { GitHubClient } from "../integrations/github/client.js";
+import { JiraClient } from "../integrations/jira/client.js";
+import { SentryClient } from "../integrations/sentry/client.js";
+import { ChatNotifier } from "../integrations/slack/notifier.js";
 import type { RepoRef } from "../integrations/github/keys.js";
 import type { SentryWorkItemSource } from "../integrations/sentry/source.js";
 import { createWorkItemSources, type WorkItemSources } from "../integrations/sources.js";
 import { canonicalWorkItemKey, detectWorkItemSource, WorkItemRefError } from "../integrations/workItemRefs.js";
 import { folderPathOf } from "../tasks/durableTasks.js";
-import { listWorkItemGroups, workItemDetails, workItemProblem } from "../workItems/workItemList.js";
+import { integrationProblem, listWorkItemGroups, workItemDetails } from "../workItems/workItemList.js";
 import { originUrl, repoOfRemote } from "../workflows/worktrees.js";
 import { invalidParams, onCheckedRequest } from "./params.js";
 
@@ -29,10 +43,18 @@ function failed(problem: Problem): ResponseError<Problem> {
   return new ResponseError(LSPErrorCodes.RequestFailed, problem.message, problem);
 }
 
-export function registerWorkItemHandlers(
+/** The integrations as the host holds them now: the configuration (which may throw a `ConfigError`) and the settings. */
+export interface HostIntegrations {
+  config(): IntegrationConfig;
+  settings(): IntegrationSettings;
+  /** Reads the client's settings again now, so a check right after a change sees it. */
+  refresh?(): Promise<void>;
+}
+
+export function registerIntegrationHandlers(
   connection: Connection,
   host: AgentHost,
-  env: NodeJS.ProcessEnv,
+  integrations: HostIntegrations,
   /** The client's workspace folders (URIs). */
   workspaceFolders: () => readonly string[],
 ): void {
@@ -42,15 +64,9 @@ export function registerWorkItemHandlers(
     (line) => logger.warn(line),
   );
 
-  /** The trackers as configured now (the environment is read per request: a fixed variable needs no restart). */
-  const configured = async (): Promise<{
-    sources: WorkItemSources;
-    config: ReturnType<typeof integrationConfigFromEnv>;
-    githubRepoProblem?: string;
-  }> => {
-    let config: ReturnType<typeof integrationConfigFromEnv>;
+  const configNow = (): IntegrationConfig => {
     try {
-      config = integrationConfigFromEnv(env);
+      return integrations.config();
     } catch (error) {
       if (error instanceof ConfigError)
         throw failed({
@@ -61,6 +77,15 @@ export function registerWorkItemHandlers(
         });
       throw error;
     }
+  };
+
+  /** The trackers as configured now (read per request: a changed setting or token needs no restart). */
+  const configured = async (): Promise<{
+    sources: WorkItemSources;
+    config: IntegrationConfig;
+    githubRepoProblem?: string;
+  }> => {
+    const config = configNow();
     const folder = folderPathOf(undefined, workspaceFolders());
     let repo: RepoRef | undefined;
     let githubRepoProblem: string | undefined;
@@ -100,9 +125,11 @@ export function registerWorkItemHandlers(
       if (params.query !== undefined && params.source === undefined)
         throw invalidParams("a query is in one tracker's language: name its source");
       const { sources, githubRepoProblem } = await configured();
+      const settings = integrations.settings();
       const groups = await listWorkItemGroups(sources, {
         ...(params.source !== undefined && { source: params.source }),
         ...(params.query !== undefined && { query: params.query }),
+        queries: { github: settings.githubQuery, jira: settings.jiraQuery, sentry: settings.sentryQuery },
         limit: params.limit ?? 50,
         ...(githubRepoProblem !== undefined && { githubRepoProblem }),
       });
@@ -145,9 +172,80 @@ export function registerWorkItemHandlers(
       try {
         return { item: workItemDetails(await tracker.get(key)) };
       } catch (error) {
-        throw failed(workItemProblem(source, error));
+        throw failed(integrationProblem(source, error));
       }
     },
     logger,
   );
+
+  onCheckedRequest(
+    connection,
+    CheckIntegration,
+    async ({ service }) => {
+      try {
+        await integrations.refresh?.();
+        return await checkIntegration(service, configNow(), policy);
+      } catch (error) {
+        if (error instanceof ResponseError) return { service, problem: error.data as Problem };
+        return { service, problem: integrationProblem(service, error) };
+      }
+    },
+    logger,
+  );
+}
+
+/** The scopes a classic GitHub token needs: issues, comments, pushes and pull requests of private repositories. */
+const GITHUB_SCOPES = ["repo"];
+
+/** One cheap authenticated call per service: who the credential is, and what it lacks. */
+async function checkIntegration(
+  service: IntegrationService,
+  config: IntegrationConfig,
+  policy: ReturnType<typeof reportingHttpPolicy>,
+): Promise<CheckIntegrationResult> {
+  const unconfigured = (what: string): CheckIntegrationResult => ({
+    service,
+    problem: {
+      code: `${service}.unconfigured`,
+      message: `${what} is not configured: give it a token with Bora: Configure Integrations…`,
+      fix: "configureIntegration",
+      target: `bora.${service}`,
+    },
+  });
+  switch (service) {
+    case "github": {
+      if (config.github === undefined) return unconfigured("GitHub");
+      const me = await new GitHubClient(config.github, policy).whoAmI();
+      const missing = me.scopes === undefined ? [] : GITHUB_SCOPES.filter((s) => !me.scopes!.includes(s));
+      return { service, account: me.login, ...(missing.length > 0 && { missing }) };
+    }
+    case "jira":
+      if (config.jira === undefined) return unconfigured("Jira");
+      return { service, account: await new JiraClient(config.jira, policy).whoAmI() };
+    case "sentry": {
+      if (config.sentry === undefined) return unconfigured("Sentry");
+      const project = config.sentry.project;
+      if (project === undefined)
+        return {
+          service,
+          problem: {
+            code: "sentry.noProject",
+            message: "Sentry needs the project whose errors to list: set bora.sentry.project.",
+            fix: "configureIntegration",
+            target: "bora.sentry",
+          },
+        };
+      await new SentryClient(config.sentry, policy).listUnresolvedIssues(project, { limit: 1 });
+      return { service, account: `${config.sentry.org}/${project}` };
+    }
+    case "slack": {
+      if (config.slack === undefined) return unconfigured("Slack");
+      if (config.slack.kind === "webhook")
+        return { service, account: "an incoming webhook (not checked: posting is the only call)" };
+      const notifier = new ChatNotifier(config.slack.token, config.slack.channel, policy, {
+        ...(config.slack.apiUrl !== undefined && { slackApiUrl: config.slack.apiUrl }),
+      });
+      return { service, account: `channel ${await notifier.check()}` };
+    }
+  }
 }
