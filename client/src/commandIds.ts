@@ -60,6 +60,8 @@ export const BORA_COMMANDS = {
   denyTask: { id: "bora.denyTask", title: "Deny Task…" },
   retryTask: { id: "bora.retryTask", title: "Retry Task…" },
   openTaskPr: { id: "bora.openTaskPr", title: "Open Task's Pull Request" },
+  /** Opens a durable task's worktree (its branch, checked out) in a new window, to carry on by hand. */
+  openTaskWorktree: { id: "bora.openTaskWorktree", title: "Check Out Task Locally" },
 } as const satisfies Record<string, { id: `bora.${string}`; title: string | undefined }>;
 
 export type CommandName = keyof typeof BORA_COMMANDS;

@@ -422,6 +422,34 @@ export class Sidebar implements vscode.Disposable {
     if (pr !== undefined) await vscode.env.openExternal(vscode.Uri.parse(pr.url));
   }
 
+  /**
+   * Check Out Locally for a task of this machine: its worktree (the work branch, checked out) opens
+   * in a new window. A team task's worktree is on its worker's machine: `bora tasks checkout` brings
+   * its branch here.
+   */
+  async openTaskWorktree(arg: unknown): Promise<void> {
+    const taskId = await taskIdFrom(
+      arg,
+      this.rowsWhere((r) => r.worktree !== undefined),
+      "Check Out Task Locally",
+    );
+    const row = taskId === undefined ? undefined : this.tasks.rows.get(taskId);
+    if (row?.worktree === undefined) return;
+    const folder = vscode.Uri.file(row.worktree);
+    const here = await vscode.workspace.fs.stat(folder).then(
+      () => true,
+      () => false,
+    );
+    if (!here) {
+      void vscode.window.showWarningMessage(
+        `Bora: the worktree of ${row.title} is not on this machine${row.executor ? ` (the task runs on ${row.executor})` : ""}. ` +
+          `Bring its branch here with: bora tasks checkout ${row.taskId}`,
+      );
+      return;
+    }
+    await vscode.commands.executeCommand("vscode.openFolder", folder, { forceNewWindow: true });
+  }
+
   /** A task's record as a page: its state, and its transcript's rows as far as this window saw them. */
   async showTask(arg: unknown): Promise<void> {
     const taskId = await taskIdFrom(arg, [...this.tasks.rows.values()], "Show Task");
