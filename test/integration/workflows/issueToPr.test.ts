@@ -520,7 +520,7 @@ describe("bora issue: the durable issue-to-PR workflow (real processes, fakes, a
       assert.equal(crashed.signal, "SIGKILL", crashed.stderr);
       const resumed = await bora(["tasks", "resume"]);
       assert.equal(resumed.code, 0, resumed.stderr);
-      const prs = github.repoState(REPO).pulls.filter((p) => p.head.startsWith(`bora/${issue.shortId.toLowerCase()}-`));
+      const prs = github.repoState(REPO).pulls.filter((p) => p.head.startsWith(`bora/${issue.id}-`));
       assert.equal(prs.length, 1, "one PR for the error");
       assert.match(resumed.stdout, new RegExp(`/pull/${prs[0]!.number}\\n`));
       assert.equal(showAtRemote(prs[0]!.head, "src/cart.js"), FIXED);
