@@ -97,7 +97,11 @@ describe("the Work Items tree (pure view)", () => {
     const problem = group.kind === "group" ? group.children[0] : undefined;
     assert.equal(problem?.kind, "problem");
     assert.equal(problem?.label, "GitHub rejected the token (401 Bad credentials).");
-    assert.equal(problem?.kind === "problem" ? problem.action?.args[0] : undefined, "bora.github");
+    assert.equal(
+      problem?.kind === "problem" ? problem.action?.args[0] : undefined,
+      "github",
+      "the guided set-up opens at GitHub's flow",
+    );
     assert.deepEqual(workItemNodes([], "", NOW), [
       { kind: "notice", id: "none", label: "No tracker is configured.", action: CONFIGURE_INTEGRATIONS },
     ]);

@@ -254,8 +254,8 @@ describe("checkParams", () => {
 
   it("names the allowed values of an enum and the field inside a union's object", () => {
     assert.throws(
-      () => checkParams("bora/setSecret", protocol.SetSecret.params, { name: "github.token", sealed: null }),
-      /'name' is "github\.token"; it must be one of "remote\.apiKey"/,
+      () => checkParams("bora/setSecret", protocol.SetSecret.params, { name: "aws.secretKey", sealed: null }),
+      /'name' is "aws\.secretKey"; it must be one of "remote\.apiKey", "github\.token"/,
     );
     const sealed = { ...(protocol.SealedSecret.examples as Record<string, unknown>[])[0] };
     delete sealed["tag"];
