@@ -201,7 +201,17 @@ async function packageTarget(plan, rootManifest, roots) {
   await rm(vsix, { force: true });
   // No npm (--no-dependencies): the staged tree is the whole extension. stdin closed, so any
   // question vsce might ask fails the build instead of waiting.
-  const vsceArgs = ["package", "--target", plan.target, "--no-dependencies", "--out", vsix];
+  // Relative links stay relative: the README's screenshots are inside the VSIX, and VS Code shows an
+  // installed extension's README from its folder (a marketplace listing needs a repository URL instead).
+  const vsceArgs = [
+    "package",
+    "--target",
+    plan.target,
+    "--no-dependencies",
+    "--no-rewrite-relative-links",
+    "--out",
+    vsix,
+  ];
   if (manifest.repository === undefined) vsceArgs.push("--allow-missing-repository");
   const [command, args] = withoutNetwork(process.execPath, [
     path.join(repoRoot, "node_modules/@vscode/vsce/vsce"),
@@ -257,7 +267,7 @@ async function main() {
   }
   if (rootManifest.repository === undefined)
     console.log(
-      "\nnote: package.json has no repository field; a marketplace listing needs one (and README images need it to resolve)",
+      "\nnote: package.json has no repository field; a marketplace listing needs one (its README images would resolve against it)",
     );
   if (!results.some((result) => !result.skipped)) {
     console.error("package: no VSIX could be built");
