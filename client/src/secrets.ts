@@ -14,6 +14,7 @@ const STORED: Record<SecretName, string> = {
   "jira.token": "bora.jira.token",
   "sentry.token": "bora.sentry.token",
   "slack.token": "bora.slack.token",
+  "team.databaseUrl": "bora.team.databaseUrl",
 };
 
 /** Where a secret is kept in `ExtensionContext.secrets`. */

@@ -197,17 +197,31 @@ export namespace PullModel {
 // --- bora/setSecret ----------------------------------------------------------------------------
 
 /** Secrets the extension keeps in the editor's secret storage and hands to the host. */
-export const SECRET_NAMES = ["remote.apiKey", "github.token", "jira.token", "sentry.token", "slack.token"] as const;
+export const SECRET_NAMES = [
+  "remote.apiKey",
+  "github.token",
+  "jira.token",
+  "sentry.token",
+  "slack.token",
+  "team.databaseUrl",
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
-/** The secrets of the trackers and Slack (what **Bora: Configure Integrations…** stores). */
-export const INTEGRATION_SECRET_NAMES = ["github.token", "jira.token", "sentry.token", "slack.token"] as const;
+/** The secrets of the trackers, Slack and the team queue (what **Bora: Configure Integrations…** stores). */
+/** The team queue's database URL is one too: it holds the database password. */
+export const INTEGRATION_SECRET_NAMES = [
+  "github.token",
+  "jira.token",
+  "sentry.token",
+  "slack.token",
+  "team.databaseUrl",
+] as const;
 export type IntegrationSecretName = (typeof INTEGRATION_SECRET_NAMES)[number];
 
 export const SetSecretParams = Type.Object(
   {
     name: stringEnum(SECRET_NAMES, {
       description:
-        "Which secret: `remote.apiKey`, the bearer key for the remote engine's server; `github.token`, `jira.token` (a Cloud API token with `bora.jira.email`, else a Data Center PAT), `sentry.token`, `slack.token` (a bot token), the integrations' credentials.",
+        "Which secret: `remote.apiKey`, the bearer key for the remote engine's server; `github.token`, `jira.token` (a Cloud API token with `bora.jira.email`, else a Data Center PAT), `sentry.token`, `slack.token` (a bot token), the integrations' credentials; `team.databaseUrl`, the team's workflow database (a `postgres://` URL, with its password), where **Hand Off to Team** sends tasks and whose tasks the list shows.",
     }),
     sealed: Type.Union([SealedSecret, Type.Null()], {
       description: "The secret sealed to the host's `secretKey` (see `sealedSecret.ts`), or `null` to forget it.",
@@ -505,6 +519,8 @@ export interface DurableTaskFields {
   executor?: string;
   /** The tool call a task in state `waiting` asks to make (its policy says `ask`); `bora/approve` answers it. */
   approval?: TaskApprovalRequest;
+  /** True for a task on the team's queue (`team.databaseUrl`) rather than this host's own database. */
+  team?: boolean;
 }
 
 /** A durable task's pending question: a tool call, with what it would do and the policy rule that asks. */
@@ -535,6 +551,9 @@ const durableFieldSchemas = {
       type: "object",
       description: "The tool call a waiting durable task asks to make: `{ id, tool, summary, reason }`.",
     }),
+  ),
+  team: Type.Optional(
+    Type.Boolean({ description: "True for a task on the team's queue rather than this host's own database." }),
   ),
 };
 
@@ -1058,6 +1077,73 @@ export namespace Approve {
   export const direction: Direction = "clientToHost";
   export const params = ApproveParams;
   export const type = new RequestType<ApproveParams, Record<string, never>, Problem>(method);
+}
+
+// --- moving tasks: bora/handOffTask, bora/checkOutTask ----------------------------------------------
+
+export interface HandOffTaskResult {
+  /** The recorded steps the task took with it; the team's worker continues after the last. */
+  operations: number;
+  /** The work branch pushed with the worktree as it was (edits made there included), when the task had one. */
+  branch?: string;
+}
+
+/**
+ * `bora/handOffTask` — client → host request.
+ *
+ * Sends an unfinished durable task of this host to the team's queue (the `team.databaseUrl` secret,
+ * or `BORA_TEAM_DATABASE_URL` in the host's environment): its run here stops, its worktree is
+ * committed and pushed to the work branch, and it is queued for the team with what it recorded, so
+ * a worker continues from its last recorded step. Answers once it is queued. No team database, an
+ * unknown id, a task that ended, or a host whose own database is the team's is `InvalidParams`.
+ */
+export namespace HandOffTask {
+  export const method = "bora/handOffTask" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = TaskIdParams;
+  export const type = new RequestType<TaskIdParams, HandOffTaskResult, Problem>(method);
+}
+
+export const CheckOutTaskParams = Type.Object(
+  {
+    taskId: TaskId,
+    folder: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_DOCUMENT_URI_CHARS,
+        description:
+          "The workspace folder (a `file:` URI) whose repository gets the worktree; it must push to the task's origin. Defaults to the first.",
+      }),
+    ),
+  },
+  { examples: [{ taskId: "issue-acme-shop-12-0123456789" }] },
+);
+export type CheckOutTaskParams = Static<typeof CheckOutTaskParams>;
+
+export interface CheckOutTaskResult {
+  /** The worktree (a path on the host's disk) with the work branch checked out, to open in the editor. */
+  dir: string;
+  branch: string;
+  /** How the team's task stood when it was stopped for this (it was still running), e.g. `[approval] waiting`. */
+  stopped?: string;
+  /** The worktree was there already with changes of its own: the team's newer commits were not merged into it. */
+  diverged?: boolean;
+}
+
+/**
+ * `bora/checkOutTask` — client → host request.
+ *
+ * Brings a durable task's work branch to this machine for the user to carry on: for a task of this
+ * host, its worktree as it is; for a team task (`team: true` in the list), the branch is fetched into
+ * a worktree of the folder's repository, after the team's task is stopped when it still runs (so
+ * two hands never write the branch). A task with no branch yet, a folder whose origin is not the
+ * task's, or a local branch with commits the team's lacks is `InvalidParams`.
+ */
+export namespace CheckOutTask {
+  export const method = "bora/checkOutTask" as const;
+  export const direction: Direction = "clientToHost";
+  export const params = CheckOutTaskParams;
+  export const type = new RequestType<CheckOutTaskParams, CheckOutTaskResult, Problem>(method);
 }
 
 // --- work items: bora/listWorkItems, bora/getWorkItem -----------------------------------------------

@@ -1,10 +1,19 @@
 /**
  * LSP handlers of the durable-task methods: `bora/startIssueToPr`, `bora/listTasks` (durable and
- * foreground tasks in one list), `bora/retryTask`, `bora/approve`, and the durable side of
- * `bora/cancelTask`. The work is `DurableTasks`'; here params become calls and refusals become
+ * foreground tasks in one list, the team's too), `bora/retryTask`, `bora/approve`,
+ * `bora/handOffTask`, `bora/checkOutTask`, and the durable side of `bora/cancelTask`. The work is `DurableTasks`'; here params become calls and refusals become
  * `InvalidParams` or `RequestFailed` with a `Problem`.
  */
-import { Approve, ListTasks, RetryTask, StartIssueToPr, type ListedTask, type Problem } from "@bora/protocol";
+import {
+  Approve,
+  CheckOutTask,
+  HandOffTask,
+  ListTasks,
+  RetryTask,
+  StartIssueToPr,
+  type ListedTask,
+  type Problem,
+} from "@bora/protocol";
 import { LSPErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
 import type { EngineManager } from "../engines/engineManager.js";
 import type { EngineSpec } from "../engines/engineSpec.js";
@@ -27,6 +36,14 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     return asInvalid(error);
   }
+}
+
+/** The path of the workspace folder `uri` (a folder of the client's), else of the first; refused when there is none. */
+function folderOf(uri: string | undefined, folders: readonly string[]): string {
+  if (uri !== undefined && !folders.includes(uri)) throw invalidParams(`${uri} is not a workspace folder`);
+  const folder = folderPathOf(uri, folders);
+  if (folder === undefined) throw invalidParams("no workspace folder is open; open the repository's folder first");
+  return folder;
 }
 
 /** The model a durable task records: the chat role's, as the settings run it now. */
@@ -66,11 +83,7 @@ export function registerDurableTaskHandlers(
     connection,
     StartIssueToPr,
     async (params) => {
-      const folders = workspaceFolders();
-      if (params.folder !== undefined && !folders.includes(params.folder))
-        throw invalidParams(`${params.folder} is not a workspace folder`);
-      const folder = folderPathOf(params.folder, folders);
-      if (folder === undefined) throw invalidParams("no workspace folder is open; open the repository's folder first");
+      const folder = folderOf(params.folder, workspaceFolders());
       const spec = engineSpec();
       return refusing(() => durable.start(params, folder, spec));
     },
@@ -108,6 +121,18 @@ export function registerDurableTaskHandlers(
       await refusing(() => durable.approve(taskId, approved, note));
       logger.info(`durable task ${taskId}: ${approved ? "approved" : "denied"}`);
       return {};
+    },
+    logger,
+  );
+
+  onCheckedRequest(connection, HandOffTask, ({ taskId }) => refusing(() => durable.handOff(taskId)), logger);
+
+  onCheckedRequest(
+    connection,
+    CheckOutTask,
+    async (params) => {
+      const folder = folderOf(params.folder, workspaceFolders());
+      return refusing(() => durable.checkOut(params.taskId, folder));
     },
     logger,
   );

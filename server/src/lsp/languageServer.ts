@@ -193,6 +193,7 @@ export async function startLanguageServer(
     agentSettings: () => (engines.settings ?? DEFAULT_SETTINGS).agent,
     update: (params) => void connection.sendNotification(TaskUpdated.type, params),
     integrationConfig: integrations.config,
+    teamDatabaseUrl: () => integrationSecrets.get("team.databaseUrl"),
   });
 
   connection.onShutdown(async () => {

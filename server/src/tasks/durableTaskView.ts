@@ -39,6 +39,8 @@ export interface DurableTaskFacts {
   status: TaskStatusRecord | null;
   createdAt: number;
   executorId?: string;
+  /** The task is on the team's queue, not this host's database: its worktree is on a worker's disk. */
+  team?: boolean;
 }
 
 /**
@@ -95,10 +97,11 @@ function durableFields(
     ...(s && { step: s.step, reason: s.reason }),
     ...(s?.pr && { pr: { url: s.pr.url, number: s.pr.number, draft: s.pr.draft } }),
     ...(s?.branch !== undefined && { branch: s.branch }),
-    ...(s?.worktree !== undefined && { worktree: s.worktree }),
+    ...(s?.worktree !== undefined && !facts.team && { worktree: s.worktree }),
     ...(s?.approval !== undefined && state === "waiting" && { approval: s.approval }),
     ...(facts.executorId !== undefined && { executor: facts.executorId }),
     ...(facts.repo !== undefined && { root: pathToFileURL(facts.repo).href }),
+    ...(facts.team && { team: true }),
   };
 }
 

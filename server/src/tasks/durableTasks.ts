@@ -22,6 +22,8 @@ import type {
   ListedTask,
   StartIssueToPrParams,
   StartIssueToPrResult,
+  CheckOutTaskResult,
+  HandOffTaskResult,
   TaskItem,
   TaskUpdatedParams,
   WorkflowSettings,
@@ -36,6 +38,7 @@ import type { TaskSummary } from "../workflows/dbosWorkflows.js";
 import type { BackgroundTaskInput, IssueToPrInput } from "../workflows/issueToPr.js";
 import { createIssueToPrServices } from "../workflows/services.js";
 import { issueTaskId, slugify } from "../workflows/taskIds.js";
+import type { WorkflowClient } from "../workflows/team.js";
 import type { WorkflowHost } from "../workflows/workflowHost.js";
 import { currentBranch, repositoryRoot } from "../workflows/worktrees.js";
 import type { Spawner } from "../workspace/spawner.js";
@@ -90,7 +93,18 @@ export interface DurableTasksDeps {
    * or runs). Defaults to the environment alone.
    */
   integrationConfig?(): IntegrationConfig;
+  /**
+   * The team's workflow database (the editor's `team.databaseUrl` secret), where **Hand Off to
+   * Team** sends tasks and whose tasks the list shows. `BORA_TEAM_DATABASE_URL` fills in.
+   */
+  teamDatabaseUrl?(): string | undefined;
 }
+
+/**
+ * How long a handoff waits for the task's run in this process to stop after the cancel: the step in
+ * progress finishes first (a model turn, a tool call, the checks), and a test run takes minutes.
+ */
+export const HANDOFF_STOP_WAIT_MS = 5 * 60_000;
 
 /** The workflow code and its host, loaded and opened on first use. */
 interface Runtime {
@@ -123,6 +137,10 @@ export class DurableTasks {
   private readonly live = new Map<string, number>();
   /** Tasks whose end in this process is awaited (`follow`). */
   private readonly followed = new Set<string>();
+  /** Tasks whose workflow runs in this process now: resolved when the run ends (its services are disposed). */
+  private readonly runs = new Map<string, Promise<void>>();
+  /** The team's database, opened on first use, for the URL it was opened with. */
+  private team: { url: string; client: Promise<WorkflowClient> } | undefined;
 
   constructor(private readonly deps: DurableTasksDeps) {}
 
@@ -189,6 +207,17 @@ export class DurableTasks {
    * folder, no URL) there are none, and nothing is started to say so.
    */
   async list(): Promise<{ tasks: ListedTask[]; problem?: ListTasksResult["problem"] }> {
+    const [own, team] = await Promise.all([this.listOwn(), this.listTeam()]);
+    // A task handed off is in both: its live record is the team's.
+    const onTeam = new Set(team.tasks.map((t) => t.taskId));
+    const problem = own.problem ?? team.problem;
+    return {
+      tasks: [...own.tasks.filter((t) => !onTeam.has(t.taskId)), ...team.tasks],
+      ...(problem && { problem }),
+    };
+  }
+
+  private async listOwn(): Promise<{ tasks: ListedTask[]; problem?: ListTasksResult["problem"] }> {
     if (!this.opened && !this.hasDatabase()) return { tasks: [] };
     try {
       const { api } = await this.open();
@@ -201,38 +230,144 @@ export class DurableTasks {
     }
   }
 
+  private async listTeam(): Promise<{ tasks: ListedTask[]; problem?: ListTasksResult["problem"] }> {
+    const client = this.teamClient();
+    if (client === undefined) return { tasks: [] };
+    try {
+      const rows = await (await client).list(LIST_LIMIT);
+      return { tasks: rows.map((row) => listedDurableTask({ ...this.facts(row), team: true })) };
+    } catch (error) {
+      const message = `the team's tasks could not be read: ${messageOf(error)}`;
+      this.deps.logger.warn(message);
+      return {
+        tasks: [],
+        problem: { code: "teamUnavailable", message, fix: "configureIntegration", target: "bora.team" },
+      };
+    }
+  }
+
   /** Stops a durable task at its next step (its worktree and branch stay). */
   async cancel(taskId: string): Promise<void> {
-    const { api } = await this.openFor(taskId);
-    await this.existing(api, taskId);
-    await api.cancelTask(taskId);
+    const found = await this.find(taskId);
+    if (found.on === "team") return found.client.cancel(taskId);
+    await found.api.cancelTask(taskId);
     await this.publishRecorded(taskId);
   }
 
   /** Runs a failed task's failed step again. */
   async retry(taskId: string): Promise<void> {
-    const { api } = await this.openFor(taskId);
-    const task = await this.existing(api, taskId);
+    const found = await this.find(taskId);
+    const task = found.task;
     const state = durableStateOf(task);
     if (state !== "failed") throw new TaskRequestError(`task ${taskId} has not failed (it is ${state})`);
     if (task.engineStatus !== "PENDING" && task.engineStatus !== "ENQUEUED")
       throw new TaskRequestError(`task ${taskId} has ended for good (${task.engineStatus}); start it again`);
+    if (found.on === "team") {
+      const { retryMessage } = await import("../workflows/dbosWorkflows.js");
+      return found.client.send(taskId, retryMessage(taskId));
+    }
+    const { api } = found;
     await api.retryTask(taskId);
     this.follow(taskId, () => api.taskResult(taskId));
   }
 
   /** Answers a task that waits for approval. */
   async approve(taskId: string, approved: boolean, note?: string): Promise<void> {
-    const { api } = await this.openFor(taskId);
-    const task = await this.existing(api, taskId);
+    const found = await this.find(taskId);
+    const task = found.task;
     if (task.status?.state !== "waiting")
       throw new TaskRequestError(`task ${taskId} does not wait for approval (it is ${durableStateOf(task)})`);
-    await api.approveTask(taskId, approved, note);
+    if (found.on === "team") {
+      const { approvalMessage } = await import("../workflows/dbosWorkflows.js");
+      return found.client.send(taskId, approvalMessage(taskId, task.status, approved, note));
+    }
+    await found.api.approveTask(taskId, approved, note);
+  }
+
+  /**
+   * **Hand Off to Team**: this host's unfinished task goes to the team's queue (`moveTask.ts`). Its
+   * run here is cancelled and waited out before anything is read, so the record and the worktree
+   * it pushes are the last this host makes.
+   */
+  async handOff(taskId: string): Promise<HandOffTaskResult> {
+    const teamClient = this.teamClient();
+    if (teamClient === undefined)
+      throw new TaskRequestError(
+        this.databaseUrl() !== undefined && this.teamUrlSet()
+          ? "this host's tasks are on the team's database already"
+          : "no team queue is set up: give its database URL with Bora: Configure Integrations… → Team queue",
+      );
+    const { host, api } = await this.openFor(taskId);
+    const facts = await this.existing(api, taskId);
+    const [{ handOffTask, TaskMoveRefusal }, { openWorkflowClient }] = await Promise.all([
+      import("../workflows/moveTask.js"),
+      import("../workflows/team.js"),
+    ]);
+    const local = await openWorkflowClient(host.databaseUrl, this.deps.logger);
+    try {
+      const result = await handOffTask({
+        taskId,
+        local,
+        team: await teamClient,
+        spawner: this.deps.spawner,
+        ...this.githubToken(),
+        describe: (task) => durableStateOf({ engineStatus: task.engineStatus, status: task.status }),
+        afterCancel: () => this.runEnded(taskId),
+        say: (line) => this.deps.logger.info(`handoff of ${taskId}: ${line}`),
+      }).catch((error: unknown) => {
+        if (error instanceof TaskMoveRefusal) throw new TaskRequestError(error.message);
+        throw error;
+      });
+      this.deps.logger.info(
+        `durable task ${taskId} (${facts.ref ?? ""}) handed off to the team, ${result.operations} steps`,
+      );
+      this.known.delete(taskId);
+      return { operations: result.operations, ...(result.pushed && { branch: result.pushed.branch }) };
+    } finally {
+      await local.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * **Check Out Locally**: a task of this host, its worktree; a team task, its branch fetched into a
+   * worktree of `folder`'s repository (stopped on the team first when it still runs).
+   */
+  async checkOut(taskId: string, folder: string): Promise<CheckOutTaskResult> {
+    const found = await this.find(taskId);
+    if (found.on === "local") {
+      const status = found.task.status;
+      if (status?.worktree === undefined || status.branch === undefined)
+        throw new TaskRequestError(`task ${taskId} has no worktree yet (it is ${durableStateOf(found.task)})`);
+      if (!existsSync(status.worktree))
+        throw new TaskRequestError(
+          `the worktree of ${taskId} is gone (${status.worktree}); its branch is ${status.branch}`,
+        );
+      return { dir: status.worktree, branch: status.branch };
+    }
+    const { checkOutTeamTask, TaskMoveRefusal } = await import("../workflows/moveTask.js");
+    try {
+      return await checkOutTeamTask({
+        taskId,
+        team: found.client,
+        repoDir: folder,
+        stateDir: this.deps.stateDir,
+        spawner: this.deps.spawner,
+        ...this.githubToken(),
+        describe: (task) => durableStateOf({ engineStatus: task.engineStatus, status: task.status }),
+        say: (line) => this.deps.logger.info(`checkout of ${taskId}: ${line}`),
+      });
+    } catch (error) {
+      if (error instanceof TaskMoveRefusal) throw new TaskRequestError(error.message);
+      throw new TaskRequestError(messageOf(error));
+    }
   }
 
   /** Closes the workflow host (host shutdown); unfinished tasks stay recorded and resume on the next open. */
   async dispose(): Promise<void> {
     this.closed = true;
+    const team = this.team;
+    this.team = undefined;
+    await team?.client.then((client) => client.close()).catch(() => undefined);
     const runtime = this.runtime;
     this.runtime = undefined;
     if (runtime === undefined) return;
@@ -250,6 +385,78 @@ export class DurableTasks {
 
   private databaseUrl(): string | undefined {
     return this.deps.env["BORA_DATABASE_URL"]?.trim() || this.deps.workflowSettings().databaseUrl || undefined;
+  }
+
+  private teamUrlSet(): string | undefined {
+    return this.deps.teamDatabaseUrl?.()?.trim() || this.deps.env["BORA_TEAM_DATABASE_URL"]?.trim() || undefined;
+  }
+
+  /**
+   * The team's database client, opened on first use and again when the URL changes; undefined
+   * without one, or when this host's own database is the team's (its tasks are listed once).
+   */
+  private teamClient(): Promise<WorkflowClient> | undefined {
+    const url = this.teamUrlSet();
+    if (url === undefined || url === this.databaseUrl() || this.closed) return undefined;
+    if (this.team?.url !== url) {
+      const old = this.team;
+      void old?.client.then((c) => c.close()).catch(() => undefined);
+      const client = import("../workflows/team.js").then(({ openTeamClient }) => openTeamClient(url, this.deps.logger));
+      // A failed open (the database is down) is tried again by the next request.
+      client.catch(() => {
+        if (this.team?.client === client) this.team = undefined;
+      });
+      this.team = { url, client };
+    }
+    return this.team.client;
+  }
+
+  private githubToken(): { token?: string } {
+    const token = this.integrationConfig().github?.token;
+    return token === undefined ? {} : { token };
+  }
+
+  /** A task of this host's database, else of the team's; an unknown id is the user's to fix. */
+  private async find(
+    taskId: string,
+  ): Promise<
+    | { on: "local"; api: Runtime["api"]; task: DurableTaskFacts }
+    | { on: "team"; client: WorkflowClient; task: DurableTaskFacts }
+  > {
+    const teamClient = this.teamClient();
+    let local: { on: "local"; api: Runtime["api"]; task: DurableTaskFacts } | undefined;
+    if (this.opened || this.hasDatabase()) {
+      const { api } = await this.open();
+      const row = await api.showTask(taskId);
+      if (row !== undefined) local = { on: "local", api, task: this.facts(row) };
+      // A task handed off is in both databases, cancelled here: the team's record is the live one.
+      if (local !== undefined && (teamClient === undefined || !isCancelled(row!.engineStatus))) return local;
+    }
+    if (teamClient !== undefined) {
+      const client = await teamClient;
+      const [row] = await client.list(1, [taskId]);
+      if (row !== undefined) return { on: "team", client, task: { ...this.facts(row), team: true } };
+    }
+    if (local !== undefined) return local;
+    throw new TaskRequestError(`no task ${taskId} on this host${teamClient ? " or the team's queue" : ""}`);
+  }
+
+  /** Resolves once the task's run in this process (if any) has ended; refuses after `HANDOFF_STOP_WAIT_MS`. */
+  private async runEnded(taskId: string): Promise<void> {
+    const run = this.runs.get(taskId);
+    if (run === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new TaskRequestError(`task ${taskId} did not stop its current step in time; try again`)),
+        HANDOFF_STOP_WAIT_MS,
+      );
+    });
+    try {
+      await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async inputFor(params: StartIssueToPrParams, folder: string, engine: EngineSpec): Promise<IssueToPrInput> {
@@ -336,7 +543,19 @@ export class DurableTasks {
           env,
           onStatus: (status) => this.publish(input.taskId, status),
         });
-        return { ...services, dispose: engine.dispose };
+        let ended!: () => void;
+        this.runs.set(input.taskId, new Promise<void>((resolve) => (ended = resolve)));
+        return {
+          ...services,
+          dispose: async () => {
+            try {
+              await engine.dispose();
+            } finally {
+              this.runs.delete(input.taskId);
+              ended();
+            }
+          },
+        };
       },
     });
     logger.info(`workflows ready (executor ${host.executorId})`);
@@ -453,6 +672,10 @@ export class DurableTasks {
       })
       .catch((error: unknown) => this.deps.logger.warn(`task ${taskId}: ${messageOf(error)}`));
   }
+}
+
+function isCancelled(engineStatus: string): boolean {
+  return engineStatus === "CANCELLED";
 }
 
 /** The workspace folder a durable task works in: the one named, else the first. */

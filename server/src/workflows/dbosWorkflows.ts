@@ -143,11 +143,16 @@ export interface TaskSummary {
 }
 
 async function summary(w: WorkflowStatus): Promise<TaskSummary> {
+  return taskSummary(w, await taskStatus(w.workflowID));
+}
+
+/** A task as listed, from the engine's row and the status the task published (read by any means). */
+export function taskSummary(w: WorkflowStatus, status: TaskStatusRecord | null): TaskSummary {
   return {
     taskId: w.workflowID,
     kind: w.workflowName,
     engineStatus: w.status,
-    status: await taskStatus(w.workflowID),
+    status,
     createdAt: w.createdAt,
     ...(w.updatedAt !== undefined && { updatedAt: w.updatedAt }),
     ...(w.executorId !== undefined && { executorId: w.executorId }),
@@ -181,21 +186,43 @@ export async function cancelTask(taskId: string): Promise<void> {
   await DBOS.cancelWorkflow(taskId);
 }
 
-export async function retryTask(taskId: string): Promise<void> {
-  const message: RetryMessage = { retry: true };
-  // The idempotency key makes a retry sent twice (a CLI re-run) one message.
-  await DBOS.send(taskId, message, "retry", `retry-${taskId}-${Date.now()}`);
+/** A message to a task: its topic, its body, and the idempotency key that makes a repeat one message. */
+export interface TaskMessage {
+  topic: "retry" | "approval";
+  message: RetryMessage | ApprovalMessage;
+  key: string;
+}
+
+export function retryMessage(taskId: string): TaskMessage {
+  // The key makes a retry sent twice in one go (a CLI re-run) one message; a later retry is another.
+  return { topic: "retry", message: { retry: true }, key: `retry-${taskId}-${Date.now()}` };
 }
 
 /**
- * Answers what the task waits for: the approval gate before the commit, or a tool call its policy
- * asks about. The idempotency key names the question, so an answer sent twice counts once, and
- * cannot answer the task's next question.
+ * The answer to what the task waits for (`status`: its latest): the approval gate before the
+ * commit, or a tool call its policy asks about. The key names the question, so an answer sent twice
+ * counts once, and cannot answer the task's next question.
  */
-export async function approveTask(taskId: string, approved: boolean, note?: string): Promise<void> {
+export function approvalMessage(
+  taskId: string,
+  status: TaskStatusRecord | null,
+  approved: boolean,
+  note?: string,
+): TaskMessage {
   const message: ApprovalMessage = { approved, ...(note !== undefined && { note }) };
-  const question = (await taskStatus(taskId))?.approval?.id ?? "gate";
-  await DBOS.send(taskId, message, "approval", `approval-${taskId}-${question}`);
+  return { topic: "approval", message, key: `approval-${taskId}-${status?.approval?.id ?? "gate"}` };
+}
+
+async function sendTo(taskId: string, { topic, message, key }: TaskMessage): Promise<void> {
+  await DBOS.send(taskId, message, topic, key);
+}
+
+export async function retryTask(taskId: string): Promise<void> {
+  await sendTo(taskId, retryMessage(taskId));
+}
+
+export async function approveTask(taskId: string, approved: boolean, note?: string): Promise<void> {
+  await sendTo(taskId, approvalMessage(taskId, await taskStatus(taskId), approved, note));
 }
 
 /**

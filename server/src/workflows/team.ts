@@ -25,7 +25,16 @@ import {
   WORKFLOW_APP_VERSION,
   type PgClient,
 } from "./dbosRuntime.js";
-import { ENGINE_OPERATIONS, engineStateOf, STATUS_EVENT, TASK_QUEUE, WORKFLOW_NAMES } from "./dbosWorkflows.js";
+import {
+  ENGINE_OPERATIONS,
+  engineStateOf,
+  STATUS_EVENT,
+  TASK_QUEUE,
+  WORKFLOW_NAMES,
+  taskSummary,
+  type TaskMessage,
+  type TaskSummary,
+} from "./dbosWorkflows.js";
 import type { TaskStatusRecord } from "./durable.js";
 import { operationsToCarry, type RecordedOperation } from "./handoff.js";
 import type { DurableTaskInput } from "./issueToPr.js";
@@ -74,6 +83,10 @@ export interface WorkflowClient {
   /** Queues the task, or attaches to it when it exists (the id derives from REF and repo). */
   enqueue(input: DurableTaskInput): Promise<{ attached: boolean }>;
   task(taskId: string): Promise<ClientTask | undefined>;
+  /** The newest tasks (of `ids` only, when given), as `listTasks` reads a launched host's. */
+  list(limit: number, ids?: string[]): Promise<TaskSummary[]>;
+  /** Sends the task a message (`retryMessage`, `approvalMessage`). */
+  send(taskId: string, message: TaskMessage): Promise<void>;
   cancel(taskId: string): Promise<void>;
   /** Undoes a cancel: the task continues where it stopped, on the host that ran it. */
   resume(taskId: string): Promise<void>;
@@ -128,6 +141,17 @@ export async function openWorkflowClient(
         status: await taskStatus(taskId),
       };
     },
+    async list(limit, ids) {
+      const rows = await client.listWorkflows({
+        workflowName: Object.values(WORKFLOW_NAMES),
+        ...(ids !== undefined && { workflowIDs: ids }),
+        sortDesc: true,
+        limit,
+        loadInput: true,
+      });
+      return Promise.all(rows.map(async (w) => taskSummary(w, await taskStatus(w.workflowID))));
+    },
+    send: (taskId, { topic, message, key }) => client.send(taskId, message, topic, key),
     cancel: (taskId) => client.cancelWorkflow(taskId),
     async resume(taskId) {
       await client.resumeWorkflow(taskId);

@@ -120,6 +120,11 @@ export class WorkflowHost {
     }
   }
 
+  /** The database's URL, for a client of it (a handoff reads the task's record through one). */
+  get databaseUrl(): string {
+    return this.database.url;
+  }
+
   /** Stops DBOS and the embedded database; unfinished tasks stay recorded and resume on the next open. */
   async close(): Promise<void> {
     try {

@@ -10,17 +10,12 @@
  *   the editor; a team task still running is stopped first, so that two hands never write the branch.
  *
  * Neither launches DBOS in this process: both read and write the databases through clients, so
- * nothing of this host is resumed meanwhile.
+ * nothing of this host is resumed meanwhile. The moves themselves are `workflows/moveTask.ts`'s,
+ * shared with the editor's host.
  */
-import { access } from "node:fs/promises";
 import path from "node:path";
 import { integrationConfigFromEnv } from "../../integrations/config.js";
-import { isFinalState } from "../../workflows/durable.js";
-import type { RecordedOperation } from "../../workflows/handoff.js";
-import { worktreeDir } from "../../workflows/issueToPr.js";
-import type { TaskWorktree } from "../../workflows/worktrees.js";
-import { git, GitError } from "../../workspace/git.js";
-import { pushBranch, redactToken, tokenConfig } from "../../workspace/gitPush.js";
+import type { ClientTask } from "../../workflows/team.js";
 import { Spawner } from "../../workspace/spawner.js";
 import { resolveStateDir } from "../../workspace/stateDir.js";
 import { UsageError, type CliIO } from "../command.js";
@@ -35,21 +30,19 @@ function teamUrl(io: CliIO, sub: string): string {
   return url;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
+function describe(task: ClientTask): string {
+  return task.status ? formatStatus(task.status) : task.engineStatus.toLowerCase();
 }
 
-/** The worktree the task's recorded `worktree` step made, when it got that far. */
-function recordedWorktree(operations: readonly RecordedOperation[]): TaskWorktree | undefined {
-  const op = operations.find((o) => o.kind === "step" && o.name === "worktree");
-  return op?.output as TaskWorktree | undefined;
-}
-
-function unfinished(engineStatus: string): boolean {
-  return engineStatus === "PENDING" || engineStatus === "ENQUEUED";
+/** A refusal of the move is the user's to act on: a usage error (exit 2), worded as the move said. */
+async function refusalsAsUsage<T>(work: () => Promise<T>): Promise<T> {
+  const { TaskMoveRefusal } = await import("../../workflows/moveTask.js");
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TaskMoveRefusal) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 export async function handoffTask(taskId: string, io: CliIO): Promise<number> {
@@ -57,7 +50,7 @@ export async function handoffTask(taskId: string, io: CliIO): Promise<number> {
   const { openWorkflowDatabase } = await import("../../workflows/database.js");
   const { takeWorkflowLock } = await import("../../workflows/workflowHost.js");
   const { openTeamClient, openWorkflowClient } = await import("../../workflows/team.js");
-  const { commitAll, originUrl } = await import("../../workflows/worktrees.js");
+  const { handOffTask } = await import("../../workflows/moveTask.js");
   const stateDir = resolveStateDir(io.env, io.cwd);
   const log = cliWorkflowLog(io, PREFIX);
   const spawner = new Spawner();
@@ -71,48 +64,26 @@ export async function handoffTask(taskId: string, io: CliIO): Promise<number> {
     closers.unshift(() => database.close());
     const local = await openWorkflowClient(database.url, log);
     closers.unshift(() => local.close());
-    const task = await local.task(taskId);
-    if (task === undefined)
+    if ((await local.task(taskId)) === undefined)
       throw new UsageError(`no task ${taskId} in this host's database (${stateDir}): bora tasks list shows them`);
-    if (!unfinished(task.engineStatus))
-      throw new UsageError(
-        `${taskId} has ended (${task.status ? formatStatus(task.status) : task.engineStatus.toLowerCase()}): only an unfinished task can be handed off`,
-      );
     const team = await openTeamClient(url, log);
     closers.unshift(() => team.close());
-    if ((await team.task(taskId)) !== undefined)
-      throw new UsageError(
-        `the team's database already holds a task ${taskId}: BORA_DATABASE_URL=… bora tasks show ${taskId}`,
-      );
-    const origin = task.input.origin ?? (await originUrl(task.input.repo, spawner));
-
-    await local.cancel(taskId);
-    try {
-      const operations = await local.operations(taskId);
-      const worktree = recordedWorktree(operations);
-      if (worktree !== undefined && (await exists(path.join(worktree.dir, ".git")))) {
-        // Everything in the worktree goes, edits the developer made there since included.
-        const what = task.input.kind === "background" ? "background task" : task.input.ref;
-        await commitAll(
-          worktree.dir,
-          `${what}: work in progress, handed off to the team\n\nBora-Task: ${taskId}\n`,
-          worktree.baseCommit,
-          spawner,
-        );
-        await pushBranch({ dir: worktree.dir, remote: "origin", branch: worktree.branch, token, spawner });
-        io.stderr.write(`${PREFIX}: pushed ${worktree.branch} from ${worktree.dir}\n`);
-      }
-      await team.enqueue({ ...task.input, origin, handoff: { from: task.executorId ?? "unknown", operations } });
-      io.stderr.write(
-        `${PREFIX}: handed ${taskId} off to the team with its ${operations.length} recorded steps; a worker continues from the last one. ` +
-          `Follow it with BORA_DATABASE_URL=… bora tasks show ${taskId}\n`,
-      );
-      return 0;
-    } catch (error) {
-      // Nothing reached the team: the task goes on here, at the next start of this host.
-      await local.resume(taskId).catch(() => undefined);
-      throw error;
-    }
+    const result = await refusalsAsUsage(() =>
+      handOffTask({
+        taskId,
+        local,
+        team,
+        spawner,
+        ...(token !== undefined && { token }),
+        describe,
+        say: (line) => io.stderr.write(`${PREFIX}: ${line}\n`),
+      }),
+    );
+    io.stderr.write(
+      `${PREFIX}: handed ${taskId} off to the team with its ${result.operations} recorded steps; a worker continues from the last one. ` +
+        `Follow it with BORA_DATABASE_URL=… bora tasks show ${taskId}\n`,
+    );
+    return 0;
   } finally {
     for (const close of closers) await close().catch(() => undefined);
     await unlock();
@@ -123,83 +94,33 @@ export async function handoffTask(taskId: string, io: CliIO): Promise<number> {
 export async function checkoutTask(taskId: string, io: CliIO, repoOption: string | undefined): Promise<number> {
   const url = teamUrl(io, "checkout");
   const { openTeamClient } = await import("../../workflows/team.js");
-  const { originUrl, repositoryRoot } = await import("../../workflows/worktrees.js");
+  const { checkOutTeamTask } = await import("../../workflows/moveTask.js");
   const stateDir = resolveStateDir(io.env, io.cwd);
   const spawner = new Spawner();
   const token = integrationConfigFromEnv(io.env).github?.token;
   const team = await openTeamClient(url, cliWorkflowLog(io, PREFIX));
   try {
-    const task = await team.task(taskId);
-    if (task === undefined) throw new UsageError(`the team's database holds no task ${taskId}`);
-    const branch = task.status?.branch;
-    if (branch === undefined)
-      throw new UsageError(
-        `${taskId} has no work branch yet (${task.status ? formatStatus(task.status) : task.engineStatus.toLowerCase()}); try again once it has one`,
-      );
-    if (unfinished(task.engineStatus) && !(task.status && isFinalState(task.status.state))) {
-      await team.cancel(taskId);
-      io.stderr.write(
-        `${PREFIX}: stopped ${taskId} on the team (it was ${formatStatus(task.status!)}); its branch is yours now\n`,
-      );
-    }
-
-    const repo = await repositoryRoot(path.resolve(io.cwd, repoOption ?? task.input.repo), spawner);
-    const origin = await originUrl(repo, spawner);
-    if (task.input.origin !== undefined && origin !== task.input.origin)
-      throw new UsageError(`${repo} pushes to ${origin}, the task's work is on ${task.input.origin}: pass --repo DIR`);
-    const run = (args: string[], cwd = repo): Promise<string> =>
-      git(args, { cwd, spawner, env: tokenConfig(token) }).catch((error: Error) => {
-        throw new Error(
-          redactToken(error instanceof GitError ? `${error.message}: ${error.stderr.trim()}` : error.message, token),
-        );
-      });
-    const remoteRef = `refs/remotes/origin/${branch}`;
-    await run(["fetch", "--quiet", "origin", `+refs/heads/${branch}:${remoteRef}`]);
-    const dir = worktreeDir(stateDir, taskId);
-
-    const checkedOutAt = await worktreeOf(branch, run);
-    if (checkedOutAt !== undefined) {
-      // Checked out already (an earlier checkout): brought up to the team's branch when it only moved on.
-      await run(["merge", "--ff-only", "--quiet", remoteRef], checkedOutAt).catch(() =>
-        io.stderr.write(
-          `${PREFIX}: warning: ${checkedOutAt} has changes of its own; merge ${remoteRef} there yourself\n`,
-        ),
-      );
-      io.stdout.write(`${checkedOutAt}\n`);
-      return 0;
-    }
-    const local = await run(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]).then(
-      (out) => out.trim(),
-      () => undefined,
+    const result = await refusalsAsUsage(() =>
+      checkOutTeamTask({
+        taskId,
+        team,
+        ...(repoOption !== undefined && { repoDir: path.resolve(io.cwd, repoOption) }),
+        stateDir,
+        spawner,
+        ...(token !== undefined && { token }),
+        describe,
+        say: (line) => io.stderr.write(`${PREFIX}: ${line}\n`),
+      }),
     );
-    if (local === undefined) {
-      await run(["worktree", "add", "--quiet", "--track", "-b", branch, dir, remoteRef]);
-    } else {
-      const behind = await run(["merge-base", "--is-ancestor", local, remoteRef]).then(
-        () => true,
-        () => false,
+    if (result.diverged)
+      io.stderr.write(
+        `${PREFIX}: warning: ${result.dir} has changes of its own; merge refs/remotes/origin/${result.branch} there yourself\n`,
       );
-      if (!behind)
-        throw new UsageError(`your branch ${branch} has commits the team's lacks: merge ${remoteRef} into it yourself`);
-      await run(["branch", "--quiet", "--force", "--track", branch, remoteRef]);
-      await run(["worktree", "add", "--quiet", dir, branch]);
-    }
-    io.stderr.write(`${PREFIX}: ${branch} is checked out in ${dir}; open it in the editor and carry on\n`);
-    io.stdout.write(`${dir}\n`);
+    else io.stderr.write(`${PREFIX}: open ${result.dir} in the editor and carry on\n`);
+    io.stdout.write(`${result.dir}\n`);
     return 0;
   } finally {
     await team.close();
     await spawner.close();
   }
-}
-
-/** The worktree (of the repository `run` works in) that has `branch` checked out, if one has. */
-async function worktreeOf(branch: string, run: (args: string[]) => Promise<string>): Promise<string | undefined> {
-  const listing = await run(["worktree", "list", "--porcelain"]);
-  let current: string | undefined;
-  for (const line of listing.split("\n")) {
-    if (line.startsWith("worktree ")) current = line.slice("worktree ".length);
-    if (line === `branch refs/heads/${branch}` && current !== undefined) return current;
-  }
-  return undefined;
 }
