@@ -60,8 +60,13 @@ export const BORA_COMMANDS = {
   denyTask: { id: "bora.denyTask", title: "Deny Task…" },
   retryTask: { id: "bora.retryTask", title: "Retry Task…" },
   openTaskPr: { id: "bora.openTaskPr", title: "Open Task's Pull Request" },
-  /** Opens a durable task's worktree (its branch, checked out) in a new window, to carry on by hand. */
+  /**
+   * Opens a durable task's worktree (its branch, checked out) in a new window, to carry on by hand; a
+   * team task's branch is fetched into one first (`bora/checkOutTask`).
+   */
   openTaskWorktree: { id: "bora.openTaskWorktree", title: "Check Out Task Locally" },
+  /** Sends an unfinished task of this host to the team's queue (`bora/handOffTask`). */
+  handOffTask: { id: "bora.handOffTask", title: "Hand Off Task to Team…" },
 } as const satisfies Record<string, { id: `bora.${string}`; title: string | undefined }>;
 
 export type CommandName = keyof typeof BORA_COMMANDS;

@@ -85,7 +85,8 @@ export const COMMANDS: Record<CommandName, CommandFactory> = {
   denyTask: withHost("denyTask", (ctx, client, task) => ctx.sidebar.approveTask(client, task, false)),
   retryTask: withHost("retryTask", (ctx, client, task) => ctx.sidebar.retryTask(client, task)),
   openTaskPr: (ctx) => (task) => ctx.sidebar.openTaskPr(task),
-  openTaskWorktree: (ctx) => (task) => ctx.sidebar.openTaskWorktree(task),
+  openTaskWorktree: withHost("openTaskWorktree", (ctx, client, task) => ctx.sidebar.openTaskWorktree(client, task)),
+  handOffTask: withHost("handOffTask", (ctx, client, task) => ctx.sidebar.handOffTask(client, task)),
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -22,6 +22,7 @@ const SETUP_BY_TARGET: Record<string, string> = {
   "bora.github": "github",
   "bora.sentry": "sentry",
   "bora.slack": "slack",
+  "bora.team": "teamQueue",
 };
 
 /** The action that does each fix; `target` narrows it where the fix takes one. */

@@ -4,14 +4,14 @@
  * sealed), then one cheap authenticated call checks it and says who you are or what is wrong.
  * GitHub on github.com can use VS Code's own GitHub sign-in instead of a pasted token.
  */
-import { CheckIntegration } from "@bora/protocol";
+import { CheckIntegration, ListTasks } from "@bora/protocol";
 import * as vscode from "vscode";
 import type { Ctx } from "../ctx.js";
 import type { HostClient } from "../hostClient.js";
 import { problemOfError } from "../problemActions.js";
 import { sendSecrets, storageKeyOf } from "../secrets.js";
 import { showActions } from "../showProblem.js";
-import { checkSummary, SETUP_FLOWS, type SetupFlow } from "./integrationSetup.js";
+import { checkSummary, SETUP_FLOWS, teamCheckSummary, type SetupFlow } from "./integrationSetup.js";
 
 /** Scopes asked of VS Code's GitHub sign-in: issues, pushes and pull requests of private repositories. */
 const GITHUB_SESSION_SCOPES = ["repo"];
@@ -84,14 +84,18 @@ export async function configureIntegrationsCommand(ctx: Ctx, client: HostClient,
   // Hand the token over now rather than on the storage's change event, so the check below uses it.
   await sendSecrets(client, ctx.extension.secrets, ctx.log, false);
   try {
-    const result = await vscode.window.withProgress(
+    const service = flow.service;
+    const { ok, message } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Bora: checking ${flow.label}…` },
-      () => client.sendRequest(CheckIntegration.type, { service: flow.service }),
+      async () =>
+        service === "team"
+          ? teamCheckSummary(flow.label, await client.sendRequest(ListTasks.type, {}))
+          : checkSummary(flow.label, await client.sendRequest(CheckIntegration.type, { service })),
     );
-    const { ok, message } = checkSummary(flow.label, result);
     await showActions(ok ? "info" : "warning", `Bora: ${message}`, []);
   } catch (error) {
     await showActions("error", `Bora: ${problemOfError(error).message}`, []);
   }
-  await ctx.sidebar.refreshWorkItems();
+  if (flow.service === "team") await ctx.sidebar.refreshTasks();
+  else await ctx.sidebar.refreshWorkItems();
 }

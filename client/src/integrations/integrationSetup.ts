@@ -3,9 +3,10 @@
  * secret it stores, in the order a person fills them in. Pure (no `vscode` import), so the flows and
  * their checks are tested without VS Code; `configureIntegrations.ts` asks the questions.
  */
-import type { IntegrationSecretName, IntegrationService } from "@bora/protocol";
+import type { IntegrationSecretName, IntegrationService, ListTasksResult } from "@bora/protocol";
 
-export type SetupChoice = "github" | "githubEnterprise" | "jiraCloud" | "jiraDataCenter" | "sentry" | "slack";
+export type SetupChoice =
+  "github" | "githubEnterprise" | "jiraCloud" | "jiraDataCenter" | "sentry" | "slack" | "teamQueue";
 
 export interface SetupField {
   /** The setting written (`bora.` + key), or the secret stored. */
@@ -24,7 +25,8 @@ export interface SetupFlow {
   choice: SetupChoice;
   label: string;
   detail: string;
-  service: IntegrationService;
+  /** What checks the setup: a service's `bora/checkIntegration`, or (`team`) the team's tasks listed. */
+  service: IntegrationService | "team";
   fields: SetupField[];
   /** Settings that must be cleared for this flavour (Jira Data Center has no e-mail). */
   clear?: string[];
@@ -155,7 +157,35 @@ export const SETUP_FLOWS: readonly SetupFlow[] = [
       token("slack.token", "The bot token.", "xoxb-…"),
     ],
   },
+  {
+    choice: "teamQueue",
+    label: "Team queue",
+    detail: "The team's workflow database (PostgreSQL), where Hand Off to Team sends tasks and whose tasks you see",
+    service: "team",
+    fields: [
+      {
+        target: { secret: "team.databaseUrl" },
+        prompt:
+          "The team's PostgreSQL URL, as its workers have it in BORA_DATABASE_URL. It holds the password, so it is kept in VS Code's secret storage, never in settings.",
+        placeHolder: "postgres://bora:…@db.example.com:5432/bora",
+        password: true,
+        validate: (v) =>
+          /^postgres(ql)?:\/\/[^\s]+$/.test(v.trim()) ? undefined : "Enter a postgres:// or postgresql:// URL.",
+      },
+    ],
+  },
 ];
+
+/** What listing the tasks said of the team queue, as one line for the user. */
+export function teamCheckSummary(label: string, result: ListTasksResult): { ok: boolean; message: string } {
+  const problem = result.problem?.code === "teamUnavailable" ? result.problem : undefined;
+  if (problem !== undefined) return { ok: false, message: `${label}: ${problem.message}` };
+  const count = result.tasks.filter((t) => t.team === true).length;
+  return {
+    ok: true,
+    message: `${label} is set up: ${count === 0 ? "no tasks on it yet" : `${count} recent task${count === 1 ? "" : "s"} on it`}.`,
+  };
+}
 
 /** What the check answered, as one line for the user. */
 export function checkSummary(

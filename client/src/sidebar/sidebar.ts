@@ -6,7 +6,9 @@
  */
 import {
   Approve,
+  CheckOutTask,
   GetWorkItem,
+  HandOffTask,
   ListTasks,
   ListWorkItems,
   RetryTask,
@@ -21,7 +23,7 @@ import type { HostClient } from "../hostClient.js";
 import { problemOfError, type Action } from "../problemActions.js";
 import { showActions, showProblem } from "../showProblem.js";
 import type { TaskState } from "../tasks/taskStore.js";
-import { newsOf, rowsFromList, taskNodes, waitingCount, type TaskNode, type TaskRow } from "./tasksView.js";
+import { actionsOf, newsOf, rowsFromList, taskNodes, waitingCount, type TaskNode, type TaskRow } from "./tasksView.js";
 import { workItemNodes, type WorkItemNode } from "./workItemsView.js";
 
 export const WORK_ITEMS_VIEW = "bora.workItems";
@@ -423,31 +425,74 @@ export class Sidebar implements vscode.Disposable {
   }
 
   /**
-   * Check Out Locally for a task of this machine: its worktree (the work branch, checked out) opens
-   * in a new window. A team task's worktree is on its worker's machine: `bora tasks checkout` brings
-   * its branch here.
+   * **Check Out Locally**: the task's work branch, checked out in a worktree, opens in a new window.
+   * A task of this host has its worktree; a team task's branch is fetched into one first, after the
+   * team's task is stopped when it still runs (the host says so, and the user confirms that first).
    */
-  async openTaskWorktree(arg: unknown): Promise<void> {
+  async openTaskWorktree(client: HostClient, arg: unknown): Promise<void> {
     const taskId = await taskIdFrom(
       arg,
-      this.rowsWhere((r) => r.worktree !== undefined),
+      this.rowsWhere((r) => r.branch !== undefined && (r.team === true || r.worktree !== undefined)),
       "Check Out Task Locally",
     );
     const row = taskId === undefined ? undefined : this.tasks.rows.get(taskId);
-    if (row?.worktree === undefined) return;
-    const folder = vscode.Uri.file(row.worktree);
-    const here = await vscode.workspace.fs.stat(folder).then(
-      () => true,
-      () => false,
-    );
-    if (!here) {
-      void vscode.window.showWarningMessage(
-        `Bora: the worktree of ${row.title} is not on this machine${row.executor ? ` (the task runs on ${row.executor})` : ""}. ` +
-          `Bring its branch here with: bora tasks checkout ${row.taskId}`,
+    if (taskId === undefined || row === undefined) return;
+    if (row.team && (row.status === "queued" || row.status === "running" || row.status === "waiting")) {
+      const stop = "Stop It and Check Out";
+      const chosen = await vscode.window.showWarningMessage(
+        `${row.title} is still ${row.status} on the team. Checking it out stops it there, so that only you write its branch ${row.branch}.`,
+        { modal: true },
+        stop,
       );
-      return;
+      if (chosen !== stop) return;
     }
-    await vscode.commands.executeCommand("vscode.openFolder", folder, { forceNewWindow: true });
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Bora: checking out ${row.branch}…` },
+        () => client.sendRequest(CheckOutTask.type, { taskId }),
+      );
+      if (result.diverged)
+        void vscode.window.showWarningMessage(
+          `Bora: ${result.dir} has commits of its own; the team's newer work on ${result.branch} was not merged into it.`,
+        );
+      await this.refreshTasks();
+      await vscode.commands.executeCommand("vscode.openFolder", vscode.Uri.file(result.dir), { forceNewWindow: true });
+    } catch (error) {
+      await showProblem(problemOfError(error), "error");
+    }
+  }
+
+  /**
+   * **Hand Off to Team**: the task stops here and a team worker continues it from its last recorded
+   * step, with the worktree as it is (edits made there included) pushed to its branch.
+   */
+  async handOffTask(client: HostClient, arg: unknown): Promise<void> {
+    const taskId = await taskIdFrom(
+      arg,
+      this.rowsWhere((r) => actionsOf(r).includes("handoff")),
+      "Hand Off Task to Team",
+    );
+    const row = taskId === undefined ? undefined : this.tasks.rows.get(taskId);
+    if (taskId === undefined || row === undefined) return;
+    const send = "Hand Off";
+    const chosen = await vscode.window.showInformationMessage(
+      `Hand ${row.title} off to the team? It stops here; its worktree${row.branch ? ` is committed and pushed to ${row.branch}, and` : " goes with it, and"} a team worker continues from its last recorded step.`,
+      { modal: true },
+      send,
+    );
+    if (chosen !== send) return;
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Bora: handing ${row.title} off to the team…` },
+        () => client.sendRequest(HandOffTask.type, { taskId }),
+      );
+      await this.refreshTasks();
+      void vscode.window.showInformationMessage(
+        `Bora: ${row.title} is on the team's queue with its ${result.operations} recorded steps${result.branch ? `; its work is on ${result.branch}` : ""}.`,
+      );
+    } catch (error) {
+      await showProblem(problemOfError(error), "error");
+    }
   }
 
   /** A task's record as a page: its state, and its transcript's rows as far as this window saw them. */

@@ -38,13 +38,18 @@ const DURABLE_KINDS: ReadonlySet<TaskKind> = new Set(["issueToPr", "background"]
 
 /** The actions a task offers, by what it is and where it stands. */
 export function actionsOf(row: TaskRow): string[] {
-  const actions = ["task", "transcript"];
+  // A team task's transcript is on its worker's disk.
+  const actions = row.team ? ["task"] : ["task", "transcript"];
   const durable = DURABLE_KINDS.has(row.kind);
+  const live = row.status === "queued" || row.status === "running" || row.status === "waiting";
   if (row.status === "waiting" && durable) actions.push("approve", "deny");
-  if (row.status === "queued" || row.status === "running" || row.status === "waiting") actions.push("cancel");
+  if (live) actions.push("cancel");
   if (durable && row.state === "failed") actions.push("retry");
   if (row.pr !== undefined) actions.push("openPr");
-  if (durable && row.branch !== undefined) actions.push("checkout");
+  // Here, its worktree opens; on the team, its branch is fetched into one (`bora/checkOutTask`).
+  if (durable && row.branch !== undefined && (row.team || row.worktree !== undefined)) actions.push("checkout");
+  // A failed task is unfinished too: the team's worker runs its failed step again.
+  if (durable && !row.team && (live || row.state === "failed")) actions.push("handoff");
   return actions;
 }
 
@@ -67,7 +72,7 @@ function describe(row: TaskRow): string {
 }
 
 function taskNode(row: TaskRow): TaskNode {
-  const description = describe(row);
+  const description = row.team ? `${describe(row)} · team` : describe(row);
   const tooltip = [
     row.title,
     row.state !== undefined ? `State: ${row.state}${row.step ? ` (step ${row.step})` : ""}` : `Status: ${row.status}`,
@@ -75,7 +80,7 @@ function taskNode(row: TaskRow): TaskNode {
     row.approval ? `Asks to ${row.approval.tool}: ${row.approval.summary} (${row.approval.reason})` : undefined,
     row.pr ? `Pull request: ${row.pr.url}${row.pr.draft ? " (draft)" : ""}` : undefined,
     row.branch ? `Branch: ${row.branch}` : undefined,
-    row.executor ? `Runs on: ${row.executor}` : undefined,
+    row.executor ? `Runs on: ${row.executor}${row.team ? " (the team's queue)" : ""}` : undefined,
   ]
     .filter((line): line is string => line !== undefined && line !== "")
     .join("\n");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { INTEGRATION_SECRET_NAMES } from "@bora/protocol";
-import { checkSummary, SETUP_FLOWS } from "../../../../client/src/integrations/integrationSetup.js";
+import { checkSummary, SETUP_FLOWS, teamCheckSummary } from "../../../../client/src/integrations/integrationSetup.js";
 
 const flow = (choice: string) => SETUP_FLOWS.find((f) => f.choice === choice)!;
 const field = (choice: string, target: string) =>
@@ -47,5 +47,38 @@ describe("the Configure Integrations flows (pure)", () => {
       message: "GitHub is set up: signed in as octo. It lacks: repo.",
     });
     assert.equal(checkSummary("Jira", { problem: { message: "Jira rejected the token." } }).ok, false);
+  });
+
+  it("keeps the team queue's database URL (it holds the password) in secret storage, and says what listing its tasks found", () => {
+    const url = field("teamQueue", "team.databaseUrl");
+    assert.equal(url.password, true);
+    assert.equal(url.validate!("postgres://bora:pw@db.example.com:5432/bora"), undefined);
+    assert.equal(url.validate!("postgresql://db/bora"), undefined);
+    assert.match(url.validate!("https://db.example.com") ?? "", /postgres:\/\//);
+    const listed = (team: boolean[]) =>
+      team.map((t, i) => ({
+        taskId: `t${i}`,
+        kind: "issueToPr" as const,
+        title: "x",
+        status: "running" as const,
+        createdAt: i,
+        ...(t && { team: true }),
+      }));
+    assert.deepEqual(teamCheckSummary("Team queue", { tasks: listed([true, false, true]) }), {
+      ok: true,
+      message: "Team queue is set up: 2 recent tasks on it.",
+    });
+    assert.deepEqual(
+      teamCheckSummary("Team queue", {
+        tasks: listed([false]),
+        problem: { code: "teamUnavailable", message: "the team's tasks could not be read: connection refused" },
+      }),
+      { ok: false, message: "Team queue: the team's tasks could not be read: connection refused" },
+    );
+    // The host's own database failing is not the team queue's problem.
+    assert.equal(
+      teamCheckSummary("Team queue", { tasks: [], problem: { code: "workflowsUnavailable", message: "held" } }).ok,
+      true,
+    );
   });
 });

@@ -31,18 +31,37 @@ describe("the Tasks tree (pure view)", () => {
       "approve",
       "deny",
       "cancel",
+      "handoff",
     ]);
-    assert.deepEqual(actionsOf(task({ status: "failed", state: "failed", branch: "bora/x" })), [
+    assert.deepEqual(actionsOf(task({ status: "failed", state: "failed", branch: "bora/x", worktree: "/w/t1" })), [
       "task",
       "transcript",
       "retry",
       "checkout",
+      "handoff",
     ]);
     assert.ok(actionsOf(task({ status: "completed", pr: { url: "u", number: 1, draft: false } })).includes("openPr"));
     assert.ok(
       !actionsOf(task({ kind: "free", status: "waiting" })).includes("approve"),
       "a chat task answers in the chat",
     );
+  });
+
+  it("offers Hand Off to Team for this host's unfinished tasks, and Check Out Locally where a worktree is or can be made", () => {
+    assert.ok(actionsOf(task({ status: "running", state: "running" })).includes("handoff"));
+    assert.ok(!actionsOf(task({ status: "completed", state: "done" })).includes("handoff"), "an ended task stays");
+    assert.ok(!actionsOf(task({ kind: "free", status: "running" })).includes("handoff"), "a chat task is the editor's");
+    assert.ok(
+      !actionsOf(task({ status: "running", state: "running", branch: "bora/x" })).includes("checkout"),
+      "a task of this host without its worktree has nothing to open",
+    );
+    // A team task: answered, cancelled and checked out from here; never handed off again; no local transcript.
+    const team = task({ status: "waiting", state: "waiting", branch: "bora/x", team: true });
+    assert.deepEqual(actionsOf(team), ["task", "approve", "deny", "cancel", "checkout"]);
+    const [section] = taskNodes([{ ...team, executor: "worker-1" }]);
+    const node = section!.kind === "section" ? section!.children[0]! : undefined;
+    assert.match(node?.kind === "task" ? node.description : "", / · team$/);
+    assert.match(node?.kind === "task" ? node.tooltip : "", /Runs on: worker-1 \(the team's queue\)/);
   });
 
   it("describes a durable task by its step and reason, and a tool call it waits on in the tooltip", () => {
