@@ -18,7 +18,10 @@ import { Spawner } from "../../../server/src/workspace/spawner.js";
 import { GitHubFake } from "../../fakes/github.js";
 import { GitRemoteFake } from "../../fakes/gitRemote.js";
 import { SlackFake } from "../../fakes/slack.js";
-import { exitOf, spawnCli, waitFor } from "../../support/hostProcess.js";
+import { Approve, CheckOutTask, HandOffTask, ListTasks, StartIssueToPr } from "@bora/protocol";
+import { ExitNotification, ShutdownRequest } from "vscode-languageserver-protocol/node";
+import { startEngineServe } from "../../support/engineServe.js";
+import { exitOf, spawnCli, startHostWithSettings, waitFor, type HostWithSettings } from "../../support/hostProcess.js";
 import { processes } from "../../support/processTree.js";
 import { SECRETS } from "../integrations/support.js";
 import { createShopRepo, FIXED, git, writeFixScript } from "./support/shopRepo.js";
@@ -387,6 +390,115 @@ describe("team workers: bora worker on a shared PostgreSQL, bora issue --team, a
       [],
       "the developer's embedded postgres is stopped",
     );
+  });
+
+  it("from the editor: the host hands its waiting task off (bora/handOffTask), lists it as the team's, approves it there, and checks the team's branch out (bora/checkOutTask)", async () => {
+    const number = github.addIssue(REPO, { title: "Discount bug handed off from the editor" });
+    const repo = checkout("editor-handoff");
+    const dev = path.join(tmp, "editor-host");
+    const conversationScript = path.join(tmp, "fix-by-conversation.json");
+    writeFixScript(conversationScript, { turnFrom: "conversation" });
+    const served = await startEngineServe([
+      "--engine",
+      `script:${conversationScript}`,
+      "--model-name",
+      "scripted-model",
+    ]);
+    const w = worker("editor-worker");
+    let host: HostWithSettings | undefined;
+    try {
+      host = await startHostWithSettings(
+        () => ({
+          engine: "remote",
+          models: { chat: "scripted-model" },
+          remote: { preset: "bora", baseUrl: served.baseUrl },
+        }),
+        {
+          BORA_STATE_DIR: dev,
+          // The host's own tasks are in its embedded database; the team's queue is another.
+          BORA_DATABASE_URL: "",
+          BORA_TEAM_DATABASE_URL: database.url,
+          GITHUB_TOKEN: SECRETS.github,
+          BORA_GITHUB_URL: github.url,
+          SLACK_BOT_TOKEN: SECRETS.slackBot,
+          BORA_SLACK_CHANNEL: channel,
+          BORA_SLACK_API_URL: `${slack.url}/api`,
+          BORA_CRASH_AT: "",
+        },
+        { workspaceFolders: [repo] },
+      );
+      const lsp = host.host.connection;
+      await waitFor("the engine", () => host!.statuses.find((s) => s.engine.state === "ready"), 60_000);
+      const listed = async (taskId: string) =>
+        (await lsp.sendRequest(ListTasks.type, {})).tasks.filter((t) => t.taskId === taskId);
+
+      // 1. The task runs on the developer's host and waits for approval before its commit.
+      const { taskId } = await lsp.sendRequest(StartIssueToPr.type, { ref: `${REPO}#${number}`, approve: true });
+      const waiting = await waitFor(
+        "the task to wait for approval on the developer's host",
+        async () => (await listed(taskId)).find((t) => t.state === "waiting"),
+        120_000,
+        { seen: () => host!.host.stderr().slice(-2000) },
+      );
+      assert.equal(waiting.team, undefined, "a task of this host");
+
+      // 2. Hand Off to Team: its record and its worktree go; it is listed once, as the team's.
+      const handed = await lsp.sendRequest(HandOffTask.type, { taskId });
+      assert.ok(handed.operations >= 5, `its recorded steps go with it: ${handed.operations}`);
+      assert.match(handed.branch ?? "", new RegExp(`^bora/acme-shop-${number}-`));
+      const onTeam = await waitFor(
+        "the team's worker to take the task and wait for approval",
+        async () => {
+          const rows = await listed(taskId);
+          return rows.length === 1 && rows[0]!.team === true && rows[0]!.state === "waiting" && rows[0];
+        },
+        60_000,
+        { seen: async () => JSON.stringify(await listed(taskId)) },
+      );
+      assert.equal(onTeam.executor, "editor-worker");
+      assert.equal(onTeam.worktree, undefined, "its worktree is on the worker's disk");
+      await assert.rejects(lsp.sendRequest(HandOffTask.type, { taskId }), /ended|already/);
+
+      // 3. Approved from the editor: the answer goes to the team's database, where the worker reads it.
+      await lsp.sendRequest(Approve.type, { taskId, approved: true });
+      const done = await waitFor(
+        "the worker to finish the task",
+        async () => (await listed(taskId)).find((t) => t.state === "done"),
+        120_000,
+        { seen: w.stderr },
+      );
+      assert.equal(done.team, true);
+      const effects1 = effects(number);
+      assert.deepEqual(
+        { prs: effects1.prs.length, comments: effects1.comments.length },
+        { prs: 1, comments: 1 },
+        "one PR and one comment, from the worker",
+      );
+      assert.equal(done.pr?.number, effects1.prs[0]!.number);
+
+      // 4. Check Out Locally: the team's branch comes into the worktree the task had here, fast-forwarded.
+      const out = await lsp.sendRequest(CheckOutTask.type, { taskId });
+      assert.equal(out.branch, handed.branch);
+      assert.equal(out.stopped, undefined, "a finished task is not stopped");
+      assert.equal(readFileSync(path.join(out.dir, "src/cart.js"), "utf8"), FIXED);
+      assert.equal(
+        git(["rev-parse", "HEAD"], out.dir).trim(),
+        // Read from the remote's own folder: its HTTP server runs in this process, which a synchronous git call would block.
+        git(["--git-dir", path.join(remote.root, `${REPO}.git`), "rev-parse", `refs/heads/${out.branch}`], tmp).trim(),
+        "the worktree is at the team's branch head",
+      );
+      await assert.rejects(lsp.sendRequest(CheckOutTask.type, { taskId: "no-such-task" }), /no task no-such-task/);
+    } finally {
+      if (host !== undefined) {
+        await host.host.connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+        await host.host.connection.sendNotification(ExitNotification.type).catch(() => undefined);
+        await host.host.exited;
+        await host.host.dispose();
+      }
+      await served.stop();
+      w.child.kill("SIGTERM");
+      await w.exited;
+    }
   });
 
   it("only one of two live workers takes a dead worker's tasks over, however close together they look", async () => {
