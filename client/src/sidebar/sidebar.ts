@@ -22,7 +22,7 @@ import { problemOfError, type Action } from "../problemActions.js";
 import { showActions, showProblem } from "../showProblem.js";
 import type { TaskState } from "../tasks/taskStore.js";
 import { newsOf, rowsFromList, taskNodes, waitingCount, type TaskNode, type TaskRow } from "./tasksView.js";
-import { workItemNodes, type WorkItemNode } from "./workItemsView.js";
+import { FIRST_WORK_ITEMS, nextLimit, workItemNodes, type WorkItemNode } from "./workItemsView.js";
 
 export const WORK_ITEMS_VIEW = "bora.workItems";
 export const TASKS_VIEW = "bora.tasks";
@@ -83,11 +83,32 @@ class WorkItemsTree implements vscode.TreeDataProvider<WorkItemNode> {
       this.failure = "The agent host is not running.";
     } else {
       try {
-        this.groups = (await client.sendRequest(ListWorkItems.type, {})).groups;
+        // A refresh starts over at the first page of each tracker.
+        this.groups = (await client.sendRequest(ListWorkItems.type, { limit: FIRST_WORK_ITEMS })).groups;
         this.failure = undefined;
       } catch (error) {
         this.failure = problemOfError(error).message;
       }
+    }
+    this.changed.fire(undefined);
+  }
+
+  /** Asks one tracker again for a page more than its group shows, and puts the answer in its place. */
+  async loadMore(source: WorkItemGroup["source"]): Promise<void> {
+    const shown = this.groups?.find((g) => g.source === source);
+    if (shown === undefined) return;
+    const client = await this.ctx.settledClient();
+    if (client === undefined) return;
+    try {
+      const { groups } = await vscode.window.withProgress(
+        { location: { viewId: WORK_ITEMS_VIEW }, title: `Loading more ${source} items` },
+        () => client.sendRequest(ListWorkItems.type, { source, limit: nextLimit(shown.items.length) }),
+      );
+      const fresh = groups.find((g) => g.source === source);
+      if (fresh !== undefined && this.groups !== undefined)
+        this.groups = this.groups.map((g) => (g.source === source ? fresh : g));
+    } catch (error) {
+      await showProblem(problemOfError(error), "error");
     }
     this.changed.fire(undefined);
   }
@@ -319,6 +340,11 @@ export class Sidebar implements vscode.Disposable {
 
   refreshWorkItems(): Promise<void> {
     return this.workItems.refresh();
+  }
+
+  /** A group's **Load more…** (argument: the tracker's source). */
+  async loadMoreWorkItems(source: unknown): Promise<void> {
+    if (source === "github" || source === "jira" || source === "sentry") await this.workItems.loadMore(source);
   }
 
   async filterWorkItems(): Promise<void> {
