@@ -89,9 +89,10 @@ export async function configureIntegrationsCommand(ctx: Ctx, client: HostClient,
       () => client.sendRequest(CheckIntegration.type, { service: flow.service }),
     );
     const { ok, message } = checkSummary(flow.label, result);
-    await showActions(ok ? "info" : "warning", `Bora: ${message}`, []);
+    // Not awaited: a message resolves only when dismissed, and the list should follow the change now.
+    void showActions(ok ? "info" : "warning", `Bora: ${message}`, []);
   } catch (error) {
-    await showActions("error", `Bora: ${problemOfError(error).message}`, []);
+    void showActions("error", `Bora: ${problemOfError(error).message}`, []);
   }
   await ctx.sidebar.refreshWorkItems();
 }

@@ -19,9 +19,10 @@ import { BORA_COMMANDS } from "../commandIds.js";
 import type { Ctx } from "../ctx.js";
 import type { HostClient } from "../hostClient.js";
 import { problemOfError, type Action } from "../problemActions.js";
-import { showActions, showProblem } from "../showProblem.js";
+import { runAction, showActions, showProblem } from "../showProblem.js";
 import type { TaskState } from "../tasks/taskStore.js";
 import { newsOf, rowsFromList, taskNodes, waitingCount, type TaskNode, type TaskRow } from "./tasksView.js";
+import { isStaleNeed, needKey } from "./taskWords.js";
 import { FIRST_WORK_ITEMS, nextLimit, workItemNodes, type WorkItemNode } from "./workItemsView.js";
 
 export const WORK_ITEMS_VIEW = "bora.workItems";
@@ -167,6 +168,8 @@ class WorkItemsTree implements vscode.TreeDataProvider<WorkItemNode> {
 
 class TasksTree implements vscode.TreeDataProvider<TaskNode> {
   readonly rows = new Map<string, TaskRow>();
+  /** The questions the user was told about (`needKey`), for this window's lifetime. */
+  private readonly toldNeeds = new Set<string>();
   private listed: Promise<void> | undefined;
   private readonly changed = new vscode.EventEmitter<TaskNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -219,7 +222,22 @@ class TasksTree implements vscode.TreeDataProvider<TaskNode> {
     if (news.kind === "failed")
       actions.push({ title: "Retry", command: BORA_COMMANDS.retryTask.id, args: [after.taskId] });
     // Information and warnings respect Do Not Disturb; VS Code holds them in the notification centre.
-    void showActions(news.kind === "failed" ? "warning" : "info", news.message, actions);
+    if (news.kind !== "needsYou") {
+      void showActions(news.kind === "failed" ? "warning" : "info", news.message, actions);
+      return;
+    }
+    // Once per question: a replayed update of one already shown is no news.
+    if (this.toldNeeds.has(needKey(after))) return;
+    this.toldNeeds.add(needKey(after));
+    // VS Code cannot take a notification back, so one that outlived its question (answered in
+    // another window or the CLI) says so when clicked instead of answering again.
+    void vscode.window.showInformationMessage(news.message, ...actions.map((a) => a.title)).then((choice) => {
+      const action = actions.find((a) => a.title === choice);
+      if (action === undefined) return;
+      if (isStaleNeed(after, this.rows.get(after.taskId)))
+        void vscode.window.showInformationMessage(`Bora: ${after.title} no longer waits for this answer.`);
+      else void runAction(action);
+    });
   }
 
   private update(): void {
@@ -292,9 +310,11 @@ export function detailsMarkdown(item: WorkItemDetails, folder: vscode.Uri | unde
     lines.push(`## ${trace.type ?? "Error"}${trace.message ? `: ${trace.message}` : ""}`, "");
     for (const frame of [...trace.frames].reverse()) {
       const where = `${frame.workspacePath ?? frame.file}${frame.line ? `:${frame.line}` : ""}`;
+      // A path from the workspace's root, not a file: URI: the markdown preview drops file: links
+      // (markdown-it refuses the scheme) and resolves a leading "/" against the workspace folder.
       const link =
         frame.workspacePath !== undefined && folder !== undefined
-          ? `[${where}](${vscode.Uri.joinPath(folder, frame.workspacePath).toString()}${frame.line ? `#L${frame.line}` : ""})`
+          ? `[${where}](${encodeURI(`/${frame.workspacePath}`)}${frame.line ? `#L${frame.line}` : ""})`
           : `\`${where}\``;
       lines.push(`- \`${frame.function ?? "?"}\` at ${link}${frame.inApp ? "" : " (library)"}`);
     }
