@@ -172,7 +172,7 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     await link.click();
     await vscode.page.locator(".tabs-container .tab.active", { hasText: "cart.js" }).waitFor({ timeout: HANG_MS });
 
-    await runCommand(vscode.page, "View: Focus on Problems View");
+    await runCommand(vscode.page, "Problems: Focus on Problems View");
     const problem = vscode.page.locator(".markers-panel .monaco-list-row", { hasText: "42 events" });
     await problem.waitFor({ timeout: HANG_MS });
     const text = (await problem.innerText()).replace(/\u00a0/g, " ");
@@ -208,12 +208,14 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     const toast = vscode.page.locator(".notifications-toasts .notification-toast", {
       hasText: "The Bora agent host stopped unexpectedly.",
     });
-    await toast.waitFor({ timeout: HANG_MS });
+    const restart = toast.locator(".monaco-button", { hasText: "Restart Agent Host" });
+    await restart.waitFor({ timeout: HANG_MS });
+    await waitForStatus(vscode, /Bora: host stopped/);
     assert.equal(github.repoState(REPO).pulls.length, 0, "killed before any PR");
     shots.push(await vscode.screenshot("sidebarSentry-5-host-crashed"));
 
     const mark = (await vscode.statusHistory()).length;
-    await toast.locator(".monaco-button", { hasText: "Restart Agent Host" }).click();
+    await restart.click();
     await waitForOneProcess("a new agent host", vscode.pid, HOST_PROCESS, (pid) => pid !== killed);
     await waitForStatus(vscode, /Bora: ready/, mark);
 
