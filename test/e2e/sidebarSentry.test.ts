@@ -6,7 +6,8 @@
  *   the Sentry error under its group; **Show Details** shows its stack trace with the frame in the
  *   workspace's `src/cart.js` linked; the Problems panel shows the error as a warning from "Sentry"
  *   with its event count on that file's line.
- * - GitHub set up the same way, Start Issue → PR runs the durable flow with a scripted model that
+ * - GitHub set up the same way; the issue is past the tree's first page, and **Load more…** under
+ *   the GitHub group (with the tree filtered) brings it; Start Issue → PR runs the durable flow with a scripted model that
  *   streams slowly; while the agent step runs, the host process is killed; **Restart Agent Host** on
  *   the crash message brings a new host, which resumes the task: it finishes with **Open PR**, and
  *   the GitHub fake holds exactly one PR.
@@ -40,6 +41,8 @@ const HOST_PROCESS = /server\/dist\/bora\.mjs serve/;
  * seconds, long enough to see the agent step running and kill the host inside it.
  */
 const CHUNK_DELAY_MS = 1_500;
+/** Issues assigned to the user besides the one the task is for: the GitHub group's first page is 50. */
+const FILLER_ISSUES = 55;
 
 describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", function () {
   // A whole durable task twice over (killed, then resumed): PostgreSQL's first start, the agent, the push.
@@ -62,6 +65,9 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     github.addToken(SECRETS.github, "bora-bot");
     github.addRepo(REPO, { defaultBranch: "main" });
     number = github.addIssue(REPO, { title: "Discount is multiplied in instead of taken off", assignee: "bora-bot" });
+    // Newer issues than it, more than the tree's first page (50): it is found with Load more….
+    for (let i = 1; i <= FILLER_ISSUES; i++)
+      github.addIssue(REPO, { title: `Backlog chore ${i}`, assignee: "bora-bot" });
     sentry = await new SentryFake("acme", SECRETS.sentry).start();
     sentry.addProject("shop");
     sentryTitle = "TypeError: discount.toFixed is not a function";
@@ -194,15 +200,26 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     await answer(/GitHub Enterprise Server \(2\/2\)/, SECRETS.github);
     await waitForNotification(vscode, "GitHub Enterprise Server is set up: signed in as bora-bot.");
 
-    const item = row("Work Items", `${REPO}#${number}`);
+    // The list is the first page (newest first), so the issue is not in it; the filter narrows the
+    // tree to it, and the GitHub group's Load more… asks GitHub for a page more.
+    await row("Work Items", /^GitHub\s*50\+/).waitFor({ timeout: HANG_MS });
+    await runCommand(vscode.page, "Bora: Filter Work Items");
+    await answer(/Bora: Filter Work Items/, "Discount");
+    const item = row("Work Items", `${REPO}#${number}: Discount`);
+    await row("Work Items", /Nothing matches/).waitFor({ timeout: HANG_MS });
+    shots.push(await vscode.screenshot("sidebarSentry-4-load-more-offered"));
+    await row("Work Items", "Load more…").click();
     await item.waitFor({ timeout: HANG_MS });
+    await row("Work Items", /^GitHub\s*1 matching/).waitFor({ timeout: HANG_MS });
+    assert.equal(await row("Work Items", "Load more…").count(), 0, "GitHub has no more");
+    shots.push(await vscode.screenshot("sidebarSentry-4-load-more-loaded"));
     await item.hover();
     await item.getByRole("button", { name: "Start Issue → PR…" }).click();
 
     // The agent step runs (the scripted model streams its first answer slowly): kill the host now.
     const task = row("Tasks", `Issue to PR: ${REPO}#${number}`);
     await task.filter({ hasText: "[agent]" }).waitFor({ timeout: 300_000 });
-    shots.push(await vscode.screenshot("sidebarSentry-4-agent-running"));
+    shots.push(await vscode.screenshot("sidebarSentry-5-agent-running"));
     const killed = await waitForOneProcess("the agent host", vscode.pid, HOST_PROCESS);
     process.kill(killed, "SIGKILL");
     const toast = vscode.page.locator(".notifications-toasts .notification-toast", {
@@ -212,7 +229,7 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     await restart.waitFor({ timeout: HANG_MS });
     await waitForStatus(vscode, /Bora: host stopped/);
     assert.equal(github.repoState(REPO).pulls.length, 0, "killed before any PR");
-    shots.push(await vscode.screenshot("sidebarSentry-5-host-crashed"));
+    shots.push(await vscode.screenshot("sidebarSentry-6-host-crashed"));
 
     const mark = (await vscode.statusHistory()).length;
     await restart.click();
@@ -223,7 +240,7 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     const finished = row("Tasks", `Issue to PR: ${REPO}#${number}`);
     await finished.hover();
     await finished.getByRole("button", { name: "Open Task's Pull Request" }).waitFor({ timeout: HANG_MS });
-    shots.push(await vscode.screenshot("sidebarSentry-6-finished-after-restart"));
+    shots.push(await vscode.screenshot("sidebarSentry-7-finished-after-restart"));
     const prs = await waitFor(
       "the pull request",
       () => {
