@@ -50,6 +50,8 @@ export const BORA_COMMANDS = {
   /** The sidebar's Work Items tree: reload, narrow, and its items' actions (argument: a tree node; none: asks). */
   refreshWorkItems: { id: "bora.refreshWorkItems", title: "Refresh Work Items" },
   filterWorkItems: { id: "bora.filterWorkItems", title: "Filter Work Items…" },
+  /** A group's last row when its tracker has more (argument: the source). */
+  loadMoreWorkItems: { id: "bora.loadMoreWorkItems", title: undefined },
   startIssueToPr: { id: "bora.startIssueToPr", title: "Start Issue → PR…" },
   showWorkItem: { id: "bora.showWorkItem", title: "Show Work Item Details…" },
   openWorkItem: { id: "bora.openWorkItem", title: "Open in Browser" },

@@ -76,6 +76,7 @@ export const COMMANDS: Record<CommandName, CommandFactory> = {
   ),
   refreshWorkItems: (ctx) => () => ctx.sidebar.refreshWorkItems(),
   filterWorkItems: (ctx) => () => ctx.sidebar.filterWorkItems(),
+  loadMoreWorkItems: (ctx) => (source) => ctx.sidebar.loadMoreWorkItems(source),
   startIssueToPr: withHost("startIssueToPr", (ctx, client, item) => ctx.sidebar.startIssueToPr(client, item)),
   showWorkItem: withHost("showWorkItem", (ctx, client, item) => ctx.sidebar.showWorkItem(client, item)),
   openWorkItem: (ctx) => (item) => ctx.sidebar.openWorkItem(item),

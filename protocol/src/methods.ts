@@ -1150,8 +1150,15 @@ export namespace CheckOutTask {
 
 /** Longest tracker query: JQL and search strings are a line or two; the bound refuses a pasted file. */
 export const MAX_WORK_ITEM_QUERY_CHARS = 4096;
-/** Most items per source in one list: one page of GitHub's and Sentry's APIs. */
-export const MAX_WORK_ITEMS = 100;
+/**
+ * Most items per source in one list: five pages of 100 (the largest page GitHub, Jira and Sentry
+ * serve), so one list costs at most five requests per tracker. A list longer than this is no longer
+ * read row by row; the user narrows the query instead.
+ */
+export const MAX_WORK_ITEMS = 500;
+
+/** How many more items the Work Items view's **Load more…** asks for: one page of each tracker's API. */
+export const WORK_ITEMS_PAGE = 100;
 
 export const ListWorkItemsParams = Type.Object(
   {
@@ -1198,6 +1205,11 @@ export interface WorkItemGroup {
   /** The query that ran, for the user to read and refine. */
   query: string;
   items: WorkItemRow[];
+  /**
+   * The tracker returned as many items as asked for (`limit`), so it may have more: ask again for
+   * this `source` with a larger `limit` (at most `MAX_WORK_ITEMS`). Absent when it returned fewer.
+   */
+  more?: true;
   /** Why the tracker could not be read (a refused token, a rate limit with its reset time, offline), with the fix. */
   problem?: Problem;
 }

@@ -92,9 +92,10 @@ export async function configureIntegrationsCommand(ctx: Ctx, client: HostClient,
           ? teamCheckSummary(flow.label, await client.sendRequest(ListTasks.type, {}))
           : checkSummary(flow.label, await client.sendRequest(CheckIntegration.type, { service })),
     );
-    await showActions(ok ? "info" : "warning", `Bora: ${message}`, []);
+    // Not awaited: a message resolves only when dismissed, and the list should follow the change now.
+    void showActions(ok ? "info" : "warning", `Bora: ${message}`, []);
   } catch (error) {
-    await showActions("error", `Bora: ${problemOfError(error).message}`, []);
+    void showActions("error", `Bora: ${problemOfError(error).message}`, []);
   }
   if (flow.service === "team") await ctx.sidebar.refreshTasks();
   else await ctx.sidebar.refreshWorkItems();

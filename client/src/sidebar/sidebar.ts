@@ -21,10 +21,11 @@ import { BORA_COMMANDS } from "../commandIds.js";
 import type { Ctx } from "../ctx.js";
 import type { HostClient } from "../hostClient.js";
 import { problemOfError, type Action } from "../problemActions.js";
-import { showActions, showProblem } from "../showProblem.js";
+import { runAction, showActions, showProblem } from "../showProblem.js";
 import type { TaskState } from "../tasks/taskStore.js";
 import { actionsOf, newsOf, rowsFromList, taskNodes, waitingCount, type TaskNode, type TaskRow } from "./tasksView.js";
-import { workItemNodes, type WorkItemNode } from "./workItemsView.js";
+import { isStaleNeed, needKey } from "./taskWords.js";
+import { FIRST_WORK_ITEMS, nextLimit, workItemNodes, type WorkItemNode } from "./workItemsView.js";
 
 export const WORK_ITEMS_VIEW = "bora.workItems";
 export const TASKS_VIEW = "bora.tasks";
@@ -85,11 +86,32 @@ class WorkItemsTree implements vscode.TreeDataProvider<WorkItemNode> {
       this.failure = "The agent host is not running.";
     } else {
       try {
-        this.groups = (await client.sendRequest(ListWorkItems.type, {})).groups;
+        // A refresh starts over at the first page of each tracker.
+        this.groups = (await client.sendRequest(ListWorkItems.type, { limit: FIRST_WORK_ITEMS })).groups;
         this.failure = undefined;
       } catch (error) {
         this.failure = problemOfError(error).message;
       }
+    }
+    this.changed.fire(undefined);
+  }
+
+  /** Asks one tracker again for a page more than its group shows, and puts the answer in its place. */
+  async loadMore(source: WorkItemGroup["source"]): Promise<void> {
+    const shown = this.groups?.find((g) => g.source === source);
+    if (shown === undefined) return;
+    const client = await this.ctx.settledClient();
+    if (client === undefined) return;
+    try {
+      const { groups } = await vscode.window.withProgress(
+        { location: { viewId: WORK_ITEMS_VIEW }, title: `Loading more ${source} items` },
+        () => client.sendRequest(ListWorkItems.type, { source, limit: nextLimit(shown.items.length) }),
+      );
+      const fresh = groups.find((g) => g.source === source);
+      if (fresh !== undefined && this.groups !== undefined)
+        this.groups = this.groups.map((g) => (g.source === source ? fresh : g));
+    } catch (error) {
+      await showProblem(problemOfError(error), "error");
     }
     this.changed.fire(undefined);
   }
@@ -148,6 +170,8 @@ class WorkItemsTree implements vscode.TreeDataProvider<WorkItemNode> {
 
 class TasksTree implements vscode.TreeDataProvider<TaskNode> {
   readonly rows = new Map<string, TaskRow>();
+  /** The questions the user was told about (`needKey`), for this window's lifetime. */
+  private readonly toldNeeds = new Set<string>();
   private listed: Promise<void> | undefined;
   private readonly changed = new vscode.EventEmitter<TaskNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -200,7 +224,22 @@ class TasksTree implements vscode.TreeDataProvider<TaskNode> {
     if (news.kind === "failed")
       actions.push({ title: "Retry", command: BORA_COMMANDS.retryTask.id, args: [after.taskId] });
     // Information and warnings respect Do Not Disturb; VS Code holds them in the notification centre.
-    void showActions(news.kind === "failed" ? "warning" : "info", news.message, actions);
+    if (news.kind !== "needsYou") {
+      void showActions(news.kind === "failed" ? "warning" : "info", news.message, actions);
+      return;
+    }
+    // Once per question: a replayed update of one already shown is no news.
+    if (this.toldNeeds.has(needKey(after))) return;
+    this.toldNeeds.add(needKey(after));
+    // VS Code cannot take a notification back, so one that outlived its question (answered in
+    // another window or the CLI) says so when clicked instead of answering again.
+    void vscode.window.showInformationMessage(news.message, ...actions.map((a) => a.title)).then((choice) => {
+      const action = actions.find((a) => a.title === choice);
+      if (action === undefined) return;
+      if (isStaleNeed(after, this.rows.get(after.taskId)))
+        void vscode.window.showInformationMessage(`Bora: ${after.title} no longer waits for this answer.`);
+      else void runAction(action);
+    });
   }
 
   private update(): void {
@@ -273,9 +312,11 @@ export function detailsMarkdown(item: WorkItemDetails, folder: vscode.Uri | unde
     lines.push(`## ${trace.type ?? "Error"}${trace.message ? `: ${trace.message}` : ""}`, "");
     for (const frame of [...trace.frames].reverse()) {
       const where = `${frame.workspacePath ?? frame.file}${frame.line ? `:${frame.line}` : ""}`;
+      // A path from the workspace's root, not a file: URI: the markdown preview drops file: links
+      // (markdown-it refuses the scheme) and resolves a leading "/" against the workspace folder.
       const link =
         frame.workspacePath !== undefined && folder !== undefined
-          ? `[${where}](${vscode.Uri.joinPath(folder, frame.workspacePath).toString()}${frame.line ? `#L${frame.line}` : ""})`
+          ? `[${where}](${encodeURI(`/${frame.workspacePath}`)}${frame.line ? `#L${frame.line}` : ""})`
           : `\`${where}\``;
       lines.push(`- \`${frame.function ?? "?"}\` at ${link}${frame.inApp ? "" : " (library)"}`);
     }
@@ -321,6 +362,11 @@ export class Sidebar implements vscode.Disposable {
 
   refreshWorkItems(): Promise<void> {
     return this.workItems.refresh();
+  }
+
+  /** A group's **Load more…** (argument: the tracker's source). */
+  async loadMoreWorkItems(source: unknown): Promise<void> {
+    if (source === "github" || source === "jira" || source === "sentry") await this.workItems.loadMore(source);
   }
 
   async filterWorkItems(): Promise<void> {

@@ -5,6 +5,7 @@
  * to it (VS Code shows an action where the item's `contextValue` names it). No `vscode` import.
  */
 import type { DurableTaskFields, DurableTaskState, ListedTask, TaskKind, TaskStatus } from "@bora/protocol";
+import { editorReason } from "./taskWords.js";
 
 /** What the tree knows of one task: the listed fields, kept up to date by its updates. */
 export interface TaskRow extends DurableTaskFields {
@@ -66,7 +67,7 @@ function iconOf(row: TaskRow): Extract<TaskNode, { kind: "task" }>["icon"] {
 function describe(row: TaskRow): string {
   if (row.state !== undefined) {
     const step = row.step !== undefined && row.step !== "done" ? `[${row.step}] ` : "";
-    return `${step}${row.reason ?? row.state}`;
+    return `${step}${row.reason !== undefined ? editorReason(row.reason) : row.state}`;
   }
   return row.turn ? `${row.status}, turn ${row.turn}` : row.status;
 }
@@ -76,7 +77,7 @@ function taskNode(row: TaskRow): TaskNode {
   const tooltip = [
     row.title,
     row.state !== undefined ? `State: ${row.state}${row.step ? ` (step ${row.step})` : ""}` : `Status: ${row.status}`,
-    row.reason,
+    row.reason !== undefined ? editorReason(row.reason) : undefined,
     row.approval ? `Asks to ${row.approval.tool}: ${row.approval.summary} (${row.approval.reason})` : undefined,
     row.pr ? `Pull request: ${row.pr.url}${row.pr.draft ? " (draft)" : ""}` : undefined,
     row.branch ? `Branch: ${row.branch}` : undefined,
@@ -136,7 +137,10 @@ export function newsOf(
   const changed = before?.status !== after.status || before?.approval?.id !== after.approval?.id;
   if (!changed) return undefined;
   if (after.status === "waiting")
-    return { kind: "needsYou", message: `Bora: ${after.title} needs you: ${after.reason ?? "waiting for approval"}` };
+    return {
+      kind: "needsYou",
+      message: `Bora: ${after.title} needs you: ${after.reason !== undefined ? editorReason(after.reason) : "waiting for approval"}`,
+    };
   if (after.status === "completed")
     return {
       kind: "finished",

@@ -4,7 +4,7 @@
  * (key and title, state and age), narrowed by the view's filter. No `vscode` import: the adapter
  * (`sidebar.ts`) turns nodes into tree items.
  */
-import type { Problem, WorkItemGroup, WorkItemRow } from "@bora/protocol";
+import { MAX_WORK_ITEMS, WORK_ITEMS_PAGE, type Problem, type WorkItemGroup, type WorkItemRow } from "@bora/protocol";
 import { BORA_COMMANDS } from "../commandIds.js";
 import { fixAction, type Action } from "../problemActions.js";
 
@@ -19,6 +19,14 @@ export type WorkItemNode =
   | { kind: "item"; id: string; row: WorkItemRow; label: string; description: string; tooltip: string }
   | { kind: "problem"; id: string; label: string; tooltip: string; action?: Action }
   | { kind: "notice"; id: string; label: string; action?: Action };
+
+/** What the list asks each tracker for at first: a screenful or two; **Load more…** adds a page. */
+export const FIRST_WORK_ITEMS = 50;
+
+/** The `limit` a group's **Load more…** asks for: one page more, at most `MAX_WORK_ITEMS`. */
+export function nextLimit(shown: number): number {
+  return Math.min(MAX_WORK_ITEMS, shown + WORK_ITEMS_PAGE);
+}
 
 /** How long ago, in the tree's few characters: "now", "5m", "3h", "2d", "4w", "1y". */
 export function ageOf(updatedAt: string | undefined, now: number): string {
@@ -84,7 +92,29 @@ export function workItemNodes(groups: readonly WorkItemGroup[], filter: string, 
         id: `${group.source}:empty`,
         label: filter.trim() !== "" ? `Nothing matches “${filter.trim()}”.` : `Nothing for: ${group.query}`,
       });
-    const count = group.problem !== undefined ? "cannot list" : `${rows.length}${filter.trim() ? " matching" : ""}`;
+    // The tracker may hold more than it was asked for: the group's last row asks again for a page
+    // more, up to the most one list holds; past that, a narrower query is the way.
+    if (group.problem === undefined && group.more && group.items.length < MAX_WORK_ITEMS)
+      children.push({
+        kind: "notice",
+        id: `${group.source}:more`,
+        label: "Load more…",
+        action: {
+          title: `${nextLimit(group.items.length) - group.items.length} more`,
+          command: BORA_COMMANDS.loadMoreWorkItems.id,
+          args: [group.source],
+        },
+      });
+    else if (group.problem === undefined && group.more)
+      children.push({
+        kind: "notice",
+        id: `${group.source}:most`,
+        label: `Showing the first ${MAX_WORK_ITEMS}: narrow the query (bora.${group.source}.query) for the rest.`,
+      });
+    const count =
+      group.problem !== undefined
+        ? "cannot list"
+        : `${rows.length}${group.more ? "+" : ""}${filter.trim() ? " matching" : ""}`;
     return {
       kind: "group",
       id: group.source,

@@ -72,72 +72,131 @@ function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v === undefined || v === "" ? undefined : v;
 }
 
+/** The services an integration configuration may hold, in the order their problems are reported. */
+export const INTEGRATION_CONFIG_SERVICES = ["github", "jira", "sentry", "slack"] as const;
+export type IntegrationConfigService = (typeof INTEGRATION_CONFIG_SERVICES)[number];
+
 /**
- * Reads the integration settings. A service is configured when its credential is present; a
- * half-configured one (a Jira URL without credentials, an e-mail without a token) is an error.
+ * A configuration read service by service: the services configured well, and for each
+ * half-configured one the `ConfigError`'s message naming what to fill in. One service's mistake
+ * never hides the others (the Work Items view lists the rest and shows the mistake in its group).
  */
-export function integrationConfigFromEnv(env: NodeJS.ProcessEnv): IntegrationConfig {
-  const config: IntegrationConfig = {};
+export interface ServiceConfigs {
+  config: IntegrationConfig;
+  problems: Partial<Record<IntegrationConfigService, string>>;
+}
+
+function githubFromEnv(env: NodeJS.ProcessEnv): GitHubConfig | undefined {
   // BORA_GITHUB_TOKEN first: some hosts take GITHUB_TOKEN for themselves (code-server reads it for
   // its own GitHub sign-in and removes it from the environment its extensions inherit).
   const githubToken = value(env, "BORA_GITHUB_TOKEN") ?? value(env, "GITHUB_TOKEN");
-  if (githubToken)
-    config.github = {
-      token: githubToken,
-      baseUrl: serviceUrl("BORA_GITHUB_URL", value(env, "BORA_GITHUB_URL") ?? "https://api.github.com"),
-    };
+  if (!githubToken) return undefined;
+  return {
+    token: githubToken,
+    baseUrl: serviceUrl("BORA_GITHUB_URL", value(env, "BORA_GITHUB_URL") ?? "https://api.github.com"),
+  };
+}
 
+function jiraFromEnv(env: NodeJS.ProcessEnv): JiraConnection | undefined {
   const jiraUrl = value(env, "BORA_JIRA_URL");
   const email = value(env, "JIRA_EMAIL");
   const apiToken = value(env, "JIRA_API_TOKEN");
   const pat = value(env, "JIRA_PAT");
-  if (jiraUrl || email || apiToken || pat) {
-    if (!jiraUrl)
-      throw new ConfigError(
-        "Jira credentials are set but BORA_JIRA_URL is not: set it to your site, e.g. https://acme.atlassian.net.",
-      );
-    const baseUrl = serviceUrl("BORA_JIRA_URL", jiraUrl);
-    if (pat && (email || apiToken))
-      throw new ConfigError("Set either JIRA_PAT (Data Center) or JIRA_EMAIL + JIRA_API_TOKEN (Cloud), not both.");
-    if (pat) config.jira = { baseUrl, auth: { kind: "datacenter", pat } };
-    else if (email && apiToken) config.jira = { baseUrl, auth: { kind: "cloud", email, apiToken } };
-    else
-      throw new ConfigError(
-        email
-          ? "JIRA_EMAIL is set without JIRA_API_TOKEN: create an API token at id.atlassian.com."
-          : "BORA_JIRA_URL is set without credentials: set JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center).",
-      );
-  }
+  if (!(jiraUrl || email || apiToken || pat)) return undefined;
+  if (!jiraUrl)
+    throw new ConfigError(
+      "Jira credentials are set but BORA_JIRA_URL is not: set it to your site, e.g. https://acme.atlassian.net.",
+    );
+  const baseUrl = serviceUrl("BORA_JIRA_URL", jiraUrl);
+  if (pat && (email || apiToken))
+    throw new ConfigError("Set either JIRA_PAT (Data Center) or JIRA_EMAIL + JIRA_API_TOKEN (Cloud), not both.");
+  if (pat) return { baseUrl, auth: { kind: "datacenter", pat } };
+  if (email && apiToken) return { baseUrl, auth: { kind: "cloud", email, apiToken } };
+  throw new ConfigError(
+    email
+      ? "JIRA_EMAIL is set without JIRA_API_TOKEN: create an API token at id.atlassian.com."
+      : "BORA_JIRA_URL is set without credentials: set JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center).",
+  );
+}
 
+function sentryFromEnv(env: NodeJS.ProcessEnv): SentryConfig | undefined {
   const sentryToken = value(env, "SENTRY_AUTH_TOKEN");
-  if (sentryToken) {
-    const org = value(env, "SENTRY_ORG");
-    if (!org) throw new ConfigError("SENTRY_AUTH_TOKEN is set without SENTRY_ORG: set it to your organization slug.");
-    const project = value(env, "SENTRY_PROJECT");
-    config.sentry = {
-      token: sentryToken,
-      org,
-      baseUrl: serviceUrl("BORA_SENTRY_URL", value(env, "BORA_SENTRY_URL") ?? "https://sentry.io"),
-      ...(project ? { project } : {}),
-    };
-  }
+  if (!sentryToken) return undefined;
+  const org = value(env, "SENTRY_ORG");
+  if (!org) throw new ConfigError("SENTRY_AUTH_TOKEN is set without SENTRY_ORG: set it to your organization slug.");
+  const project = value(env, "SENTRY_PROJECT");
+  return {
+    token: sentryToken,
+    org,
+    baseUrl: serviceUrl("BORA_SENTRY_URL", value(env, "BORA_SENTRY_URL") ?? "https://sentry.io"),
+    ...(project ? { project } : {}),
+  };
+}
 
+function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | undefined {
   const webhook = value(env, "SLACK_WEBHOOK_URL");
   const bot = value(env, "SLACK_BOT_TOKEN");
-  if (webhook) config.slack = { kind: "webhook", url: serviceUrl("SLACK_WEBHOOK_URL", webhook) };
-  else if (bot) {
-    const channel = value(env, "BORA_SLACK_CHANNEL");
-    if (!channel)
-      throw new ConfigError("SLACK_BOT_TOKEN is set without BORA_SLACK_CHANNEL: set it to a channel id or #name.");
-    const apiUrl = value(env, "BORA_SLACK_API_URL");
-    config.slack = {
-      kind: "bot",
-      token: bot,
-      channel,
-      ...(apiUrl ? { apiUrl: `${serviceUrl("BORA_SLACK_API_URL", apiUrl)}/` } : {}),
-    };
+  if (webhook) return { kind: "webhook", url: serviceUrl("SLACK_WEBHOOK_URL", webhook) };
+  if (!bot) return undefined;
+  const channel = value(env, "BORA_SLACK_CHANNEL");
+  if (!channel)
+    throw new ConfigError("SLACK_BOT_TOKEN is set without BORA_SLACK_CHANNEL: set it to a channel id or #name.");
+  const apiUrl = value(env, "BORA_SLACK_API_URL");
+  return {
+    kind: "bot",
+    token: bot,
+    channel,
+    ...(apiUrl ? { apiUrl: `${serviceUrl("BORA_SLACK_API_URL", apiUrl)}/` } : {}),
+  };
+}
+
+/**
+ * Runs one service's reader: its configuration goes into `into.config`, its `ConfigError` into
+ * `into.problems` (any other error is a bug and is thrown).
+ */
+export function readService<S extends IntegrationConfigService>(
+  into: ServiceConfigs,
+  service: S,
+  read: () => IntegrationConfig[S] | undefined,
+): void {
+  try {
+    const config = read();
+    if (config === undefined) delete into.config[service];
+    else into.config[service] = config;
+    delete into.problems[service];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    delete into.config[service];
+    into.problems[service] = error.message;
+  }
+}
+
+/** The environment's configuration service by service (see `ServiceConfigs`). */
+export function integrationConfigsFromEnv(env: NodeJS.ProcessEnv): ServiceConfigs {
+  const out: ServiceConfigs = { config: {}, problems: {} };
+  readService(out, "github", () => githubFromEnv(env));
+  readService(out, "jira", () => jiraFromEnv(env));
+  readService(out, "sentry", () => sentryFromEnv(env));
+  readService(out, "slack", () => slackFromEnv(env));
+  return out;
+}
+
+/** The first service's problem as the `ConfigError` it was, or the configuration when there is none. */
+export function configOrFirstProblem({ config, problems }: ServiceConfigs): IntegrationConfig {
+  for (const service of INTEGRATION_CONFIG_SERVICES) {
+    const problem = problems[service];
+    if (problem !== undefined) throw new ConfigError(problem);
   }
   return config;
+}
+
+/**
+ * Reads the integration settings. A service is configured when its credential is present; a
+ * half-configured one (a Jira URL without credentials, an e-mail without a token) is an error, so
+ * the CLI stops at it.
+ */
+export function integrationConfigFromEnv(env: NodeJS.ProcessEnv): IntegrationConfig {
+  return configOrFirstProblem(integrationConfigsFromEnv(env));
 }
 
 /** Every secret in the configuration, for redacting anything written. */

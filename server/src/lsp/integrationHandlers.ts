@@ -19,7 +19,7 @@ import {
 import { LSPErrorCodes, ResponseError, type Connection } from "vscode-languageserver/node";
 import type { AgentHost } from "../host/agentHost.js";
 import { reportingHttpPolicy } from "../http/fetches.js";
-import { ConfigError, type IntegrationConfig } from "../integrations/config.js";
+import type { IntegrationConfig, IntegrationConfigService, ServiceConfigs } from "../integrations/config.js";
 import { GitHubClient } from "../integrations/github/client.js";
 import { JiraClient } from "../integrations/jira/client.js";
 import { SentryClient } from "../integrations/sentry/client.js";
@@ -29,7 +29,7 @@ import type { SentryWorkItemSource } from "../integrations/sentry/source.js";
 import { createWorkItemSources, type WorkItemSources } from "../integrations/sources.js";
 import { canonicalWorkItemKey, detectWorkItemSource, WorkItemRefError } from "../integrations/workItemRefs.js";
 import { folderPathOf } from "../tasks/durableTasks.js";
-import { integrationProblem, listWorkItemGroups, workItemDetails } from "../workItems/workItemList.js";
+import { integrationProblem, listWorkItemGroups, SOURCE_ORDER, workItemDetails } from "../workItems/workItemList.js";
 import { originUrl, repoOfRemote } from "../workflows/worktrees.js";
 import { invalidParams, onCheckedRequest } from "./params.js";
 
@@ -43,12 +43,18 @@ function failed(problem: Problem): ResponseError<Problem> {
   return new ResponseError(LSPErrorCodes.RequestFailed, problem.message, problem);
 }
 
-/** The integrations as the host holds them now: the configuration (which may throw a `ConfigError`) and the settings. */
+/** The integrations as the host holds them now: the configuration service by service and the settings. */
 export interface HostIntegrations {
-  config(): IntegrationConfig;
+  /** Each service's configuration, or its problem (a half-configured service); never throws a `ConfigError`. */
+  configs(): ServiceConfigs;
   settings(): IntegrationSettings;
   /** Reads the client's settings again now, so a check right after a change sees it. */
   refresh?(): Promise<void>;
+}
+
+/** A half-configured service's problem, with the button to the flow that configures it. */
+export function configProblem(service: IntegrationConfigService, message: string): Problem {
+  return { code: `${service}.config`, message, fix: "configureIntegration", target: `bora.${service}` };
 }
 
 export function registerIntegrationHandlers(
@@ -64,28 +70,14 @@ export function registerIntegrationHandlers(
     (line) => logger.warn(line),
   );
 
-  const configNow = (): IntegrationConfig => {
-    try {
-      return integrations.config();
-    } catch (error) {
-      if (error instanceof ConfigError)
-        throw failed({
-          code: "integrationConfig",
-          message: error.message,
-          fix: "configureIntegration",
-          target: "bora",
-        });
-      throw error;
-    }
-  };
-
   /** The trackers as configured now (read per request: a changed setting or token needs no restart). */
   const configured = async (): Promise<{
     sources: WorkItemSources;
     config: IntegrationConfig;
+    problems: ServiceConfigs["problems"];
     githubRepoProblem?: string;
   }> => {
-    const config = configNow();
+    const { config, problems } = integrations.configs();
     const folder = folderPathOf(undefined, workspaceFolders());
     let repo: RepoRef | undefined;
     let githubRepoProblem: string | undefined;
@@ -101,7 +93,7 @@ export function registerIntegrationHandlers(
       workspaceRoot: folder ?? process.cwd(),
       ...(repo !== undefined && { repo }),
     });
-    return { sources, config, ...(githubRepoProblem !== undefined && { githubRepoProblem }) };
+    return { sources, config, problems, ...(githubRepoProblem !== undefined && { githubRepoProblem }) };
   };
 
   /** The files that have Sentry diagnostics now, so a refresh clears the ones that have none any more. */
@@ -124,9 +116,12 @@ export function registerIntegrationHandlers(
     async (params) => {
       if (params.query !== undefined && params.source === undefined)
         throw invalidParams("a query is in one tracker's language: name its source");
-      const { sources, githubRepoProblem } = await configured();
+      const { sources, problems, githubRepoProblem } = await configured();
       const settings = integrations.settings();
       const groups = await listWorkItemGroups(sources, {
+        configProblems: Object.fromEntries(
+          SOURCE_ORDER.flatMap((s) => (problems[s] === undefined ? [] : [[s, configProblem(s, problems[s])]])),
+        ),
         ...(params.source !== undefined && { source: params.source }),
         ...(params.query !== undefined && { query: params.query }),
         queries: { github: settings.githubQuery, jira: settings.jiraQuery, sentry: settings.sentryQuery },
@@ -151,7 +146,7 @@ export function registerIntegrationHandlers(
     connection,
     GetWorkItem,
     async (params) => {
-      const { sources, config } = await configured();
+      const { sources, config, problems } = await configured();
       let source: ReturnType<typeof detectWorkItemSource>;
       let key: string;
       try {
@@ -162,6 +157,8 @@ export function registerIntegrationHandlers(
         throw invalidParams(`'${params.ref}' is not a work item reference: ${(error as Error).message}`);
       }
       const tracker = sources[source];
+      const problem = problems[source];
+      if (tracker === undefined && problem !== undefined) throw failed(configProblem(source, problem));
       if (tracker === undefined)
         throw failed({
           code: `${source}.unconfigured`,
@@ -184,7 +181,10 @@ export function registerIntegrationHandlers(
     async ({ service }) => {
       try {
         await integrations.refresh?.();
-        return await checkIntegration(service, configNow(), policy);
+        const { config, problems } = integrations.configs();
+        const problem = problems[service];
+        if (problem !== undefined) return { service, problem: configProblem(service, problem) };
+        return await checkIntegration(service, config, policy);
       } catch (error) {
         if (error instanceof ResponseError) return { service, problem: error.data as Problem };
         return { service, problem: integrationProblem(service, error) };

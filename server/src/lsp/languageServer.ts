@@ -35,7 +35,7 @@ import { registerSecretHandlers } from "./secretHandlers.js";
 import { connectionTaskClient, registerTaskHandlers } from "./taskHandlers.js";
 import { cancelDurableTask, registerDurableTaskHandlers, startBackgroundTask } from "./durableTaskHandlers.js";
 import { registerIntegrationHandlers } from "./integrationHandlers.js";
-import { editorIntegrationConfig, IntegrationSecrets } from "../integrations/editorConfig.js";
+import { editorIntegrationConfig, editorServiceConfigs, IntegrationSecrets } from "../integrations/editorConfig.js";
 import { DurableTasks } from "../tasks/durableTasks.js";
 import { ApprovalMemory } from "../tasks/approvalMemory.js";
 import { TaskManager } from "../tasks/taskManager.js";
@@ -179,6 +179,8 @@ export async function startLanguageServer(
   const integrations = {
     refresh: pullSettings,
     settings: () => (engines.settings ?? DEFAULT_SETTINGS).integrations,
+    configs: () =>
+      editorServiceConfigs((engines.settings ?? DEFAULT_SETTINGS).integrations, integrationSecrets, process.env),
     config: () =>
       editorIntegrationConfig((engines.settings ?? DEFAULT_SETTINGS).integrations, integrationSecrets, process.env),
   };

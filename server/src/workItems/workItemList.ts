@@ -108,16 +108,23 @@ export interface ListOptions {
   limit: number;
   /** Why the workspace has no GitHub repository to list from, when it has none. */
   githubRepoProblem?: string;
+  /** The trackers configured only in part: each is its group's problem, and the others still list. */
+  configProblems?: Partial<Record<WorkItemSourceName, Problem>>;
 }
 
 /** Lists every configured tracker (or the one asked for) at once; each group has its items or its problem. */
 export async function listWorkItemGroups(sources: WorkItemSources, options: ListOptions): Promise<WorkItemGroup[]> {
-  const wanted = SOURCE_ORDER.filter((s) => sources[s] !== undefined && (options.source ?? s) === s);
+  const wanted = SOURCE_ORDER.filter(
+    (s) => (sources[s] !== undefined || options.configProblems?.[s] !== undefined) && (options.source ?? s) === s,
+  );
   return Promise.all(
     wanted.map(async (name): Promise<WorkItemGroup> => {
-      const source = sources[name]!;
+      const source = sources[name];
       const text = options.query?.trim() || options.queries?.[name]?.trim() || undefined;
       const query = text ?? DEFAULT_QUERIES[name];
+      const configProblem = options.configProblems?.[name];
+      if (source === undefined || configProblem !== undefined)
+        return { source: name, query, items: [], ...(configProblem !== undefined && { problem: configProblem }) };
       try {
         let items: WorkItem[];
         if (name === "github" && text === undefined) {
@@ -127,7 +134,13 @@ export async function listWorkItemGroups(sources: WorkItemSources, options: List
         } else {
           items = await source.list({ text: query, limit: options.limit });
         }
-        return { source: name, query, items: items.map(workItemRow) };
+        // As many as asked for: the tracker may hold more (one more request tells; this costs none).
+        return {
+          source: name,
+          query,
+          items: items.map(workItemRow),
+          ...(items.length >= options.limit && { more: true }),
+        };
       } catch (error) {
         return { source: name, query, items: [], problem: integrationProblem(name, error) };
       }

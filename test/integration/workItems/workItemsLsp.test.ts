@@ -179,4 +179,70 @@ describe("work items over LSP: bora/listWorkItems and bora/getWorkItem against t
     assert.ok(failed instanceof ResponseError);
     assert.equal((failed.data as Problem).fix, "configureIntegration");
   });
+
+  it("a tracker configured only in part is its own group's problem, with its fix; the others still list", async () => {
+    jira.addIssue("SHOP-11", {
+      summary: "Listed beside a half-configured Sentry",
+      status: "To Do",
+      assignedToMe: true,
+    });
+    // A Sentry token without its organization: before, this failed the whole list.
+    const { host: h } = await host({ SENTRY_ORG: "" });
+    const { groups } = await h.connection.sendRequest(ListWorkItems.type, {});
+    assert.deepEqual(
+      groups.map((g) => [g.source, g.problem?.code]),
+      [
+        ["github", undefined],
+        ["jira", undefined],
+        ["sentry", "sentry.config"],
+      ],
+    );
+    assert.ok(
+      groups[1]!.items.some((i) => i.key === "SHOP-11"),
+      "Jira still lists",
+    );
+    const problem = groups[2]!.problem!;
+    assert.equal(problem.fix, "configureIntegration");
+    assert.equal(problem.target, "bora.sentry");
+    assert.match(problem.message, /SENTRY_ORG/);
+    const details = await h.connection.sendRequest(GetWorkItem.type, { ref: "1", source: "sentry" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(details instanceof ResponseError);
+    assert.equal((details.data as Problem).code, "sentry.config", "Show Details says the same");
+  });
+
+  it("says a tracker has more than one page held, and a larger limit for that source lists past 100", async () => {
+    // Its own repository, so the other tests' issues do not count.
+    const many = path.join(tmp, "many");
+    mkdirSync(many);
+    git(["init", "--quiet", "--initial-branch=main"], many);
+    git(["remote", "add", "origin", "https://github.example/acme/many.git"], many);
+    github.addRepo("acme/many", { defaultBranch: "main" });
+    for (let i = 1; i <= 130; i++) github.addIssue("acme/many", { title: `issue ${i}`, assignee: "bora-bot" });
+    const started = await startHostWithSettings(
+      () => ({}),
+      { GITHUB_TOKEN: SECRETS.github, BORA_GITHUB_URL: github.url, SENTRY_AUTH_TOKEN: "", JIRA_API_TOKEN: "" },
+      { workspaceFolders: [many] },
+    );
+    hosts.push(started);
+    const { connection } = started.host;
+    const first = await connection.sendRequest(ListWorkItems.type, { limit: 100 });
+    assert.deepEqual(
+      first.groups.map((g) => [g.source, g.items.length, g.more]),
+      [["github", 100, true]],
+    );
+    const more = await connection.sendRequest(ListWorkItems.type, { source: "github", limit: 200 });
+    assert.deepEqual(
+      more.groups.map((g) => [g.source, g.items.length, g.more]),
+      [["github", 130, undefined]],
+    );
+    assert.equal(new Set(more.groups[0]!.items.map((i) => i.key)).size, 130, "130 different issues, none twice");
+    const tooMany = await connection.sendRequest(ListWorkItems.type, { source: "github", limit: 501 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(tooMany instanceof ResponseError, "more than MAX_WORK_ITEMS is refused");
+  });
 });

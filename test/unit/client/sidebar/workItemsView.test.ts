@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import type { WorkItemGroup, WorkItemRow } from "@bora/protocol";
+import { MAX_WORK_ITEMS, type WorkItemGroup, type WorkItemRow } from "@bora/protocol";
+import { BORA_COMMANDS } from "../../../../client/src/commandIds.js";
 import {
   ageOf,
   CONFIGURE_INTEGRATIONS,
   matchesFilter,
+  nextLimit,
   workItemNodes,
 } from "../../../../client/src/sidebar/workItemsView.js";
 
@@ -105,5 +107,49 @@ describe("the Work Items tree (pure view)", () => {
     assert.deepEqual(workItemNodes([], "", NOW), [
       { kind: "notice", id: "none", label: "No tracker is configured.", action: CONFIGURE_INTEGRATIONS },
     ]);
+  });
+
+  it("ends a group whose tracker has more with Load more…, which asks that source for a page more, up to the most", () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => row({ key: `acme/shop#${i + 1}` }));
+    const [more] = workItemNodes(
+      [
+        { source: "github", query: "q", items: rows(50), more: true },
+        { source: "jira", query: "q", items: [row({ source: "jira", key: "SHOP-1" })] },
+      ],
+      "",
+      NOW,
+    );
+    assert.ok(more?.kind === "group");
+    assert.equal(more.description, "50+");
+    const last = more.children.at(-1);
+    assert.ok(last?.kind === "notice");
+    assert.equal(last.label, "Load more…");
+    assert.deepEqual(last.action, {
+      title: "100 more",
+      command: BORA_COMMANDS.loadMoreWorkItems.id,
+      args: ["github"],
+    });
+    assert.equal(nextLimit(50), 150);
+    assert.equal(nextLimit(450), MAX_WORK_ITEMS);
+
+    const [without] = workItemNodes([{ source: "jira", query: "q", items: rows(3) }], "", NOW);
+    assert.ok(without?.kind === "group");
+    assert.ok(
+      without.children.every((c) => c.kind === "item"),
+      "a tracker with no more has no Load more…",
+    );
+
+    const [most] = workItemNodes([{ source: "github", query: "q", items: rows(MAX_WORK_ITEMS), more: true }], "", NOW);
+    assert.ok(most?.kind === "group");
+    const end = most.children.at(-1);
+    assert.ok(end?.kind === "notice" && end.action === undefined && /narrow the query/.test(end.label));
+
+    const [filtered] = workItemNodes([{ source: "github", query: "q", items: rows(5), more: true }], "nomatch", NOW);
+    assert.ok(filtered?.kind === "group");
+    assert.deepEqual(
+      filtered.children.map((c) => c.label),
+      ["Nothing matches “nomatch”.", "Load more…"],
+      "the filter narrows what is loaded; more can still be loaded",
+    );
   });
 });

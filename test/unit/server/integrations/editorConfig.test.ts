@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { DEFAULT_SETTINGS, type IntegrationSettings } from "@bora/protocol";
 import { ConfigError } from "../../../../server/src/integrations/config.js";
-import { editorIntegrationConfig, IntegrationSecrets } from "../../../../server/src/integrations/editorConfig.js";
+import {
+  editorIntegrationConfig,
+  editorServiceConfigs,
+  IntegrationSecrets,
+} from "../../../../server/src/integrations/editorConfig.js";
 
 function secrets(values: Record<string, string>): IntegrationSecrets {
   const s = new IntegrationSecrets();
@@ -67,6 +71,31 @@ describe("integrations as the editor configures them (settings and stored tokens
     const badEnv = { JIRA_EMAIL: "me@acme.example" };
     assert.throws(() => editorIntegrationConfig(settings(), secrets({}), badEnv), ConfigError);
     assert.equal(editorIntegrationConfig(settings(), secrets({ "github.token": "g" }), badEnv).github?.token, "g");
+  });
+
+  it("keeps one service's half-configuration to that service: the others are configured, it names what to fill in", () => {
+    const { config, problems } = editorServiceConfigs(
+      settings({ jiraEmail: "me@acme.example" }),
+      secrets({ "github.token": "ghp_editor", "jira.token": "atl" }),
+      { SENTRY_AUTH_TOKEN: "sntryu_env", SLACK_BOT_TOKEN: "xoxb-env", BORA_SLACK_CHANNEL: "C0123ABCDEF" },
+    );
+    assert.equal(config.github?.token, "ghp_editor");
+    assert.equal(config.slack?.kind, "bot", "the environment's well-configured Slack stays");
+    assert.equal(config.jira, undefined);
+    assert.equal(config.sentry, undefined);
+    assert.match(problems.jira ?? "", /bora\.jira\.url is empty/);
+    assert.match(problems.sentry ?? "", /SENTRY_AUTH_TOKEN is set without SENTRY_ORG/);
+    assert.deepEqual(Object.keys(problems).sort(), ["jira", "sentry"]);
+  });
+
+  it("lets the editor's configuration of a service replace the environment's mistake in it", () => {
+    const { config, problems } = editorServiceConfigs(
+      settings({ sentryOrg: "acme" }),
+      secrets({ "sentry.token": "sntryu_editor" }),
+      { SENTRY_AUTH_TOKEN: "sntryu_env" },
+    );
+    assert.equal(config.sentry?.token, "sntryu_editor");
+    assert.deepEqual(problems, {});
   });
 
   it("forgets a token the editor removed, and holds its values for redaction only", () => {
