@@ -15,7 +15,11 @@ import { WEBSOCKET_PATH, WebSocketHost } from "./lsp/webSocketHost.js";
 import type { LogLevel } from "@bora/protocol";
 
 /** The host, its engines and their dependencies, as one connection uses them. */
-function buildHost(logger: Logger): { host: AgentHost; engines: EngineManager; deps: ReturnType<typeof defaultEngineDeps> } {
+function buildHost(logger: Logger): {
+  host: AgentHost;
+  engines: EngineManager;
+  deps: ReturnType<typeof defaultEngineDeps>;
+} {
   const host = new AgentHost(logger);
   // Every request the host sends goes through this one policy; its audit lines go to the host's log.
   const http = reportingHttpPolicy(

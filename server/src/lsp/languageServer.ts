@@ -114,7 +114,9 @@ function runLanguageServer(
   // Assigned below, once the parts a session releases exist; `exit` cannot arrive before `listen()`.
   let endSession: () => void = () => undefined;
   const connection =
-    end.kind === "process" ? createConnection(streams.reader, streams.writer) : sessionConnection(streams, () => endSession());
+    end.kind === "process"
+      ? createConnection(streams.reader, streams.writer)
+      : sessionConnection(streams, () => endSession());
   const documents = new TextDocuments(TextDocument);
   const secrets = new SecretOpener();
   /** The trackers' and Slack's credentials from the editor's secret storage. */
@@ -201,7 +203,7 @@ function runLanguageServer(
     pullSettings().catch((error: unknown) => logger.warn(`could not read settings: ${String(error)}`));
   });
 
-  host.onStatus((status) => {
+  const statusUpdates = host.onStatus((status) => {
     void connection.sendNotification(Status.type, status);
   });
 
@@ -280,6 +282,8 @@ function runLanguageServer(
       if (ending) return;
       ending = true;
       logger.setSink(stderrSink);
+      // Nobody is left to tell: the state changes of the release below stay in this process.
+      statusUpdates.dispose();
       streams.close();
       // The client is gone: what it started has no one to report to. Tasks' last updates would
       // go to a closed connection, so a failure to send them is expected here.

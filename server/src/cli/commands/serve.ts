@@ -47,7 +47,9 @@ export function parseServeArgs(args: string[]): ServeArgs {
     (v) => v !== undefined,
   );
   if (chosen.length > 1)
-    throw new UsageError("choose one transport: --stdio, --node-ipc, --socket=PORT, --pipe=NAME or --websocket HOST:PORT");
+    throw new UsageError(
+      "choose one transport: --stdio, --node-ipc, --socket=PORT, --pipe=NAME or --websocket HOST:PORT",
+    );
   const logLevel = values["log-level"] ?? "info";
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LEVELS.join(", ")}`);
   if (values["token-file"] !== undefined && values.websocket === undefined)
