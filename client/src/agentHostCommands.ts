@@ -32,16 +32,18 @@ export async function connectRemoteHostCommand(ctx: Ctx): Promise<void> {
     ignoreFocusOut: true,
   });
   if (token === undefined) return;
+  const mark = ctx.startMark;
   if (token.trim() === "") await ctx.extension.secrets.delete(AGENT_HOST_TOKEN_KEY);
   else await ctx.extension.secrets.store(AGENT_HOST_TOKEN_KEY, token.trim());
   await config.update(AGENT_HOST_URL_SETTING, url.trim(), WHERE);
-  // Also when only the token changed, or the last try failed: the settings listener restarts for a new URL only.
-  await ctx.reconnect();
+  // The settings listener may have reconnected already; this one also retries the same URL and token.
+  await ctx.reconnect(mark);
 }
 
 export async function useLocalHostCommand(ctx: Ctx): Promise<void> {
   const config = vscode.workspace.getConfiguration("bora");
+  const mark = ctx.startMark;
   await ctx.extension.secrets.delete(AGENT_HOST_TOKEN_KEY);
   await config.update(AGENT_HOST_URL_SETTING, undefined, WHERE);
-  await ctx.reconnect();
+  await ctx.reconnect(mark);
 }

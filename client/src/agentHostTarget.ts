@@ -87,7 +87,10 @@ export const USE_LOCAL: Action = { title: "Use Local Agent Host", command: BORA_
 
 export interface FailureNotice {
   message: string;
-  /** The buttons, the likeliest fix first. */
+  /**
+   * The buttons, the likeliest fix first. Two at most: a toast truncates a third ("Re…"), and
+   * both commands are in the palette anyway.
+   */
   actions: Action[];
 }
 
@@ -97,12 +100,12 @@ export function failureNotice(url: string, failure: ConnectFailure): FailureNoti
     case "unreachable":
       return {
         message: `Could not reach the Bora agent host at ${url}: ${failure.reason}`,
-        actions: [RETRY, CONNECT_REMOTE, USE_LOCAL],
+        actions: [RETRY, CONNECT_REMOTE],
       };
     case "unauthorized":
       return {
         message: `The Bora agent host at ${url} refused the token: set it with Bora: Connect to Remote Agent Host…`,
-        actions: [CONNECT_REMOTE, RETRY, USE_LOCAL],
+        actions: [CONNECT_REMOTE, RETRY],
       };
     case "busy":
       return {
@@ -114,12 +117,12 @@ export function failureNotice(url: string, failure: ConnectFailure): FailureNoti
         message: `The Bora agent host at ${url} refused the connection (HTTP ${failure.status}${
           failure.reason ? `: ${failure.reason}` : ""
         }). Is the URL right (the path is /lsp)?`,
-        actions: [CONNECT_REMOTE, RETRY, USE_LOCAL],
+        actions: [CONNECT_REMOTE, RETRY],
       };
     case "lost":
       return {
         message: `Bora lost the connection to the agent host at ${url}.`,
-        actions: [RETRY, OPEN_LOGS, USE_LOCAL],
+        actions: [RETRY, OPEN_LOGS],
       };
   }
 }

@@ -64,6 +64,8 @@ export class Ctx implements vscode.Disposable {
   private readonly lifecycle = new SerialQueue();
   /** The host the last start aimed at (local, or a remote URL) and the token it used. */
   private startedWith: { target: AgentHostTarget; token: string | undefined } | undefined;
+  /** How many starts were tried, so a caller can tell whether one happened since it saved new settings. */
+  private starts = 0;
   /** The remote host's WebSocket while connected; closed on stop. */
   private remoteSocket: WebSocket | undefined;
 
@@ -131,12 +133,18 @@ export class Ctx implements vscode.Disposable {
     return this.queue(() => this.doStop());
   }
 
+  /** A mark for `reconnect`: the number of starts tried so far. */
+  get startMark(): number {
+    return this.starts;
+  }
+
   /**
-   * Restarts when the host setting or the token differ from what the running client used, or
-   * when no client runs (a retry after a failure). The settings listener and the Connect command
-   * both call it, so saving a URL and a token restarts once, not twice.
+   * Restarts when the host setting or the token differ from what the last start used. `since`
+   * (a `startMark` taken before saving them): also retry a start that failed, unless one with
+   * these settings was tried after the mark. The settings listener and the Connect command both
+   * call it, so saving a URL and a token tries once, not twice.
    */
-  reconnect(): Promise<void> {
+  reconnect(since?: number): Promise<void> {
     return this.queue(async () => {
       const wanted = await this.wantedHost();
       const started = this.startedWith;
@@ -145,7 +153,7 @@ export class Ctx implements vscode.Disposable {
         "target" in wanted &&
         sameTarget(started.target, wanted.target) &&
         started.token === wanted.token;
-      if (same && this.running) return;
+      if (same && (since === undefined || this.running || this.starts > since)) return;
       await this.doStop();
       await this.doStart();
     });
@@ -168,6 +176,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async doStart(): Promise<void> {
+    this.starts += 1;
     this.statusBar.setPhase("starting");
     const wanted = await this.wantedHost();
     if ("error" in wanted) {

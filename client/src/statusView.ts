@@ -61,7 +61,7 @@ export function statusView(
 }
 
 /**
- * Names a remote host in the item ("Bora (remote host:port): ready …") and its tooltip: with two
+ * Names a remote host in the item ("Bora: ready · … · remote host:port") and its tooltip: with two
  * hosts possible, which one answers is the first thing to know when something looks wrong.
  */
 function withHost(view: StatusView, host: string | undefined, phase: ClientPhase): StatusView {
@@ -69,7 +69,7 @@ function withHost(view: StatusView, host: string | undefined, phase: ClientPhase
   const crashed = phase === "crashed";
   return {
     ...view,
-    text: crashed ? `$(debug-disconnect) Bora (${host}): disconnected` : view.text.replace("Bora:", `Bora (${host}):`),
+    text: `${crashed ? "$(debug-disconnect) Bora: disconnected" : view.text} · ${host}`,
     tooltip: lines(
       crashed ? `Not connected to the agent host (${host}). Click to open the logs.` : `Agent host: ${host}`,
       crashed ? undefined : view.tooltip,

@@ -62,7 +62,7 @@ describe("agent host target", () => {
     it("says an unreachable host could not be reached, with the reason, and offers Retry first", () => {
       const notice = failureNotice(url, { kind: "unreachable", reason: "ECONNREFUSED" });
       assert.equal(notice.message, "Could not reach the Bora agent host at ws://h:1/lsp: ECONNREFUSED");
-      assert.deepEqual(titles(notice.actions), ["Retry", "Connect to Remote Agent Host…", "Use Local Agent Host"]);
+      assert.deepEqual(titles(notice.actions), ["Retry", "Connect to Remote Agent Host…"]);
       assert.equal(notice.actions[0]?.command, "bora.restartHost");
     });
 
@@ -72,7 +72,7 @@ describe("agent host target", () => {
         notice.message,
         "The Bora agent host at ws://h:1/lsp refused the token: set it with Bora: Connect to Remote Agent Host…",
       );
-      assert.deepEqual(titles(notice.actions), ["Connect to Remote Agent Host…", "Retry", "Use Local Agent Host"]);
+      assert.deepEqual(titles(notice.actions), ["Connect to Remote Agent Host…", "Retry"]);
       assert.equal(notice.actions[0]?.command, "bora.connectRemoteHost");
     });
 
@@ -85,7 +85,7 @@ describe("agent host target", () => {
     it("words a dropped connection for a remote host, with Retry", () => {
       const notice = failureNotice(url, { kind: "lost" });
       assert.equal(notice.message, "Bora lost the connection to the agent host at ws://h:1/lsp.");
-      assert.equal(notice.actions[0]?.title, "Retry");
+      assert.deepEqual(titles(notice.actions), ["Retry", "Open Logs"]);
     });
 
     it("names other refusals with their status and the path to check", () => {

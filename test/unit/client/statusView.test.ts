@@ -11,7 +11,7 @@ describe("client status view", () => {
     const ready: StatusParams = { host: "ready", engine: { state: "ready", model: "/m/qwen.gguf" } };
     it("names a remote host in the text and the tooltip", () => {
       const view = statusView("running", ready, { host: "remote devbox:7007" });
-      assert.equal(view.text, "$(check) Bora (remote devbox:7007): ready · qwen");
+      assert.equal(view.text, "$(check) Bora: ready · qwen · remote devbox:7007");
       assert.match(view.tooltip, /^Agent host: remote devbox:7007\n/);
     });
     it("says nothing of the host when it is the bundled one", () => {
@@ -19,7 +19,7 @@ describe("client status view", () => {
     });
     it("says a remote host is disconnected, not stopped, with retry a link away", () => {
       const view = statusView("crashed", undefined, { host: "remote devbox:7007" });
-      assert.equal(view.text, "$(debug-disconnect) Bora (remote devbox:7007): disconnected");
+      assert.equal(view.text, "$(debug-disconnect) Bora: disconnected · remote devbox:7007");
       assert.match(view.tooltip, /Not connected to the agent host \(remote devbox:7007\)/);
       assert.equal(view.error, true);
       assert.ok(view.actions.some((action) => action.command === "bora.restartHost"));
@@ -27,7 +27,7 @@ describe("client status view", () => {
     it("names the remote host while connecting", () => {
       assert.match(
         statusView("starting", undefined, { host: "remote devbox:7007" }).text,
-        /Bora \(remote devbox:7007\): starting/,
+        /Bora: starting · remote devbox:7007/,
       );
     });
   });
