@@ -14,6 +14,9 @@ import { webSocketUrl } from "./lsp/bindAddress.js";
 import { WEBSOCKET_PATH, WebSocketHost } from "./lsp/webSocketHost.js";
 import type { LogLevel } from "@bora/protocol";
 
+/** How long Ctrl-C or SIGTERM may take in all: the session's grace (10 s) and a margin for closing the port. */
+const STOP_DEADLINE_MS = 15_000;
+
 /** The host, its engines and their dependencies, as one connection uses them. */
 function buildHost(logger: Logger): {
   host: AgentHost;
@@ -69,6 +72,11 @@ export async function serveWebSocket(
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: closing the session and stopping`);
+    // A session that cannot put its things away (a hung engine) must not keep Ctrl-C from working.
+    setTimeout(() => {
+      logger.warn(`${signal}: the session did not close in time; leaving anyway`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     void server.close().finally(() => process.exit(0));
   };
   process.once("SIGINT", () => stop("SIGINT"));

@@ -56,7 +56,7 @@ describe("Bora with a remote agent host (bora serve --websocket)", function () {
 
   after(async () => {
     await vscode?.close();
-    if (host !== undefined && host.exitCode === null) {
+    if (host !== undefined && host.exitCode === null && host.signalCode === null) {
       host.kill("SIGTERM");
       await exitOf(host);
     }
@@ -107,6 +107,11 @@ describe("Bora with a remote agent host (bora serve --websocket)", function () {
     const toast = vscode.page.locator(".notifications-toasts .notification-toast", { hasText: REFUSED }).last();
     await toast.waitFor();
     await toast.locator(".monaco-button", { hasText: "Retry" }).waitFor();
+    // The toast slides in; the screenshot waits until it is all there.
+    await vscode.page
+      .locator(".notifications-toasts .notification-fade-in-done", { hasText: REFUSED })
+      .first()
+      .waitFor({ timeout: HANG_MS });
     await waitForStatus(vscode, /Bora: disconnected · remote 127\.0\.0\.1:\d+/);
     await vscode.screenshot("remote-01-token-refused");
     // One try per Connect: the settings listener and the command do not both connect.
@@ -132,5 +137,24 @@ describe("Bora with a remote agent host (bora serve --websocket)", function () {
     assert.match(vscode.boraLog(), /connecting to the agent host at ws:\/\/127\.0\.0\.1:\d+\/lsp with a token/);
     assert.equal(vscode.boraLog().includes(TOKEN), false, "the token is never in the Bora log");
     assert.equal(hostStderr.includes(TOKEN), false, "the token is never in the host's log");
+  });
+
+  it("says the connection to the remote host was lost, with Retry, when the host goes away", async () => {
+    assert.ok(host !== undefined);
+    host.kill("SIGTERM");
+    const exited = await Promise.race([
+      exitOf(host),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 30_000).unref()),
+    ]);
+    assert.ok(exited, `the host did not exit within 30 s of SIGTERM:\n${hostStderr.slice(-2000)}`);
+    const lost = "Bora lost the connection to the agent host at ws://127.0.0.1:";
+    await waitForNotification(vscode, lost);
+    await vscode.page
+      .locator(".notifications-toasts .notification-toast", { hasText: lost })
+      .locator(".monaco-button", { hasText: "Retry" })
+      .waitFor();
+    await waitForStatus(vscode, /Bora: disconnected · remote 127\.0\.0\.1:\d+/);
+    await vscode.screenshot("remote-03-connection-lost");
+    assert.deepEqual(descendantPids(vscode.pid, LOCAL_HOST_PROCESS), [], "nothing was spawned locally instead");
   });
 });

@@ -90,7 +90,16 @@ export function runSession(
  */
 function sessionConnection(streams: TransportStreams, onExit: () => void): Connection {
   let shutdownReceived = false;
-  return createConnectionWithWatchDog((logger) => createProtocolConnection(streams.reader, streams.writer, logger), {
+  // The library hands the connection's own console as the logger of the JSON-RPC layer; a failed
+  // send would then log over the failing connection, fail again, and loop for good (seen when a
+  // socket is closing). The layer's own complaints go to stderr instead.
+  const wireLog = {
+    error: (message: string) => stderrSink.write("error", `LSP: ${message}`),
+    warn: (message: string) => stderrSink.write("warn", `LSP: ${message}`),
+    info: (message: string) => stderrSink.write("info", `LSP: ${message}`),
+    log: (message: string) => stderrSink.write("debug", `LSP: ${message}`),
+  };
+  return createConnectionWithWatchDog(() => createProtocolConnection(streams.reader, streams.writer, wireLog), {
     get shutdownReceived() {
       return shutdownReceived;
     },

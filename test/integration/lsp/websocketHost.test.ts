@@ -6,6 +6,8 @@ import { PROTOCOL_VERSION, Version, WebSocketMessageReader, WebSocketMessageWrit
 import {
   ExitNotification,
   InitializeRequest,
+  InitializedNotification,
+  LogMessageNotification,
   ShutdownRequest,
   createProtocolConnection,
   type ProtocolConnection,
@@ -68,8 +70,12 @@ async function open(url: string, token: string | undefined): Promise<WebSocket> 
   return attempt.socket;
 }
 
+/** Every line a session logged to its client (`window/logMessage`). */
+const logs: string[] = [];
+
 async function session(socket: WebSocket): Promise<ProtocolConnection> {
   const connection = createProtocolConnection(new WebSocketMessageReader(socket), new WebSocketMessageWriter(socket));
+  connection.onNotification(LogMessageNotification.type, (message) => void logs.push(message.message));
   connection.listen();
   const init = await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
@@ -177,9 +183,13 @@ describe("agent host over a WebSocket (bora serve --websocket)", () => {
     hosts.push(host);
     assert.match(host.stderr(), /warning: no --token-file: any user of this machine can connect/);
     const connection = await session(await open(host.url, undefined));
+    // Initialized: the session's log now goes over the connection, which SIGTERM is about to close.
+    await connection.sendNotification(InitializedNotification.type, {});
+    await waitFor("the session's log on the connection", () => logs.length > 0, 10000);
     host.signal("SIGTERM");
     const { code } = await host.exited;
     assert.equal(code, 0);
+    assert.doesNotMatch(host.stderr(), /Sending log message failed[\s\S]*Sending log message failed/);
     assert.match(host.stderr(), /SIGTERM: closing the session and stopping/);
     assert.match(host.stderr(), /session ended/);
     connection.dispose();
