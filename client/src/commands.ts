@@ -16,6 +16,7 @@ import {
   rejectEditCommand,
   rejectHunkCommand,
 } from "./inlineEdit/commands.js";
+import { connectRemoteHostCommand, useLocalHostCommand } from "./agentHostCommands.js";
 import { configureIntegrationsCommand } from "./integrations/configureIntegrations.js";
 import { pullModelCommand } from "./pullModel.js";
 import { setRemoteApiKeyCommand } from "./secrets.js";
@@ -46,6 +47,8 @@ function withHost(
 
 export const COMMANDS: Record<CommandName, CommandFactory> = {
   restartHost: (ctx) => () => ctx.restart(),
+  connectRemoteHost: (ctx) => () => connectRemoteHostCommand(ctx),
+  useLocalHost: (ctx) => () => useLocalHostCommand(ctx),
   showLogs: (ctx) => () => ctx.log.show(),
   pullModel: withHost("pullModel", (ctx, client, suggested) => pullModelCommand(ctx, client, suggested)),
   setRemoteApiKey: (ctx) => () => setRemoteApiKeyCommand(ctx.extension.secrets),

@@ -5,7 +5,19 @@
  */
 import { PROTOCOL_VERSION, SerialQueue, Status, TaskUpdated, Version, type StatusParams } from "@bora/protocol";
 import * as vscode from "vscode";
-import { createHostClient, type HostClient } from "./hostClient.js";
+import type { WebSocket } from "ws";
+import {
+  AGENT_HOST_TOKEN_KEY,
+  AGENT_HOST_URL_SETTING,
+  CONNECT_REMOTE,
+  LOCAL_HOST,
+  USE_LOCAL,
+  agentHostTarget,
+  failureNotice,
+  hostLabel,
+  type AgentHostTarget,
+} from "./agentHostTarget.js";
+import { connectRemoteHost, createHostClient, HostConnectError, type HostClient } from "./hostClient.js";
 import { registerFixWithBora } from "./inlineEdit/commands.js";
 import { InlineEditController } from "./inlineEdit/controller.js";
 import { OPEN_LOGS, RESTART_HOST, problemKey } from "./problemActions.js";
@@ -50,6 +62,12 @@ export class Ctx implements vscode.Disposable {
   private lastEngineProblem: string | undefined;
   /** Serialises start/stop so a restart clicked twice does not start two hosts. */
   private readonly lifecycle = new SerialQueue();
+  /** The host the last start aimed at (local, or a remote URL) and the token it used. */
+  private startedWith: { target: AgentHostTarget; token: string | undefined } | undefined;
+  /** How many starts were tried, so a caller can tell whether one happened since it saved new settings. */
+  private starts = 0;
+  /** The remote host's WebSocket while connected; closed on stop. */
+  private remoteSocket: WebSocket | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel("Bora", { log: true });
@@ -74,6 +92,10 @@ export class Ctx implements vscode.Disposable {
         if (isBoraSecret(event.key)) void sendSecrets(this.client, extension.secrets, this.log, true);
       }),
       dropHintWhenUsed(this),
+      // A new host URL means a different host: switch at once, as a user who just changed it expects.
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(`bora.${AGENT_HOST_URL_SETTING}`)) void this.reconnect();
+      }),
     );
   }
 
@@ -111,6 +133,32 @@ export class Ctx implements vscode.Disposable {
     return this.queue(() => this.doStop());
   }
 
+  /** A mark for `reconnect`: the number of starts tried so far. */
+  get startMark(): number {
+    return this.starts;
+  }
+
+  /**
+   * Restarts when the host setting or the token differ from what the last start used. `since`
+   * (a `startMark` taken before saving them): also retry a start that failed, unless one with
+   * these settings was tried after the mark. The settings listener and the Connect command both
+   * call it, so saving a URL and a token tries once, not twice.
+   */
+  reconnect(since?: number): Promise<void> {
+    return this.queue(async () => {
+      const wanted = await this.wantedHost();
+      const started = this.startedWith;
+      const same =
+        started !== undefined &&
+        "target" in wanted &&
+        sameTarget(started.target, wanted.target) &&
+        started.token === wanted.token;
+      if (same && (since === undefined || this.running || this.starts > since)) return;
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
   dispose(): void {
     for (const d of this.extensionBag.splice(0).reverse()) d.dispose();
   }
@@ -119,12 +167,53 @@ export class Ctx implements vscode.Disposable {
     return this.lifecycle.run(step);
   }
 
+  /** The host `bora.agentHost.url` names, and the stored token for it. */
+  private async wantedHost(): Promise<{ target: AgentHostTarget; token: string | undefined } | { error: string }> {
+    const read = agentHostTarget(vscode.workspace.getConfiguration("bora").get(AGENT_HOST_URL_SETTING));
+    if ("error" in read) return read;
+    const token = read.target.kind === "remote" ? await this.extension.secrets.get(AGENT_HOST_TOKEN_KEY) : undefined;
+    return { target: read.target, token };
+  }
+
   private async doStart(): Promise<void> {
+    this.starts += 1;
     this.statusBar.setPhase("starting");
+    const wanted = await this.wantedHost();
+    if ("error" in wanted) {
+      this.startedWith = undefined;
+      this.showHost(LOCAL_HOST);
+      this.statusBar.setPhase("crashed");
+      void showActions("error", wanted.error, [CONNECT_REMOTE, USE_LOCAL]);
+      return;
+    }
+    const { target, token } = wanted;
+    this.startedWith = wanted;
+    this.showHost(target);
+    let socket: WebSocket | undefined;
+    if (target.kind === "remote") {
+      this.log.info(`connecting to the agent host at ${target.url}${token ? " with a token" : " without a token"}`);
+      try {
+        socket = await connectRemoteHost(target.url, token);
+      } catch (error) {
+        const failure =
+          error instanceof HostConnectError ? error.failure : { kind: "unreachable" as const, reason: String(error) };
+        const notice = failureNotice(target.url, failure);
+        this.log.error(notice.message);
+        this.statusBar.setPhase("crashed");
+        void showActions("error", notice.message, notice.actions);
+        return;
+      }
+      this.remoteSocket = socket;
+    }
     // Only the current client's death counts: a client we are stopping on purpose is no crash.
-    const client: HostClient = createHostClient(this.extension, this.log, () => {
-      if (this.client === client) this.onCrash();
-    });
+    const client: HostClient = createHostClient(
+      this.extension,
+      this.log,
+      () => {
+        if (this.client === client) this.onCrash();
+      },
+      socket === undefined ? { kind: "local" } : { kind: "remote", socket },
+    );
     this.client = client;
     this.clientBag.push(
       client.onNotification(Status.type, (status) => {
@@ -169,7 +258,17 @@ export class Ctx implements vscode.Disposable {
         this.log.warn(`stopping the agent host: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    // The host closes its end after `exit`; a host that is gone or slow must not keep ours open.
+    this.remoteSocket?.terminate();
+    this.remoteSocket = undefined;
     this.statusBar.setPhase("stopped");
+  }
+
+  /** The status bar and the sidebar say which host is in use. */
+  private showHost(target: AgentHostTarget): void {
+    const label = hostLabel(target);
+    this.statusBar.host = label;
+    this.sidebar.showHost(label);
   }
 
   /** Shows each new engine problem once, with the button that fixes it (the status bar keeps showing it). */
@@ -184,6 +283,16 @@ export class Ctx implements vscode.Disposable {
   /** The host died: show it, offer the logs, and do not restart on our own (no restart loop). */
   private onCrash(): void {
     this.statusBar.setPhase("crashed");
+    const target = this.startedWith?.target;
+    if (target?.kind === "remote") {
+      const notice = failureNotice(target.url, { kind: "lost" });
+      void showActions("error", notice.message, notice.actions);
+      return;
+    }
     void showActions("error", "The Bora agent host stopped unexpectedly.", [OPEN_LOGS, RESTART_HOST]);
   }
+}
+
+function sameTarget(a: AgentHostTarget, b: AgentHostTarget): boolean {
+  return a.kind === "local" ? b.kind === "local" : b.kind === "remote" && a.url === b.url;
 }

@@ -9,6 +9,7 @@ export class StatusBar implements vscode.Disposable {
   private status: StatusParams | undefined;
   private unused: string | undefined;
   private progress: EditProgress | undefined;
+  private remote: string | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem("bora.status", vscode.StatusBarAlignment.Left, 100);
@@ -45,6 +46,12 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** The host in use when it is not the bundled one (`remote host:port`); undefined for the bundled one. */
+  set host(label: string | undefined) {
+    this.remote = label;
+    this.render();
+  }
+
   dispose(): void {
     this.item.dispose();
   }
@@ -53,6 +60,7 @@ export class StatusBar implements vscode.Disposable {
     const extras: StatusExtras = {};
     if (this.unused !== undefined) extras.unusedModel = this.unused;
     if (this.progress !== undefined) extras.editProgress = this.progress;
+    if (this.remote !== undefined) extras.host = this.remote;
     const view = statusView(this.phase, this.status, extras);
     const markdown = tooltipMarkdown(view);
     const tooltip = new vscode.MarkdownString(markdown.value);

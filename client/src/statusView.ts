@@ -23,6 +23,8 @@ export interface StatusExtras {
   unusedModel?: string;
   /** An inline edit streaming in the active editor. */
   editProgress?: EditProgress;
+  /** The host in use when it is not the bundled one (`remote host:port`); the item names it. */
+  host?: string;
 }
 
 /** How far a streaming inline edit has come. */
@@ -55,6 +57,27 @@ export function statusView(
   status: StatusParams | undefined,
   extras: StatusExtras = {},
 ): StatusView {
+  return withHost(phaseView(phase, status, extras), extras.host, phase);
+}
+
+/**
+ * Names a remote host in the item ("Bora: ready · … · remote host:port") and its tooltip: with two
+ * hosts possible, which one answers is the first thing to know when something looks wrong.
+ */
+function withHost(view: StatusView, host: string | undefined, phase: ClientPhase): StatusView {
+  if (host === undefined) return view;
+  const crashed = phase === "crashed";
+  return {
+    ...view,
+    text: `${crashed ? "$(debug-disconnect) Bora: disconnected" : view.text} · ${host}`,
+    tooltip: lines(
+      crashed ? `Not connected to the agent host (${host}). Click to open the logs.` : `Agent host: ${host}`,
+      crashed ? undefined : view.tooltip,
+    ),
+  };
+}
+
+function phaseView(phase: ClientPhase, status: StatusParams | undefined, extras: StatusExtras): StatusView {
   if (phase === "crashed") {
     return {
       text: "$(error) Bora: host stopped",

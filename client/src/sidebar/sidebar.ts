@@ -331,6 +331,7 @@ export class Sidebar implements vscode.Disposable {
   private readonly workItems: WorkItemsTree;
   private readonly tasks: TasksTree;
   private readonly bag: vscode.Disposable[] = [];
+  private readonly tasksView: vscode.TreeView<TaskNode>;
 
   constructor(private readonly ctx: Ctx) {
     this.workItems = new WorkItemsTree(ctx);
@@ -341,6 +342,7 @@ export class Sidebar implements vscode.Disposable {
     });
     const tasksView = vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: this.tasks });
     this.tasks.view = tasksView;
+    this.tasksView = tasksView;
     this.bag.push(
       this.workItems,
       this.tasks,
@@ -352,6 +354,11 @@ export class Sidebar implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.bag.splice(0)) d.dispose();
+  }
+
+  /** Names the host the tasks run on beside the Tasks view's title (`remote host:port`); undefined: the bundled host, named by nothing. */
+  showHost(label: string | undefined): void {
+    this.tasksView.description = label;
   }
 
   /** The host (re)started: what it lists may have changed (tasks resumed, settings read again). Views not shown yet load when shown. */

@@ -23,6 +23,7 @@ import {
   type Connection,
   type InitializeResult,
 } from "vscode-languageserver/node";
+import { createConnection as createConnectionWithWatchDog, createProtocolConnection } from "vscode-languageserver";
 import type { AgentHost } from "../host/agentHost.js";
 import type { EngineManager } from "../engines/engineManager.js";
 import { stderrSink } from "../host/logger.js";
@@ -41,22 +42,90 @@ import { ApprovalMemory } from "../tasks/approvalMemory.js";
 import { TaskManager } from "../tasks/taskManager.js";
 import { unsavedChangesGuard } from "../tasks/unsavedGuard.js";
 import { resolveStateDir } from "../workspace/stateDir.js";
-import { describeTransport, openTransport, type Transport } from "./transport.js";
+import { describeTransport, openTransport, type Transport, type TransportStreams } from "./transport.js";
 
 export interface RunningServer {
   connection: Connection;
   documents: TextDocuments<TextDocument>;
 }
 
+/**
+ * What ends with the connection. The process's own connection (stdio, ipc, socket, pipe) ends the
+ * process, as editors expect of a server they started. A session of `bora serve --websocket` ends
+ * only itself: it releases what it opened and the process waits for the next editor.
+ */
+type ConnectionEnd = { kind: "process" } | { kind: "session"; ended: () => void };
+
+/** Runs the host on the process's one transport; the connection's end is the process's end. */
 export async function startLanguageServer(
   host: AgentHost,
   engines: EngineManager,
   transport: Transport,
   models: ModelStore,
 ): Promise<RunningServer> {
+  const streams = await openTransport(transport, (reason) => host.logger.warn(`LSP input: ${reason}`));
+  return runLanguageServer(host, engines, streams, describeTransport(transport), models, { kind: "process" });
+}
+
+/**
+ * Runs one session of a host that outlives its clients; resolves once the session has ended
+ * (`exit`, or the connection closed) and released its engines, tasks, workflows and children.
+ */
+export function runSession(
+  host: AgentHost,
+  engines: EngineManager,
+  streams: TransportStreams,
+  description: string,
+  models: ModelStore,
+): Promise<void> {
+  return new Promise((ended) => {
+    runLanguageServer(host, engines, streams, description, models, { kind: "session", ended: () => ended() });
+  });
+}
+
+/**
+ * A connection whose `exit` does not end the process (the library's node connection calls
+ * `process.exit`), and that ignores the client's process id: on a remote host that id names a
+ * process of another machine, and the library's watch on it would end the host within seconds.
+ */
+function sessionConnection(streams: TransportStreams, onExit: () => void): Connection {
+  let shutdownReceived = false;
+  // The library hands the connection's own console as the logger of the JSON-RPC layer; a failed
+  // send would then log over the failing connection, fail again, and loop for good (seen when a
+  // socket is closing). The layer's own complaints go to stderr instead.
+  const wireLog = {
+    error: (message: string) => stderrSink.write("error", `LSP: ${message}`),
+    warn: (message: string) => stderrSink.write("warn", `LSP: ${message}`),
+    info: (message: string) => stderrSink.write("info", `LSP: ${message}`),
+    log: (message: string) => stderrSink.write("debug", `LSP: ${message}`),
+  };
+  return createConnectionWithWatchDog(() => createProtocolConnection(streams.reader, streams.writer, wireLog), {
+    get shutdownReceived() {
+      return shutdownReceived;
+    },
+    set shutdownReceived(value: boolean) {
+      shutdownReceived = value;
+    },
+    initialize: () => undefined,
+    exit: () => onExit(),
+  });
+}
+
+function runLanguageServer(
+  host: AgentHost,
+  engines: EngineManager,
+  streams: TransportStreams,
+  description: string,
+  models: ModelStore,
+  end: ConnectionEnd,
+): RunningServer {
   const { logger } = host;
-  const streams = await openTransport(transport, (reason) => logger.warn(`LSP input: ${reason}`));
-  const connection = createConnection(streams.reader, streams.writer);
+  // Assigned below, once the parts a session releases exist; `exit` cannot arrive before `listen()`.
+  let endSession: () => void = () => undefined;
+  const connection =
+    end.kind === "process"
+      ? createConnection(streams.reader, streams.writer)
+      : sessionConnection(streams, () => endSession());
   const documents = new TextDocuments(TextDocument);
   const secrets = new SecretOpener();
   /** The trackers' and Slack's credentials from the editor's secret storage. */
@@ -83,7 +152,7 @@ export async function startLanguageServer(
       .filter(Boolean)
       .join(" ");
     // Logged once the client's console is the sink: stderr lines show up as errors in VS Code.
-    greeting = `initialize from ${client} over ${describeTransport(transport)}`;
+    greeting = `initialize from ${client} over ${description}`;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -143,7 +212,7 @@ export async function startLanguageServer(
     pullSettings().catch((error: unknown) => logger.warn(`could not read settings: ${String(error)}`));
   });
 
-  host.onStatus((status) => {
+  const statusUpdates = host.onStatus((status) => {
     void connection.sendNotification(Status.type, status);
   });
 
@@ -198,23 +267,51 @@ export async function startLanguageServer(
     teamDatabaseUrl: () => integrationSecrets.get("team.databaseUrl"),
   });
 
+  let released: Promise<void> | undefined;
+  /** Puts away everything this connection opened; once, however many ways the end arrives. */
+  const release = (): Promise<void> =>
+    (released ??= (async () => {
+      try {
+        // A task's last update says it was cancelled, and its commands end with it.
+        await tasks.dispose();
+        // Durable tasks stay recorded: they stop at their step and resume on the next open.
+        await durable.dispose();
+        await engines.dispose();
+      } finally {
+        // Every child process ends even when an engine fails to close.
+        await host.stop();
+      }
+    })());
+
   connection.onShutdown(async () => {
     logger.info("shutdown requested");
-    try {
-      // A task's last update says it was cancelled, and its commands end with it.
-      await tasks.dispose();
-      // Durable tasks stay recorded: they stop at their step and resume on the next open.
-      await durable.dispose();
-      await engines.dispose();
-    } finally {
-      // Every child process ends even when an engine fails to close.
-      await host.stop();
-    }
+    await release();
   });
+
+  if (end.kind === "session") {
+    let ending = false;
+    endSession = () => {
+      if (ending) return;
+      ending = true;
+      logger.setSink(stderrSink);
+      // Nobody is left to tell: the state changes of the release below stay in this process.
+      statusUpdates.dispose();
+      streams.close();
+      // The client is gone: what it started has no one to report to. Tasks' last updates would
+      // go to a closed connection, so a failure to send them is expected here.
+      void release()
+        .catch((error: unknown) => logger.error("could not release the session", error))
+        .finally(() => {
+          connection.dispose();
+          end.ended();
+        });
+    };
+  }
 
   connection.onExit(() => {
     // The library ends the process right after this handler: what `shutdown` did not end (no
     // shutdown came, or it is still waiting out its grace period) is killed now, synchronously.
+    // A session's watchdog ends the session instead, releasing the rest.
     host.stopNow();
     streams.close();
   });
@@ -223,6 +320,11 @@ export async function startLanguageServer(
   // the host started and leave with a failure code, as the LSP spec asks for an exit without shutdown.
   streams.reader.onClose(() => {
     logger.setSink(stderrSink);
+    if (end.kind === "session") {
+      if (host.status().host !== "stopping") logger.warn("the client closed the connection; ending its session");
+      endSession();
+      return;
+    }
     if (host.status().host === "stopping") return;
     logger.warn("the client closed the connection without shutdown; stopping");
     void durable

@@ -7,6 +7,31 @@ const running = (engine: EngineStatus, host: HostState = "ready", message?: stri
   statusView("running", { host, engine, ...(message !== undefined ? { message } : {}) } satisfies StatusParams);
 
 describe("client status view", () => {
+  describe("which host", () => {
+    const ready: StatusParams = { host: "ready", engine: { state: "ready", model: "/m/qwen.gguf" } };
+    it("names a remote host in the text and the tooltip", () => {
+      const view = statusView("running", ready, { host: "remote devbox:7007" });
+      assert.equal(view.text, "$(check) Bora: ready · qwen · remote devbox:7007");
+      assert.match(view.tooltip, /^Agent host: remote devbox:7007\n/);
+    });
+    it("says nothing of the host when it is the bundled one", () => {
+      assert.doesNotMatch(statusView("running", ready).text, /remote/);
+    });
+    it("says a remote host is disconnected, not stopped, with retry a link away", () => {
+      const view = statusView("crashed", undefined, { host: "remote devbox:7007" });
+      assert.equal(view.text, "$(debug-disconnect) Bora: disconnected · remote devbox:7007");
+      assert.match(view.tooltip, /Not connected to the agent host \(remote devbox:7007\)/);
+      assert.equal(view.error, true);
+      assert.ok(view.actions.some((action) => action.command === "bora.restartHost"));
+    });
+    it("names the remote host while connecting", () => {
+      assert.match(
+        statusView("starting", undefined, { host: "remote devbox:7007" }).text,
+        /Bora: starting · remote devbox:7007/,
+      );
+    });
+  });
+
   describe("client phases", () => {
     it("shows starting until the first status arrives", () => {
       assert.match(statusView("running", undefined).text, /starting/);
