@@ -32,6 +32,7 @@ import {
   waitForStatus,
   type VsCode,
 } from "./support/codeServer.js";
+import { sidebarDriver } from "./support/sidebar.js";
 import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
 
 const REPO = "acme/shop";
@@ -127,19 +128,7 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     }
   });
 
-  const view = (name: string) =>
-    vscode.page.locator(".pane", { has: vscode.page.locator(".pane-header", { hasText: name }) });
-  const row = (name: string, text: string | RegExp) => view(name).locator(".monaco-list-row", { hasText: text });
-
-  /** The quick input's box, once its title says `title`: types `value` and presses Enter. */
-  async function answer(title: RegExp, value: string): Promise<void> {
-    await vscode.page
-      .locator(".quick-input-widget .quick-input-title", { hasText: title })
-      .waitFor({ timeout: HANG_MS });
-    const input = vscode.page.locator(".quick-input-widget .quick-input-box input");
-    await input.fill(value);
-    await input.press("Enter");
-  }
+  const { view, row, answer } = sidebarDriver(() => vscode);
 
   it("configures Sentry in the guided flow: the token goes to secret storage and is checked", async () => {
     await runCommand(vscode.page, "Bora: Configure Integrations");

@@ -23,7 +23,17 @@ import type { HostClient } from "../hostClient.js";
 import { problemOfError, type Action } from "../problemActions.js";
 import { runAction, showActions, showProblem } from "../showProblem.js";
 import type { TaskState } from "../tasks/taskStore.js";
-import { actionsOf, newsOf, rowsFromList, taskNodes, waitingCount, type TaskNode, type TaskRow } from "./tasksView.js";
+import {
+  actionsOf,
+  newsOf,
+  rowsFromList,
+  taskNodes,
+  teamTasksLive,
+  TEAM_POLL_MS,
+  waitingCount,
+  type TaskNode,
+  type TaskRow,
+} from "./tasksView.js";
 import { isStaleNeed, needKey } from "./taskWords.js";
 import { FIRST_WORK_ITEMS, nextLimit, workItemNodes, type WorkItemNode } from "./workItemsView.js";
 
@@ -177,9 +187,13 @@ class TasksTree implements vscode.TreeDataProvider<TaskNode> {
   readonly onDidChangeTreeData = this.changed.event;
   view: vscode.TreeView<TaskNode> | undefined;
 
+  /** The next list while a team task is live (`TEAM_POLL_MS`). */
+  private poll: NodeJS.Timeout | undefined;
+
   constructor(private readonly ctx: Ctx) {}
 
   dispose(): void {
+    clearTimeout(this.poll);
     this.changed.dispose();
   }
 
@@ -193,16 +207,25 @@ class TasksTree implements vscode.TreeDataProvider<TaskNode> {
   }
 
   private async load(): Promise<void> {
+    clearTimeout(this.poll);
     const client = await this.ctx.settledClient();
     if (client === undefined) return;
     try {
       const { tasks, problem } = await client.sendRequest(ListTasks.type, {});
-      for (const [id, row] of rowsFromList(tasks)) this.rows.set(id, { ...this.rows.get(id), ...row });
+      for (const [id, row] of rowsFromList(tasks)) {
+        const before = this.rows.get(id);
+        // A team task's row is the list's alone: what this host said of it before (its worktree here) is gone.
+        const after = row.team ? row : { ...before, ...row };
+        this.rows.set(id, after);
+        // A team task's worker is another host: the list is the only news of it this window gets.
+        if (after.team && before !== undefined) this.tell(before, after);
+      }
       if (problem !== undefined) this.ctx.log.warn(`Tasks: ${problem.message}`);
     } catch (error) {
       this.ctx.log.warn(`Tasks: could not list them: ${problemOfError(error).message}`);
     }
     this.update();
+    if (teamTasksLive([...this.rows.values()])) this.poll = setTimeout(() => void this.refresh(), TEAM_POLL_MS);
   }
 
   /** A task's update: its row changes, and news of it (it needs the user, it ended) is shown once. */
@@ -211,6 +234,11 @@ class TasksTree implements vscode.TreeDataProvider<TaskNode> {
     const after = rowOf(task, before);
     this.rows.set(task.taskId, after);
     this.update();
+    this.tell(before, after);
+  }
+
+  /** News of a task's change (it needs the user, it ended), shown once. */
+  private tell(before: TaskRow | undefined, after: TaskRow): void {
     const news = newsOf(before, after);
     if (news === undefined) return;
     const actions: Action[] = [];

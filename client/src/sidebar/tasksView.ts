@@ -73,7 +73,8 @@ function describe(row: TaskRow): string {
 }
 
 function taskNode(row: TaskRow): TaskNode {
-  const description = row.team ? `${describe(row)} · team` : describe(row);
+  // First, where the row is cut short in a narrow sidebar.
+  const description = row.team ? `team · ${describe(row)}` : describe(row);
   const tooltip = [
     row.title,
     row.state !== undefined ? `State: ${row.state}${row.step ? ` (step ${row.step})` : ""}` : `Status: ${row.status}`,
@@ -113,6 +114,20 @@ export function taskNodes(rows: readonly TaskRow[]): TaskNode[] {
   if (finished.length > 0)
     sections.push({ kind: "section", id: "finished", label: "Finished", children: finished.map(taskNode) });
   return sections;
+}
+
+/**
+ * How often the tree lists the tasks again while a team task is live: its worker is another host,
+ * so no update of it comes, and a list is the only way to see it wait for the user or end. A few
+ * seconds is soon enough for a person; one list query per window costs the team's database nothing.
+ */
+export const TEAM_POLL_MS = 5_000;
+
+/** Whether a team task may still change (then the tree lists again, `TEAM_POLL_MS`). */
+export function teamTasksLive(rows: readonly TaskRow[]): boolean {
+  return rows.some(
+    (r) => r.team === true && (r.status === "queued" || r.status === "running" || r.status === "waiting"),
+  );
 }
 
 /** The container's badge: the tasks waiting for the user. */

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { actionsOf, newsOf, taskNodes, waitingCount, type TaskRow } from "../../../../client/src/sidebar/tasksView.js";
+import {
+  actionsOf,
+  newsOf,
+  taskNodes,
+  teamTasksLive,
+  waitingCount,
+  type TaskRow,
+} from "../../../../client/src/sidebar/tasksView.js";
 
 function task(over: Partial<TaskRow> = {}): TaskRow {
   return { taskId: "t1", kind: "issueToPr", title: "acme/shop#1: Discount", status: "running", createdAt: 1, ...over };
@@ -60,8 +67,14 @@ describe("the Tasks tree (pure view)", () => {
     assert.deepEqual(actionsOf(team), ["task", "approve", "deny", "cancel", "checkout"]);
     const [section] = taskNodes([{ ...team, executor: "worker-1" }]);
     const node = section!.kind === "section" ? section!.children[0]! : undefined;
-    assert.match(node?.kind === "task" ? node.description : "", / · team$/);
+    assert.match(node?.kind === "task" ? node.description : "", /^team · /);
     assert.match(node?.kind === "task" ? node.tooltip : "", /Runs on: worker-1 \(the team's queue\)/);
+  });
+
+  it("lists again while a team task may still change (no update of it comes), and stops once they have ended", () => {
+    assert.equal(teamTasksLive([task({ team: true, status: "waiting" })]), true);
+    assert.equal(teamTasksLive([task({ team: true, status: "queued" })]), true);
+    assert.equal(teamTasksLive([task({ team: true, status: "completed" }), task({ status: "running" })]), false);
   });
 
   it("describes a durable task by its step and reason, and a tool call it waits on in the tooltip", () => {
