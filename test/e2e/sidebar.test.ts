@@ -9,15 +9,15 @@
  * one comment. Screenshots of each state are kept under the run's folder.
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GitHubFake } from "../fakes/github.js";
 import { GitRemoteFake } from "../fakes/gitRemote.js";
 import { SECRETS } from "../integration/integrations/support.js";
-import { createShopRepo, FIXED, git } from "../integration/workflows/support/shopRepo.js";
+import { createShopRepo } from "../integration/workflows/support/shopRepo.js";
 import { HANG_MS, runCommand, type VsCode } from "./support/codeServer.js";
-import { sidebarDriver } from "./support/sidebar.js";
+import { shopFixScript, sidebarDriver, workspaceAsCheckout } from "./support/sidebar.js";
 import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
 import { waitFor } from "../support/hostProcess.js";
 
@@ -47,31 +47,11 @@ describe("issue to PR from the sidebar in a real VS Code", function () {
     });
     remote = await new GitRemoteFake(SECRETS.github).start();
     remote.createRepo(`${REPO}.git`, seed);
-    scripted = await startScriptedVsCode(
-      {
-        turnFrom: "conversation",
-        turns: [
-          {
-            content: "The discount is multiplied in instead of taken off.",
-            tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }],
-          },
-          { content: "Fixed total(): it takes the discount off the sum." },
-        ],
-      },
-      { settings: { "bora.workflows.approve": true } },
-    );
+    scripted = await startScriptedVsCode(shopFixScript(), { settings: { "bora.workflows.approve": true } });
     vscode = scripted.vscode;
     // The workspace is a checkout of the remote, as a developer's is (fetched from the seed: the
     // remote's server runs in this process, which a synchronous git call would block).
-    const ws = vscode.workspace;
-    git(["init", "--quiet", "--initial-branch=main"], ws);
-    git(["config", "user.name", "Shop Dev"], ws);
-    git(["config", "user.email", "dev@shop.example"], ws);
-    git(["fetch", "--quiet", seed, "main"], ws);
-    git(["reset", "--quiet", "--hard", "FETCH_HEAD"], ws);
-    git(["remote", "add", "origin", remote.repoUrl(`${REPO}.git`)], ws);
-    // As root (CI), PostgreSQL runs as "postgres", which must reach the state folder in the run's folder.
-    chmodSync(path.dirname(vscode.boraDirs.stateDir), 0o755);
+    workspaceAsCheckout(vscode, seed, remote.repoUrl(`${REPO}.git`));
   });
 
   after(async () => {

@@ -14,14 +14,14 @@
  * Screenshots of each state are kept under test-results/e2e.
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GitHubFake } from "../fakes/github.js";
 import { GitRemoteFake } from "../fakes/gitRemote.js";
 import { SentryFake } from "../fakes/sentry.js";
 import { SECRETS } from "../integration/integrations/support.js";
-import { createShopRepo, FIXED, git } from "../integration/workflows/support/shopRepo.js";
+import { createShopRepo } from "../integration/workflows/support/shopRepo.js";
 import { waitFor } from "../support/hostProcess.js";
 import {
   descendantPids,
@@ -32,7 +32,7 @@ import {
   waitForStatus,
   type VsCode,
 } from "./support/codeServer.js";
-import { sidebarDriver } from "./support/sidebar.js";
+import { shopFixScript, sidebarDriver, workspaceAsCheckout } from "./support/sidebar.js";
 import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
 
 const REPO = "acme/shop";
@@ -83,31 +83,12 @@ describe("Sentry in the sidebar and a host killed mid-task, in a real VS Code", 
     });
     remote = await new GitRemoteFake(SECRETS.github).start();
     remote.createRepo(`${REPO}.git`, seed);
-    scripted = await startScriptedVsCode(
-      {
-        turnFrom: "conversation",
-        chunkDelayMs: CHUNK_DELAY_MS,
-        turns: [
-          {
-            content: "The discount is multiplied in instead of taken off.",
-            tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }],
-          },
-          { content: "Fixed total()." },
-        ],
-      },
-      { settings: { "bora.workflows.approve": false } },
-    );
+    scripted = await startScriptedVsCode(shopFixScript({ chunkDelayMs: CHUNK_DELAY_MS }), {
+      settings: { "bora.workflows.approve": false },
+    });
     vscode = scripted.vscode;
     // The workspace is a checkout of the remote, as a developer's is (see sidebar.test.ts).
-    const ws = vscode.workspace;
-    git(["init", "--quiet", "--initial-branch=main"], ws);
-    git(["config", "user.name", "Shop Dev"], ws);
-    git(["config", "user.email", "dev@shop.example"], ws);
-    git(["fetch", "--quiet", seed, "main"], ws);
-    git(["reset", "--quiet", "--hard", "FETCH_HEAD"], ws);
-    git(["remote", "add", "origin", remote.repoUrl(`${REPO}.git`)], ws);
-    // As root (CI), PostgreSQL runs as "postgres", which must reach the state folder in the run's folder.
-    chmodSync(path.dirname(vscode.boraDirs.stateDir), 0o755);
+    workspaceAsCheckout(vscode, seed, remote.repoUrl(`${REPO}.git`));
   });
 
   after(async () => {

@@ -18,11 +18,11 @@ import { Spawner } from "../../server/src/workspace/spawner.js";
 import { GitHubFake } from "../fakes/github.js";
 import { GitRemoteFake } from "../fakes/gitRemote.js";
 import { SECRETS } from "../integration/integrations/support.js";
-import { createShopRepo, FIXED, git } from "../integration/workflows/support/shopRepo.js";
+import { createShopRepo } from "../integration/workflows/support/shopRepo.js";
 import { exitOf, spawnCli, waitFor } from "../support/hostProcess.js";
 import { HANG_MS, runCommand, type VsCode } from "./support/codeServer.js";
 import { startScriptedVsCode, type ScriptedVsCode } from "./support/scriptedVsCode.js";
-import { sidebarDriver } from "./support/sidebar.js";
+import { shopFixScript, sidebarDriver, workspaceAsCheckout } from "./support/sidebar.js";
 
 const REPO = "acme/shop";
 
@@ -61,28 +61,9 @@ describe("Hand Off to Team from the Tasks tree in a real VS Code", function () {
       spawner,
       log: createLogger("warn", { write: () => undefined }),
     });
-    scripted = await startScriptedVsCode(
-      {
-        turnFrom: "conversation",
-        turns: [
-          {
-            content: "The discount is multiplied in instead of taken off.",
-            tool_calls: [{ name: "write_file", arguments: { path: "src/cart.js", content: FIXED } }],
-          },
-          { content: "Fixed total(): it takes the discount off the sum." },
-        ],
-      },
-      { settings: { "bora.workflows.approve": true } },
-    );
+    scripted = await startScriptedVsCode(shopFixScript(), { settings: { "bora.workflows.approve": true } });
     vscode = scripted.vscode;
-    const ws = vscode.workspace;
-    git(["init", "--quiet", "--initial-branch=main"], ws);
-    git(["config", "user.name", "Shop Dev"], ws);
-    git(["config", "user.email", "dev@shop.example"], ws);
-    git(["fetch", "--quiet", seed, "main"], ws);
-    git(["reset", "--quiet", "--hard", "FETCH_HEAD"], ws);
-    git(["remote", "add", "origin", remote.repoUrl(`${REPO}.git`)], ws);
-    chmodSync(path.dirname(vscode.boraDirs.stateDir), 0o755);
+    workspaceAsCheckout(vscode, seed, remote.repoUrl(`${REPO}.git`));
 
     // The team's worker: its own state folder, the team's database, the same trackers.
     worker = spawnCli(["worker", "--concurrency", "1"], {
