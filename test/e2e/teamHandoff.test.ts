@@ -146,9 +146,20 @@ describe("Hand Off to Team from the Tasks tree in a real VS Code", function () {
     shots.push(await vscode.screenshot("team-1-waiting-here"));
 
     await task.click({ button: "right" });
-    await vscode.page.getByRole("menuitem", { name: /Hand Off Task to Team/ }).click();
+    const menuItem = vscode.page.getByRole("menuitem", { name: /Hand Off Task to Team/ });
     const dialog = vscode.page.locator(".monaco-dialog-box");
-    await dialog.waitFor({ timeout: HANG_MS });
+    // A click that lands while the menu is still opening is taken for the right-click's own release,
+    // and the menu stays open: click again until the dialog shows.
+    await waitFor(
+      "the Hand Off dialog",
+      async () => {
+        if (await dialog.isVisible()) return true;
+        if (await menuItem.isVisible()) await menuItem.click().catch(() => undefined);
+        return false;
+      },
+      HANG_MS,
+      { intervalMs: 1000 },
+    );
     assert.match((await dialog.textContent()) ?? "", /a team worker continues from its last recorded step/);
     await dialog.getByRole("button", { name: "Hand Off", exact: true }).click();
     await vscode.page
