@@ -114,6 +114,16 @@ export class LocalEngine implements Engine {
     };
   }
 
+  /**
+   * Forces the step aligner's mode (`true` lined up, `false` not) or returns it to the engine's
+   * setting (`undefined`). Not part of `Engine`: a benchmark's tool, to compare the fixed modes
+   * with the measured choice on one engine instance (see `StepAligner.force`).
+   */
+  forceAlignment(mode: boolean | undefined): void {
+    this.assertUsable();
+    this.aligner.force(mode);
+  }
+
   /** One line for logs: backend, model, sizes. */
   async describe(): Promise<string> {
     const s = await this.status();

@@ -64,6 +64,8 @@ export class StepAligner {
   private timer: NodeJS.Timeout | undefined;
   private readonly counts: AlignmentStats = { groups: 0, steps: 0, timedOut: 0 };
   private readonly policy: AlignmentPolicy | undefined;
+  /** A mode forced for now over `choice` (see `force`). */
+  private forced: boolean | undefined;
 
   /** `choice: false` releases every step at once, each as a group of its own. Defaults to measured. */
   constructor(
@@ -71,6 +73,19 @@ export class StepAligner {
     private readonly choice: AlignChoice = "measured",
   ) {
     if (choice === "measured") this.policy = new AlignmentPolicy();
+  }
+
+  /**
+   * Forces a mode for now (`true` aligned, `false` unaligned), or goes back to the constructor's
+   * choice (`undefined`). For benchmarks: the fixed modes are compared with the measured one on
+   * the same engine, because two engine instances of one model differ by up to 15% on a shared
+   * 2-vCPU VM, more than the gap being measured. A measured policy learns nothing while forced.
+   */
+  force(mode: boolean | undefined): void {
+    this.forced = mode;
+    // A window open across the change would mix the modes.
+    this.policy?.membersChanged();
+    this.check();
   }
 
   get stats(): AlignmentStats {
@@ -81,7 +96,7 @@ export class StepAligner {
     const width = this.states.size > 0 ? this.states.size : IDLE_REPORT_WIDTH;
     const state: AlignmentState = { choice: this.choice, aligning: this.aligning() };
     if (this.policy !== undefined) {
-      state.aligning = this.policy.current(width) === "aligned";
+      if (this.forced === undefined) state.aligning = this.policy.current(width) === "aligned";
       state.decisions = this.policy.decisions;
     }
     return state;
@@ -151,7 +166,7 @@ export class StepAligner {
     this.counts.groups++;
     this.counts.steps += group.length;
     if (timedOut) this.counts.timedOut++;
-    this.policy?.released(group.length, this.states.size, performance.now());
+    if (this.forced === undefined) this.policy?.released(group.length, this.states.size, performance.now());
     for (const [id, resolve] of group) {
       this.states.set(id, "decoding");
       resolve();
@@ -163,13 +178,14 @@ export class StepAligner {
     this.waiting.delete(id);
     this.counts.groups++;
     this.counts.steps++;
-    this.policy?.released(1, this.states.size, performance.now());
+    if (this.forced === undefined) this.policy?.released(1, this.states.size, performance.now());
     this.states.set(id, "decoding");
     resolve?.();
   }
 
   /** Whether steps released now are lined up. */
   private aligning(): boolean {
+    if (this.forced !== undefined) return this.forced;
     if (this.policy !== undefined) return this.policy.shouldAlign(this.states.size);
     return this.choice !== false;
   }

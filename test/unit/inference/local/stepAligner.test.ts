@@ -104,4 +104,27 @@ describe("local engine step aligner", () => {
       decisions: { windows: 0, explored: 0, switches: 0 },
     });
   });
+
+  it("runs a forced mode over the measured choice, teaches the policy nothing meanwhile, and goes back to it", async () => {
+    const aligner = new StepAligner(1000);
+    aligner.force(true);
+    const [a, b] = [aligner.join(), aligner.join()];
+    const aReady = a.ready();
+    // Forced aligned: the first member waits for the second although the policy starts unaligned.
+    assert.equal(await settlesSoon(aReady), false);
+    assert.equal(await settlesSoon(Promise.all([aReady, b.ready()])), true);
+    assert.equal(aligner.state.aligning, true);
+    // Long enough for several windows (`MIN_WINDOW_MS`) had the policy been fed.
+    for (const until = performance.now() + 200; performance.now() < until;) {
+      a.stepped();
+      b.stepped();
+      await Promise.all([a.ready(), b.ready()]);
+    }
+    assert.equal(aligner.state.decisions?.windows, 0, "no window was measured while forced");
+    aligner.force(undefined);
+    assert.equal(aligner.state.aligning, false);
+    a.stepped();
+    // Measured again (unaligned until measured): a member steps without waiting for the other.
+    assert.equal(await settlesSoon(a.ready()), true);
+  });
 });
