@@ -4,8 +4,8 @@
  *
  * - `PlainSteps` wraps node-llama-cpp's `evaluate()` generator: one token per step, with grammar
  *   and sampling options.
- * - `SpeculativeSteps` verifies a draft from the prediction in one batch through
- *   `controlledEvaluate()`: the model's own greedy token is computed at every position, the longest
+ * - `SpeculativeSteps` verifies a draft from the prediction in one batch (see `draftVerifier.ts`):
+ *   the model's own greedy token is computed at every position, the longest
  *   run where it agrees with the proposal is kept, the first disagreeing token is the model's, and
  *   the rejected tail is erased from the KV cache. Output is the model's greedy output, only
  *   reached in fewer batches. (node-llama-cpp's built-in `TokenPredictor` path validates at most one
@@ -19,6 +19,7 @@
  */
 import type { LlamaContextSequence, LlamaGrammarEvaluationState, Token } from "node-llama-cpp";
 import { MAX_DRAFT, type DraftPolicy } from "./draftPolicy.js";
+import { draftVerifier, type DraftVerifier } from "./draftVerifier.js";
 import type { PredictionCursor } from "./predictionCursor.js";
 
 export interface StepResult {
@@ -74,6 +75,7 @@ export class SpeculativeSteps implements DecodeSteps {
   private plain: PlainSteps | undefined;
   /** The plain steps' first step also fed what was pending: its time is not a one-token step's. */
   private plainFresh = false;
+  private readonly verifier: DraftVerifier;
 
   /**
    * `cursor` says which predicted tokens come next and `policy` how many of them are worth a
@@ -87,6 +89,7 @@ export class SpeculativeSteps implements DecodeSteps {
     private readonly isEog: (token: number) => boolean,
   ) {
     this.pending = input.slice();
+    this.verifier = draftVerifier(sequence);
   }
 
   /** `limit`: most tokens this step may produce (what is left of `maxTokens` and of the context). */
@@ -107,6 +110,7 @@ export class SpeculativeSteps implements DecodeSteps {
   async close(): Promise<void> {
     // The cache holds exactly the emitted tokens but the last; a plain generator holds nothing more.
     await this.closePlain();
+    this.verifier.dispose();
   }
 
   private async plainStep(): Promise<StepResult> {
@@ -135,20 +139,14 @@ export class SpeculativeSteps implements DecodeSteps {
   private async draftStep(proposal: readonly number[]): Promise<StepResult> {
     await this.closePlain();
     const started = performance.now();
-    const greedy = { token: true, options: { temperature: 0 } } as const;
-    const context = this.pending.slice(0, -1).map((token) => token as Token);
-    const verified = [...this.pending.slice(-1), ...proposal].map(
-      (token) => [token as Token, { generateNext: greedy }] as const,
-    );
-    const input = [...context, ...verified];
-    const output = await this.sequence.controlledEvaluate(
-      input as unknown as Parameters<LlamaContextSequence["controlledEvaluate"]>[0],
-    );
+    const context = this.pending.slice(0, -1);
+    const verified = [...this.pending.slice(-1), ...proposal];
+    const output = await this.verifier.verify(context, verified);
     const tokens: number[] = [];
     let finished = false;
     let accepted = 0;
     for (let i = 0; i <= proposal.length; i++) {
-      const token = output[context.length + i]?.next.token;
+      const token = output[i];
       if (token === undefined || token === null) throw new Error("llama.cpp returned no token for a verified position");
       if (this.isEog(token)) {
         finished = true;
