@@ -5,8 +5,11 @@
  * when the next keystroke comes. Only completions that were shown count: answered with an item
  * before the next keystroke cancelled them.
  *
- * The typing: lines of a real source file of this repository are deleted and typed back, a
- * keystroke every 80 ms, with a pause at each line end (`LINE_END_PAUSE_MS`) as a typist makes;
+ * The typing: lines of a real source file of this repository are deleted (an empty line is left
+ * where they were) and typed back at the end of that line, as someone writes new code above
+ * existing code: the cursor is at a line end, so completions may have several lines and the suffix
+ * is the line break and the next line. A keystroke every 80 ms, with a pause at each line end
+ * (`LINE_END_PAUSE_MS`) as a typist makes;
  * without pauses, a keystroke every 80 ms cancels anything slower than 80 ms and nothing but cache
  * hits would ever be shown. Model: the generated 0.5B shape on the CPU (the tiny one with
  * `--quick`). Random weights write random code, so the typed text rarely follows a suggestion and
@@ -55,7 +58,7 @@ export async function completionLatency(options: BenchOptions): Promise<void> {
   const source = readFileSync(path.join(REPO_ROOT, FILE), "utf8").split("\n");
   const [from, to] = options.quick ? TYPED_LINES.quick : TYPED_LINES.full;
   const typed = source.slice(from, to).map((line) => `${line}\n`);
-  const text = [...source.slice(0, from), ...source.slice(to)].join("\n");
+  const text = [...source.slice(0, from), "", ...source.slice(to)].join("\n");
   const uri = `file://${path.join(REPO_ROOT, FILE)}`;
 
   const started = await startHostWithSettings(() => ({
@@ -85,6 +88,7 @@ export async function completionLatency(options: BenchOptions): Promise<void> {
     const logsBefore = started.logs.length;
 
     const shown: number[] = [];
+    const shownChars: number[] = [];
     let requested = 0;
     let pending: { cancel: CancellationTokenSource; settled: Promise<void> } | undefined;
     const position: Position = { line: from, character: 0 };
@@ -105,7 +109,11 @@ export async function completionLatency(options: BenchOptions): Promise<void> {
         const settled = ask({ ...position }, cancel).then(
           (result) => {
             const items = Array.isArray(result) ? result : (result?.items ?? []);
-            if (!cancel.token.isCancellationRequested && items.length > 0) shown.push(performance.now() - sent);
+            if (!cancel.token.isCancellationRequested && items.length > 0) {
+              shown.push(performance.now() - sent);
+              const insert = items[0]!.insertText;
+              shownChars.push(typeof insert === "string" ? insert.length : insert.value.length);
+            }
           },
           () => undefined,
         );
@@ -120,7 +128,13 @@ export async function completionLatency(options: BenchOptions): Promise<void> {
     const logs = started.logs.slice(logsBefore);
     const done = logs.filter((l) => l.includes("completion done:")).map(fields);
     const cacheHits = logs.filter((l) => l.includes("completion from cache:")).length;
-    const cancelled = logs.filter((l) => l.includes("completion cancelled:")).length;
+    const cancelledLines = logs.filter((l) => l.includes("completion cancelled:"));
+    const cancelled = cancelledLines.length;
+    // Prompt tokens evaluated anew (not in the KV cache) by the requests the next keystroke cancelled.
+    const cancelledUncached = cancelledLines
+      .map(fields)
+      .filter((d) => d.promptTokens !== undefined)
+      .map((d) => d.promptTokens! - (d.cachedTokens ?? 0));
     const of = (key: string): number => Math.round(median(done.map((d) => d[key] ?? NaN)));
     const parts = {
       waitedMs: of("waitedMs"),
@@ -138,11 +152,24 @@ export async function completionLatency(options: BenchOptions): Promise<void> {
       cancelledInHost: cancelled,
       firstCompletionMs: Math.round(warmMs),
       medianWaitedMs: parts.waitedMs,
+      // From the request's arrival to its first generated text: the earliest a completion can show.
+      medianFirstTextMs:
+        done.length === 0 ? null : Math.round(median(done.map((d) => (d.waitedMs ?? NaN) + (d.ttftMs ?? NaN)))),
       medianTtftMs: parts.ttftMs,
       medianDecodeMs: parts.decodeMs,
       medianPromptTokens: of("promptTokens"),
       medianUncachedPromptTokens: Math.round(median(done.map((d) => (d.promptTokens ?? 0) - (d.cachedTokens ?? 0)))),
       medianGeneratedTokens: of("tokens"),
+      medianUncachedPromptTokensCancelled:
+        cancelledUncached.length === 0 ? null : Math.round(median(cancelledUncached)),
+      // Completions the time budget stopped (see server/src/completions/decodeBudget.ts), among those generated.
+      cutByBudget: logs.filter((l) => l.includes("completion done:") && l.includes(" cut=yes")).length,
+      medianShownChars: shownChars.length === 0 ? null : median(shownChars),
+      // Generations that ended before the next keystroke (nearly all at a line end), shown or not: how
+      // long the host took to answer. A random-weight model often writes one endless identifier that
+      // the budget will not cut (see decodeBudget.ts), so this says how fast an answer came even then.
+      medianAnsweredMs: done.length === 0 ? null : of("ms"),
+      answeredWithNothing: logs.filter((l) => l.includes("completion done:") && l.includes(" shown=no")).length,
       dominant:
         { waitedMs: "debounce and queue", ttftMs: "prompt evaluation", decodeMs: "decoding" }[dominant] ??
         "unmeasured: no generation finished before the next keystroke",

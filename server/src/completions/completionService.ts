@@ -7,7 +7,9 @@
  * (the user typed the start of the suggestion that is showing); else, after the debounce, the
  * `fim` engine at interactive priority with a prompt whose prefix the engine has mostly evaluated
  * already (`promptWindow.ts`), generating no more lines than can be shown. A newer request for the
- * same document cancels the older one, and so does the editor's `$/cancelRequest`.
+ * same document cancels the older one, and so does the editor's `$/cancelRequest`. A completion
+ * the editor asked for on its own also has a time budget (`decodeBudget.ts`): past it, decoding
+ * stops and what is useful so far is shown, since an answer after the next keystroke is never seen.
  *
  * An engine without fill-in-the-middle (a chat model without FIM tokens, a server without an FIM
  * endpoint) completes from the prefix alone, said once in the log: the suffix is then unknown to
@@ -20,6 +22,7 @@ import type { CompletionSettings } from "@bora/protocol";
 import type { Logger } from "../host/logger.js";
 import { CompletionCache } from "./completionCache.js";
 import { cleanCompletion, lineLimit } from "./completionCleanup.js";
+import { DECODE_BUDGET_MS, DecodeBudget } from "./decodeBudget.js";
 import { promptWindow } from "./promptWindow.js";
 import { LatestPerDocument, debounceDelay, type CompletionTrigger } from "./requestRules.js";
 
@@ -63,6 +66,8 @@ export class CompletionService {
     /** Read at each request, so a settings change applies to the next keystroke. */
     private readonly settings: () => CompletionSettings,
     private readonly logger: Logger,
+    /** Milliseconds, for the time budget (a test's clock can stand in). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /**
@@ -72,9 +77,12 @@ export class CompletionService {
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<Completion | undefined> {
     const settings = this.settings();
     if (!settings.enabled) return undefined;
+    const started = this.now();
+    const gapMs = this.latest.arrived(request.uri, started);
     const window = promptWindow(request.text, request.offset);
     const key = { uri: request.uri, prefix: window.prefix, suffix: window.suffix };
-    const cached = this.cache.lookup(key);
+    // An invoked completion waits for the whole answer, so a cut one does not stand for it.
+    const cached = this.cache.lookup(key, { acceptCut: request.trigger === "automatic" });
     if (cached !== undefined) {
       // Still the newest request: an older one in flight is for a text that is gone.
       this.latest.start(request.uri).finish();
@@ -82,10 +90,9 @@ export class CompletionService {
       return { text: cached, source: "cache" };
     }
 
-    const started = performance.now();
     const run = this.latest.start(request.uri, signal);
     try {
-      const delay = debounceDelay(request.trigger, settings.debounceMs);
+      const delay = debounceDelay(request.trigger, settings.debounceMs, gapMs);
       if (delay > 0) {
         this.logger.debug(`completion waits: debounceMs=${delay}`);
         await sleep(delay, undefined, { signal: run.signal });
@@ -100,25 +107,33 @@ export class CompletionService {
         );
       }
       const lines = lineLimit(window, settings.maxLines);
-      const waitedMs = performance.now() - started;
+      const waitedMs = this.now() - started;
       const generated = await this.generate(engine, {
         prompt: window.prefix,
         ...(fim ? { suffix: window.suffix } : {}),
         lines,
         signal: run.signal,
+        // The user asked for it (a command, a keybinding): they wait for the whole answer.
+        budget: new DecodeBudget(
+          request.trigger === "automatic" ? Math.max(0, settings.debounceMs) + DECODE_BUDGET_MS : undefined,
+        ),
+        started,
       });
+      const { usage, timing } = generated;
+      const tokens =
+        `promptTokens=${usage.promptTokens} cachedTokens=${usage.cachedPromptTokens ?? 0} ` +
+        `tokens=${usage.completionTokens}`;
       if (run.signal.aborted) {
-        this.logger.debug(`completion cancelled: ms=${Math.round(performance.now() - started)}`);
+        this.logger.debug(`completion cancelled: ms=${Math.round(this.now() - started)} ${tokens}`);
         return undefined;
       }
-      const text = cleanCompletion(generated.text, window, settings.maxLines);
-      if (text !== undefined) this.cache.remember(key, text);
-      const { usage, timing } = generated;
+      const text =
+        generated.text === undefined ? undefined : cleanCompletion(generated.text, window, settings.maxLines);
+      if (text !== undefined) this.cache.remember(key, text, generated.cut);
       this.logger.debug(
-        `completion done: ms=${Math.round(performance.now() - started)} waitedMs=${Math.round(waitedMs)} ` +
-          `ttftMs=${Math.round(timing.ttftMs)} decodeMs=${Math.round(timing.totalMs - timing.ttftMs)} ` +
-          `promptTokens=${usage.promptTokens} cachedTokens=${usage.cachedPromptTokens ?? 0} ` +
-          `tokens=${usage.completionTokens} shown=${text === undefined ? "no" : "yes"}`,
+        `completion done: ms=${Math.round(this.now() - started)} waitedMs=${Math.round(waitedMs)} ` +
+          `ttftMs=${Math.round(timing.ttftMs)} decodeMs=${Math.round(timing.totalMs - timing.ttftMs)} ${tokens} ` +
+          `cut=${generated.cut ? "yes" : "no"} chars=${text?.length ?? 0} shown=${text === undefined ? "no" : "yes"}`,
       );
       return text === undefined ? undefined : { text, source: "model" };
     } catch (error) {
@@ -136,20 +151,30 @@ export class CompletionService {
   /** Forgets what it knows of a closed document. */
   forget(uri: string): void {
     this.cache.forget(uri);
+    this.latest.forget(uri);
   }
 
   /**
    * Runs the model, stopping as soon as it has written `lines` lines (what is past them is never
-   * shown, so it is not worth decoding).
+   * shown, so it is not worth decoding), or when its time budget, counted from `started`, says so.
+   * `text` is what to show of the output (undefined: nothing), `cut` whether the budget cut it.
    */
   private async generate(
     engine: Engine,
-    request: { prompt: string; suffix?: string; lines: number; signal: AbortSignal },
-  ): Promise<{ text: string; usage: Usage; timing: Timing }> {
+    request: {
+      prompt: string;
+      suffix?: string;
+      lines: number;
+      signal: AbortSignal;
+      budget: DecodeBudget;
+      started: number;
+    },
+  ): Promise<{ text: string | undefined; cut: boolean; usage: Usage; timing: Timing }> {
     const enough = new AbortController();
     const stop = (): void => enough.abort();
     request.signal.addEventListener("abort", stop, { once: true });
     let text = "";
+    let cut: { text: string | undefined } | undefined;
     try {
       for await (const event of engine.complete({
         prompt: request.prompt,
@@ -162,10 +187,20 @@ export class CompletionService {
         signal: enough.signal,
       })) {
         if (event.type === "text") {
+          if (cut !== undefined) continue;
           text += event.text;
-          if (text.split("\n").length > request.lines) enough.abort();
+          if (text.split("\n").length > request.lines) {
+            enough.abort();
+            continue;
+          }
+          const decision = request.budget.next(text, this.now() - request.started);
+          if (decision.stop) {
+            cut = { text: decision.text };
+            enough.abort();
+          }
         } else if (event.type === "done") {
-          return { text, usage: event.usage, timing: event.timing };
+          if (cut !== undefined) return { text: cut.text, cut: true, usage: event.usage, timing: event.timing };
+          return { text, cut: false, usage: event.usage, timing: event.timing };
         }
       }
       throw new Error("the engine's stream ended without a done event");

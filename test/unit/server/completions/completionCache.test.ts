@@ -39,6 +39,28 @@ describe("completion cache", () => {
     assert.equal(cache.lookup(key("r")), "s");
   });
 
+  it("answers typing from a completion cut by the time budget, but not a request that waits for the whole answer", () => {
+    const cache = new CompletionCache();
+    cache.remember(key("const total = "), "items.", true);
+    assert.equal(cache.lookup(key("const total = it")), "ems.", "typing its characters shows the rest");
+    assert.equal(cache.lookup(key("const total = it"), { acceptCut: false }), undefined);
+    assert.equal(
+      cache.lookup(key("const total = "), { acceptCut: false }),
+      undefined,
+      "the invoked request asks the model",
+    );
+    assert.equal(cache.lookup(key("const total = items.")), undefined, "typed all of it: the model is asked again");
+  });
+
+  it("lets the whole answer replace a cut one at the same place", () => {
+    const cache = new CompletionCache();
+    cache.remember(key("const total = "), "items.", true);
+    cache.remember(key("const total = "), "items.length;");
+    assert.equal(cache.lookup(key("const total = "), { acceptCut: false }), "items.length;");
+    assert.equal(cache.lookup(key("const total = items.")), "length;", "the cut one no longer stands for this place");
+    assert.equal(cache.size, 1);
+  });
+
   it("forgets a closed document", () => {
     const cache = new CompletionCache();
     cache.remember(key("x"), "y");

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { ScriptedEngine, type Engine } from "@bora/inference";
+import { ScriptedEngine, type Engine, type StreamEvent } from "@bora/inference";
 import { DEFAULT_SETTINGS, type CompletionSettings } from "@bora/protocol";
 import { CompletionService } from "../../../../server/src/completions/completionService.js";
+import { MAX_EVENTS_PAST_BUDGET } from "../../../../server/src/completions/decodeBudget.js";
 import { createLogger } from "../../../../server/src/host/logger.js";
 
 const TEXT = "function add(a, b) {\n  \n}\n";
@@ -10,6 +11,7 @@ const CURSOR = TEXT.indexOf("  \n") + 2;
 function service(
   engine: Engine | undefined,
   settings: Partial<CompletionSettings> = {},
+  now?: () => number,
 ): { completions: CompletionService; lines: string[] } {
   const lines: string[] = [];
   const logger = createLogger("debug", { write: (_level, line) => void lines.push(line) });
@@ -17,11 +19,54 @@ function service(
     { forRole: () => Promise.resolve(engine) },
     () => ({ ...DEFAULT_SETTINGS.completions, debounceMs: 0, ...settings }),
     logger,
+    now,
   );
   return { completions, lines };
 }
 
-const at = (text: string, offset: number) => ({ uri: "file:///a.ts", text, offset, trigger: "automatic" as const });
+const at = (text: string, offset: number, trigger: "automatic" | "invoked" = "automatic") => ({
+  uri: "file:///a.ts",
+  text,
+  offset,
+  trigger,
+});
+
+/**
+ * A model that writes `pieces`, one text event each, on a clock that `msPerPiece` moves on with each
+ * one (a slow CPU, without waiting for it); it records whether it was stopped before the end.
+ */
+function slowModel(pieces: string[], clock: { ms: number }, msPerPiece: number) {
+  const scripted = new ScriptedEngine({ turns: [] });
+  const calls: { stopped: boolean; emitted: number }[] = [];
+  const engine: Engine = {
+    info: scripted.info,
+    chat: (request) => scripted.chat(request),
+    edit: (request) => scripted.edit(request),
+    countTokens: (text) => scripted.countTokens(text),
+    dispose: () => scripted.dispose(),
+    async *complete(request): AsyncGenerator<StreamEvent> {
+      const call = { stopped: false, emitted: 0 };
+      calls.push(call);
+      await Promise.resolve();
+      for (const text of pieces) {
+        if (request.signal?.aborted) {
+          call.stopped = true;
+          break;
+        }
+        clock.ms += msPerPiece;
+        call.emitted++;
+        yield { type: "text", text };
+      }
+      yield {
+        type: "done",
+        finishReason: call.stopped ? "aborted" : "stop",
+        usage: { promptTokens: 10, completionTokens: call.emitted },
+        timing: { ttftMs: msPerPiece, totalMs: msPerPiece * call.emitted, tokensPerSecond: 1000 / msPerPiece },
+      };
+    },
+  };
+  return { engine, calls };
+}
 
 describe("completion service", () => {
   it("asks the fim engine at interactive priority with the prefix and the suffix, and cleans the answer", async () => {
@@ -78,6 +123,51 @@ describe("completion service", () => {
     const request = scripted.requests[0];
     assert.ok(request?.kind === "complete" && request.request.suffix === undefined, "no suffix sent");
     assert.equal(lines.filter((l) => /chatty has no fill-in-the-middle support/.test(l)).length, 1);
+  });
+
+  it("stops decoding past the time budget and shows the finished lines; typing them is answered by the cache", async () => {
+    const clock = { ms: 0 };
+    // 100 ms a piece: the budget (250 ms after a debounce of 0) is over at the third piece.
+    const { engine, calls } = slowModel(["return a", " + b;\n", "  // sum", "med", "\n", "}"], clock, 100);
+    const { completions, lines } = service(engine, { maxLines: 4 }, () => clock.ms);
+    assert.deepEqual(await completions.complete(at(TEXT, CURSOR)), { text: "return a + b;", source: "model" });
+    assert.deepEqual(calls, [{ stopped: true, emitted: 3 }], "no piece decoded past the budget's stop");
+    assert.ok(lines.some((l) => /completion done: .* cut=yes chars=13 shown=yes/.test(l)));
+    const typed = TEXT.slice(0, CURSOR) + "return" + TEXT.slice(CURSOR);
+    assert.deepEqual(await completions.complete(at(typed, CURSOR + 6)), { text: " a + b;", source: "cache" });
+    assert.equal(calls.length, 1);
+  });
+
+  it("cuts a first line still under way at a word boundary", async () => {
+    const clock = { ms: 0 };
+    const { engine } = slowModel(["return", " a", " +", " b;\n"], clock, 150);
+    const { completions } = service(engine, {}, () => clock.ms);
+    assert.deepEqual(await completions.complete(at(TEXT, CURSOR)), { text: "return", source: "model" });
+  });
+
+  it("shows nothing when no word ends within a few tokens past the budget", async () => {
+    const clock = { ms: 0 };
+    const { engine, calls } = slowModel(Array<string>(20).fill("opy"), clock, 400);
+    const { completions } = service(engine, {}, () => clock.ms);
+    assert.equal(await completions.complete(at(TEXT, CURSOR)), undefined);
+    assert.equal(calls[0]?.emitted, 1 + MAX_EVENTS_PAST_BUDGET, "the first piece is past the budget, then the cap");
+  });
+
+  it("lets an invoked completion decode to its end, and does not answer it with a cut one", async () => {
+    const clock = { ms: 0 };
+    const { engine, calls } = slowModel(["return a", " + b;\n", "  // sum", "med"], clock, 100);
+    const { completions } = service(engine, { maxLines: 4 }, () => clock.ms);
+    assert.equal((await completions.complete(at(TEXT, CURSOR)))?.text, "return a + b;", "automatic: cut");
+    assert.deepEqual(await completions.complete(at(TEXT, CURSOR, "invoked")), {
+      text: "return a + b;\n  // summed",
+      source: "model",
+    });
+    assert.deepEqual(
+      calls.map((c) => c.stopped),
+      [true, false],
+    );
+    // The whole answer now stands for this place.
+    assert.equal((await completions.complete(at(TEXT, CURSOR)))?.source, "cache");
   });
 
   it("drops a completion that repeats the suffix and logs a failure once, not per keystroke", async () => {
