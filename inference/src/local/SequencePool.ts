@@ -165,8 +165,10 @@ export class SequencePool {
       this.pump();
     };
     const pending = this.inflight[slot];
-    if (pending === undefined) done();
-    else void pending.then(done, done);
+    if (pending === undefined) return done();
+    // A request that would reuse this slot's cache waits for it rather than starting cold.
+    if (!this.isClosed) this.scheduler.draining(slot, this.options.cachedTokens(slot));
+    void pending.then(done, done);
   }
 
   /** Takes a job that never got a slot out of the queue. */

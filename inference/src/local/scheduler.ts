@@ -9,6 +9,11 @@
  *   prompt (KV reuse across turns and across agents), when that prefix is at least `minSharedTokens`
  *   long; otherwise, and among ties, the least recently used slot, so that a prompt sharing only a
  *   chat-template header never evicts another conversation's cache;
+ * - a slot whose request has stopped but whose last native step still runs ("draining") is not
+ *   free yet; when it shares `minSharedTokens` more with the most urgent request's prompt than any
+ *   free slot does, that request waits for it (the step ends within one decode) instead of feeding
+ *   its whole prompt to a cold one. This is the completion as you type: each keystroke cancels the
+ *   request before it, whose step is still running when the next one arrives;
  * - when no slot is free, a waiting request preempts the running request of the lowest priority below
  *   its own (the newest such one); the engine suspends it at its next token boundary and requeues it
  *   with everything it has generated so far, so it resumes where it stopped;
@@ -64,6 +69,8 @@ interface Slot<J> {
   lastUsed: number;
   /** Set once the running job was asked to give the slot up, so it is asked only once. */
   preempting: boolean;
+  /** Its job has stopped; the slot is released when its native work ends (see `draining`). */
+  draining: boolean;
 }
 
 interface Waiting<J> {
@@ -89,6 +96,7 @@ export class Scheduler<J extends SchedulerJob> {
       job: undefined,
       lastUsed: 0,
       preempting: false,
+      draining: false,
     }));
   }
 
@@ -163,6 +171,7 @@ export class Scheduler<J extends SchedulerJob> {
         }
       }
       const bestShared = commonPrefixLength(this.slotAt(best).cached, next.job.tokens);
+      if (this.drainingShare(next.job.tokens) >= bestShared + minShared) return out;
       this.waiting = this.waiting.filter((w) => w !== next);
       const slot = this.slotAt(best);
       slot.job = next.job;
@@ -204,13 +213,31 @@ export class Scheduler<J extends SchedulerJob> {
     return this.slots.some((s) => s.job !== undefined && s.job !== job && s.job.priority === "interactive");
   }
 
+  /**
+   * The slot's job has stopped, but native work on its sequence still runs; `cached` is what the
+   * sequence holds now. `release` follows when the work ends.
+   */
+  draining(slot: number, cached: readonly number[]): void {
+    const s = this.slotAt(slot);
+    s.draining = true;
+    s.cached = cached;
+  }
+
   /** Frees a slot; `cached` is what its sequence now holds in the KV cache. */
   release(slot: number, cached: readonly number[]): void {
     const s = this.slotAt(slot);
     s.job = undefined;
     s.cached = cached;
     s.preempting = false;
+    s.draining = false;
     s.lastUsed = ++this.clock;
+  }
+
+  /** The longest prefix of `tokens` a draining slot holds. */
+  private drainingShare(tokens: readonly number[]): number {
+    let most = 0;
+    for (const slot of this.slots) if (slot.draining) most = Math.max(most, commonPrefixLength(slot.cached, tokens));
+    return most;
   }
 
   private slotAt(index: number): Slot<J> {

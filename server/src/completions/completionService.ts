@@ -78,7 +78,6 @@ export class CompletionService {
     const settings = this.settings();
     if (!settings.enabled) return undefined;
     const started = this.now();
-    const gapMs = this.latest.arrived(request.uri, started);
     const window = promptWindow(request.text, request.offset);
     const key = { uri: request.uri, prefix: window.prefix, suffix: window.suffix };
     // An invoked completion waits for the whole answer, so a cut one does not stand for it.
@@ -92,7 +91,7 @@ export class CompletionService {
 
     const run = this.latest.start(request.uri, signal);
     try {
-      const delay = debounceDelay(request.trigger, settings.debounceMs, gapMs);
+      const delay = debounceDelay(request.trigger, settings.debounceMs);
       if (delay > 0) {
         this.logger.debug(`completion waits: debounceMs=${delay}`);
         await sleep(delay, undefined, { signal: run.signal });
@@ -151,7 +150,6 @@ export class CompletionService {
   /** Forgets what it knows of a closed document. */
   forget(uri: string): void {
     this.cache.forget(uri);
-    this.latest.forget(uri);
   }
 
   /**

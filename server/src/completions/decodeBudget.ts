@@ -3,11 +3,11 @@
  *
  * Ghost text is only worth something while the typist pauses: an answer that comes after the next
  * keystroke is never seen. So a completion the editor asked for on its own gets a time budget,
- * counted from the moment the request arrived: the set debounce plus `DECODE_BUDGET_MS`, so that
- * the host's own waiting (a debounce stretched to the typing rhythm, the engine's queue) and the
- * prompt evaluation are all part of it, as they are of what the user waits for; a debounce the user
- * set longer is a wait they chose, and does not eat the time to decode. Past it, decoding stops at the first moment something useful can be
- * shown: the lines finished so far, else the line so far cut at a word boundary (half an
+ * counted from the moment the request arrived: the set debounce plus `DECODE_BUDGET_MS`. The
+ * engine's queue and the prompt evaluation are part of it, as they are of what the user waits
+ * for; the debounce is added on top, because it is a wait the user chose (a long one must not
+ * leave no time to decode). Past the budget, decoding stops at the first moment something useful
+ * can be shown: the lines finished so far, else the line so far cut at a word boundary (half an
  * identifier would be wrong code). When not even that is there yet, decoding goes on for a few
  * more tokens and then gives up, showing nothing: a lone bracket is not worth the user's glance,
  * and a request that ran this late is about to be cancelled by the next keystroke anyway.

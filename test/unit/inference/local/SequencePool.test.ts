@@ -80,6 +80,24 @@ describe("local engine sequence pool", () => {
     assert.equal(await p.acquire(c, live()), slotA);
   });
 
+  it("a request waits for the slot whose stopped step still runs when its cache is the warm one", async () => {
+    const { pool: p, cached } = pool(2);
+    const typed = Array.from({ length: 40 }, (_, i) => i);
+    const first = p.join("interactive", typed);
+    const slot = await p.acquire(first, live());
+    cached[slot] = typed.slice(0, 39);
+    let finishStep!: () => void;
+    p.track(slot, new Promise<void>((resolve) => (finishStep = resolve)));
+    // The next keystroke cancels the first request while its step runs natively.
+    p.release(slot, first);
+    const next = p.join("interactive", [...typed, 40]);
+    const waiting = p.acquire(next, live());
+    assert.equal(await settlesSoon(waiting), false, "took the cold slot while the warm one was about to be free");
+    cached[slot] = typed;
+    finishStep();
+    assert.equal(await waiting, slot);
+  });
+
   it("a request that stops while it waits leaves the queue and rejects with RequestStopped", async () => {
     const { pool: p } = pool(1);
     const a = p.join("chat", [1]);

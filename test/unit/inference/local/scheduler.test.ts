@@ -63,6 +63,36 @@ describe("local engine scheduler", () => {
     assert.deepEqual(names(s.assign()), ["x@2"]);
   });
 
+  it("waits for a draining slot whose cache shares far more than any free one, then takes it", () => {
+    const s = new Scheduler<TestJob>({ slots: 2, maxQueued: 10, preempt: false, minSharedTokens: 4 });
+    const document = Array.from({ length: 40 }, (_, i) => i);
+    s.enqueue(job("keystroke 1", "interactive", document));
+    assert.deepEqual(names(s.assign()), ["keystroke 1@0"]);
+    // The next keystroke cancels it; its step still runs natively on slot 0.
+    s.draining(0, document.slice(0, 39));
+    s.enqueue(job("keystroke 2", "interactive", [...document, 40]));
+    assert.deepEqual(names(s.assign()), [], "waits for the warm slot rather than take the cold one");
+    s.release(0, document);
+    const [assigned] = s.assign();
+    assert.equal(assigned?.slot, 0);
+    assert.equal(assigned?.sharedPrefix, 40);
+  });
+
+  it("takes a free slot at once when a draining one shares little more, or when the free one shares as much", () => {
+    const s = new Scheduler<TestJob>({ slots: 3, maxQueued: 10, preempt: false, minSharedTokens: 4 });
+    const prompt = Array.from({ length: 40 }, (_, i) => i);
+    s.release(1, prompt.slice(0, 30));
+    s.enqueue(job("running", "chat", [99]));
+    assert.deepEqual(names(s.assign()), ["running@0"]);
+    // Draining with 33 shared: 3 more than free slot 1's 30, under the 4 that are worth a wait.
+    s.draining(0, prompt.slice(0, 33));
+    s.enqueue(job("next", "chat", prompt));
+    assert.deepEqual(names(s.assign()), ["next@1"]);
+    // A prompt that shares nothing with the draining slot does not wait either.
+    s.enqueue(job("unrelated", "chat", [500, 501]));
+    assert.deepEqual(names(s.assign()), ["unrelated@2"]);
+  });
+
   it("refuses a job past the queue limit as busy, unless it outranks a waiting one", () => {
     const s = new Scheduler<TestJob>({ slots: 1, maxQueued: 2, preempt: false });
     s.enqueue(job("run", "chat"));
