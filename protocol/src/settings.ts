@@ -35,6 +35,12 @@ export interface CompletionSettings {
   debounceMs: number;
   /** Most lines one completion may have. Defaults to 4. */
   maxLines: number;
+  /**
+   * Milliseconds after the debounce by which ghost text the editor asked for on its own is due: a
+   * slower model shows what it has finished by then (see `server/src/completions/decodeBudget.ts`);
+   * 0 waits for the whole answer. Defaults to 250.
+   */
+  budgetMs: number;
 }
 
 export interface LocalEngineSettings {
@@ -125,7 +131,10 @@ export const DEFAULT_SETTINGS: BoraSettings = Object.freeze({
   models: Object.freeze({ chat: "", edit: "", fim: "" }),
   local: Object.freeze({ contextSize: 4096, sequences: 4, threads: 0, gpuLayers: "auto" as const }),
   remote: Object.freeze({ preset: "openai" as RemotePreset, baseUrl: "" }),
-  completions: Object.freeze({ enabled: true, debounceMs: 50, maxLines: 4 }),
+  // budgetMs: a typist's pause before the next keystroke is a few hundred milliseconds, and ghost text
+  // that shows within about 300 ms of the keystroke feels immediate: with the 50 ms debounce, 250 ms
+  // makes it due 300 ms after the request arrived.
+  completions: Object.freeze({ enabled: true, debounceMs: 50, maxLines: 4, budgetMs: 250 }),
   agent: Object.freeze({
     allowNetwork: false,
     allowUnsandboxed: false,
@@ -236,6 +245,8 @@ export function settingsFrom(raw: unknown): SanitisedSettings {
       enabled: r.flag("completions", "enabled", d.completions.enabled),
       debounceMs: r.integer("completions", "debounceMs", 0, 2000, d.completions.debounceMs),
       maxLines: r.integer("completions", "maxLines", 1, 50, d.completions.maxLines),
+      // Past 10 s the next keystroke has long come: a budget that large means "no budget", which is 0.
+      budgetMs: r.integer("completions", "budgetMs", 0, 10_000, d.completions.budgetMs),
     },
     agent: {
       allowNetwork: r.flag("agent", "allowNetwork", d.agent.allowNetwork),

@@ -22,7 +22,7 @@ import type { CompletionSettings } from "@bora/protocol";
 import type { Logger } from "../host/logger.js";
 import { CompletionCache } from "./completionCache.js";
 import { cleanCompletion, lineLimit } from "./completionCleanup.js";
-import { DECODE_BUDGET_MS, DecodeBudget } from "./decodeBudget.js";
+import { DecodeBudget } from "./decodeBudget.js";
 import { promptWindow } from "./promptWindow.js";
 import { LatestPerDocument, debounceDelay, type CompletionTrigger } from "./requestRules.js";
 
@@ -112,9 +112,11 @@ export class CompletionService {
         ...(fim ? { suffix: window.suffix } : {}),
         lines,
         signal: run.signal,
-        // The user asked for it (a command, a keybinding): they wait for the whole answer.
+        // The user asked for it (a command, a keybinding), or turned the budget off: they wait for the whole answer.
         budget: new DecodeBudget(
-          request.trigger === "automatic" ? Math.max(0, settings.debounceMs) + DECODE_BUDGET_MS : undefined,
+          request.trigger === "automatic" && settings.budgetMs > 0
+            ? Math.max(0, settings.debounceMs) + settings.budgetMs
+            : undefined,
         ),
         started,
       });

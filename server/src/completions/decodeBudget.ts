@@ -3,7 +3,7 @@
  *
  * Ghost text is only worth something while the typist pauses: an answer that comes after the next
  * keystroke is never seen. So a completion the editor asked for on its own gets a time budget,
- * counted from the moment the request arrived: the set debounce plus `DECODE_BUDGET_MS`. The
+ * counted from the moment the request arrived: the set debounce plus `bora.completions.budgetMs`. The
  * engine's queue and the prompt evaluation are part of it, as they are of what the user waits
  * for; the debounce is added on top, because it is a wait the user chose (a long one must not
  * leave no time to decode). Past the budget, decoding stops at the first moment something useful
@@ -16,15 +16,6 @@
  *
  * Pure: the caller gives the elapsed time and the text so far (see `completionService.ts`).
  */
-
-/**
- * Milliseconds after the set debounce (both counted from the request's arrival) after which an
- * automatic completion stops decoding. A typist's pause before the next keystroke is a few hundred
- * milliseconds (the bench's 800 ms pause at a line end is a generous one), and ghost text that
- * shows within about 300 ms feels immediate, the issue's goal for the median shown completion:
- * with the default 50 ms debounce, this makes the budget 300 ms from the request's arrival.
- */
-export const DECODE_BUDGET_MS = 250;
 
 /**
  * Text events (about one token each) a completion may still decode past the budget to reach
@@ -93,7 +84,8 @@ export type BudgetDecision =
 
 /**
  * The budget of one completion. `budgetMs` undefined: no budget (the user asked for the
- * completion explicitly, so they wait for it; the line and token limits still hold).
+ * completion explicitly, so they wait for it, or set `bora.completions.budgetMs` to 0; the line
+ * and token limits still hold).
  */
 export class DecodeBudget {
   private eventsPastBudget = 0;

@@ -91,22 +91,31 @@ describe("engine settings", () => {
 
 describe("completion settings", () => {
   it("are on by default, with a short debounce and a few lines", () => {
-    assert.deepEqual(settingsFrom({}).settings.completions, { enabled: true, debounceMs: 50, maxLines: 4 });
+    assert.deepEqual(settingsFrom({}).settings.completions, {
+      enabled: true,
+      debounceMs: 50,
+      maxLines: 4,
+      budgetMs: 250,
+    });
   });
 
   it("reads what the user set", () => {
-    const { settings, warnings } = settingsFrom({ completions: { enabled: false, debounceMs: 0, maxLines: 1 } });
-    assert.deepEqual(settings.completions, { enabled: false, debounceMs: 0, maxLines: 1 });
+    const completions = { enabled: false, debounceMs: 0, maxLines: 1, budgetMs: 0 };
+    const { settings, warnings } = settingsFrom({ completions });
+    assert.deepEqual(settings.completions, completions);
     assert.deepEqual(warnings, []);
   });
 
   it("replaces bad values by their defaults with a warning naming the key", () => {
-    const { settings, warnings } = settingsFrom({ completions: { enabled: "yes", debounceMs: -5, maxLines: 0 } });
+    const { settings, warnings } = settingsFrom({
+      completions: { enabled: "yes", debounceMs: -5, maxLines: 0, budgetMs: 60_000 },
+    });
     assert.deepEqual(settings.completions, DEFAULT_SETTINGS.completions);
-    assert.equal(warnings.length, 3);
+    assert.equal(warnings.length, 4);
     assert.match(warnings[0]!, /^bora\.completions\.enabled: "yes" is not true or false; using true$/);
     assert.match(warnings[1]!, /^bora\.completions\.debounceMs: -5 /);
     assert.match(warnings[2]!, /^bora\.completions\.maxLines: 0 /);
+    assert.match(warnings[3]!, /^bora\.completions\.budgetMs: 60000 /);
   });
 
   it("do not reload the engines when they change", () => {

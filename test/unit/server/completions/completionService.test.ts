@@ -153,6 +153,29 @@ describe("completion service", () => {
     assert.equal(calls[0]?.emitted, 1 + MAX_EVENTS_PAST_BUDGET, "the first piece is past the budget, then the cap");
   });
 
+  it("takes its budget from bora.completions.budgetMs, and decodes to the end when that is 0", async () => {
+    const pieces = ["return a", " + b;\n", "  // sum", "med", "\n", "}"];
+    const longer = { ms: 0 };
+    const slow = slowModel(pieces, longer, 100);
+    const { completions } = service(slow.engine, { maxLines: 4, budgetMs: 450 }, () => longer.ms);
+    assert.equal((await completions.complete(at(TEXT, CURSOR)))?.text, "return a + b;\n  // summed");
+    assert.deepEqual(
+      slow.calls,
+      [{ stopped: true, emitted: 5 }],
+      "the budget is over at the fifth piece, which ends a line",
+    );
+    const off = { ms: 0 };
+    const whole = slowModel(pieces, off, 100);
+    const { completions: unbudgeted, lines } = service(whole.engine, { maxLines: 4, budgetMs: 0 }, () => off.ms);
+    // The closing brace is dropped as the line the suffix already has; what counts is that every piece was decoded.
+    assert.deepEqual(await unbudgeted.complete(at(TEXT, CURSOR)), {
+      text: "return a + b;\n  // summed",
+      source: "model",
+    });
+    assert.deepEqual(whole.calls, [{ stopped: false, emitted: 6 }]);
+    assert.ok(lines.some((l) => /completion done: .* cut=no /.test(l)));
+  });
+
   it("lets an invoked completion decode to its end, and does not answer it with a cut one", async () => {
     const clock = { ms: 0 };
     const { engine, calls } = slowModel(["return a", " + b;\n", "  // sum", "med"], clock, 100);
