@@ -50,6 +50,17 @@ const LONG_ANSWER = Array.from({ length: 200 }, (_, i) => `const x${i} = ${i}; /
 const BROKEN_JSON = '{\n  "name": "bora",\n  "size": 1,\n}\n';
 const FIXED_JSON = '{\n  "name": "bora",\n  "size": 1\n}\n';
 
+const AREA_TS = [
+  "export function area(w: number, h: number): number {",
+  "  const result = w * h;",
+  "  return result;",
+  "}",
+  "",
+];
+const AREA_RENAMED = "  const area = w * h;\n  return area;\n";
+const AREA_REFINED = "  return w * h;\n";
+const GREETING_TS = "export const greeting = 'hello';\nexport const target = 'world';\n";
+
 const SCRIPT = {
   // Word by word at 30 ms: a few lines stream for a second or more, the long answer for many.
   chunkDelayMs: 30,
@@ -59,6 +70,9 @@ const SCRIPT = {
     { content: `${ITEMS_EDITED.join("\n")}\n` },
     { content: LONG_ANSWER },
     { content: FIXED_JSON },
+    { content: AREA_RENAMED },
+    { content: "export const greeting = 'hi';\n" },
+    { content: AREA_REFINED },
   ],
 };
 
@@ -74,6 +88,8 @@ describe("inline edits in a real VS Code", function () {
         "src/items.ts": ITEMS_TS,
         "src/long.ts": LONG_TS,
         "data/config.json": BROKEN_JSON,
+        "src/area.ts": AREA_TS.join("\n"),
+        "src/greeting.ts": GREETING_TS,
       },
       settings: { "editor.codeLens": true },
     });
@@ -96,12 +112,10 @@ describe("inline edits in a real VS Code", function () {
     vscode.page.locator(".monaco-editor .codelens-decoration a", { hasText: title });
   const file = (relative: string) => path.join(vscode.workspace, relative);
 
-  /** Ctrl+I on the selection, the instruction typed into Bora's box, Enter. */
-  async function instruct(instruction: string): Promise<void> {
+  /** Ctrl+I on the selection, the instruction typed into Bora's box (titled `title`), Enter. */
+  async function instruct(instruction: string, expected = /Bora: (Edit Selection|Refine Edit)/): Promise<void> {
     await vscode.page.keyboard.press("Control+I");
-    const title = vscode.page.locator(".quick-input-widget .quick-input-title", {
-      hasText: /Bora: (Edit Selection|Refine Edit)/,
-    });
+    const title = vscode.page.locator(".quick-input-widget .quick-input-title", { hasText: expected });
     await title.waitFor({ timeout: HANG_MS });
     const input = vscode.page.locator(".quick-input-widget .quick-input-box input");
     await input.fill(instruction);
@@ -240,5 +254,59 @@ describe("inline edits in a real VS Code", function () {
       .waitFor({ state: "detached", timeout: HANG_MS });
     await save(vscode.page);
     await waitForDisk(file("data/config.json"), FIXED_JSON);
+  });
+
+  it("keeps a pending edit in each of two files; a second Ctrl+I refines one, Accept writes it, Reject leaves the other as it was", async () => {
+    const greetingBefore = sha256(readFileSync(file("src/greeting.ts")));
+    await openFile(vscode, "src/area.ts");
+    await selectLines(vscode.page, 2, 3);
+    await instruct("name the result area", /Bora: Edit Selection/);
+    await waitForEditorLine(vscode.page, "  return area;");
+    await whenStreamed();
+
+    await openFile(vscode, "src/greeting.ts");
+    await selectLines(vscode.page, 1, 1);
+    await instruct("say hi", /Bora: Edit Selection/);
+    await waitForEditorLine(vscode.page, "export const greeting = 'hi';");
+    await whenStreamed();
+
+    // Back in the first file its proposal is still pending, next to its original lines.
+    await openFile(vscode, "src/area.ts");
+    await lens(/^Accept \(/)
+      .first()
+      .waitFor({ timeout: HANG_MS });
+    const pending = await editorLines(vscode.page);
+    assert.ok(
+      pending.includes("  return area;") && pending.includes("  return result;"),
+      `the first file's proposal waits beside its original:\n${pending.join("\n")}`,
+    );
+    await vscode.screenshot("inline-edit-07-two-files-pending");
+
+    // A second Ctrl+I on the pending edit refines it: the new proposal replaces the first one.
+    await instruct("shorter", /Bora: Refine Edit/);
+    await waitForEditorLine(vscode.page, AREA_REFINED.trimEnd());
+    await whenStreamed();
+    const refined = await editorLines(vscode.page);
+    assert.ok(!refined.includes("  return area;"), `the first proposal is gone:\n${refined.join("\n")}`);
+    assert.ok(refined.includes("  return result;"), "the original lines stay until decided");
+    await vscode.screenshot("inline-edit-08-refined");
+    await vscode.page.keyboard.press("Control+Enter");
+    await lens(/^Accept \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    await waitForDisk(file("src/area.ts"), [AREA_TS[0], AREA_REFINED.trimEnd(), ...AREA_TS.slice(3)].join("\n"));
+
+    // The other file's edit waited in its background tab; Escape rejects it.
+    await openFile(vscode, "src/greeting.ts");
+    await lens(/^Reject \(/)
+      .first()
+      .waitFor({ timeout: HANG_MS });
+    await vscode.page.keyboard.press("Escape");
+    await lens(/^Reject \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    assert.equal(sha256(readFileSync(file("src/greeting.ts"))), greetingBefore, "byte-identical after Reject");
   });
 });

@@ -106,9 +106,10 @@ export class InlineEditController implements vscode.Disposable {
       const text = earlier.model.proposal;
       if (text !== "") previous = { instruction: earlier.instruction, text };
       earlier.model.reject();
-      const [start, end] = earlier.model.region;
       this.pump(earlier);
       await this.whenSettled(earlier);
+      // Only now: the region follows the removal of the proposal's lines, which the settling applied.
+      const [start, end] = earlier.model.region;
       range = new vscode.Range(document.positionAt(start), document.positionAt(end));
     }
     const original = document.getText(range);
