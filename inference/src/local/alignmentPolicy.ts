@@ -20,8 +20,9 @@
  *   margin (hysteresis: one lucky window never switches, and after a switch the same evidence,
  *   inverted, argues against switching back until new windows outvote it);
  * - explorations come every few windows at first, and ever more rarely while they keep confirming
- *   the current mode, so their cost is bounded and small; one that doubts the current mode brings
- *   the next one closer, so a load change is followed within a bounded number of windows.
+ *   the current mode (rarest when the other mode is far dearer), so their cost is bounded and
+ *   small; one that doubts the current mode brings the next one closer, so a load change is
+ *   followed within a bounded number of windows.
  *
  * Each width has its own comparison: two sequences and four differ in what a wait and a wider batch
  * cost, and windows of different widths are not comparable.
@@ -77,6 +78,18 @@ export const SWITCH_MARGIN = 0.03;
  */
 export const EXPLORE_EVERY_MIN = 8;
 export const EXPLORE_EVERY_MAX = 32;
+
+/**
+ * Where the evidence puts the other mode this much dearer (median ratio at least 1 + this), the
+ * interval goes straight to `EXPLORE_EVERY_FAR`. An exploration costs about one and a half windows
+ * at the gap (its window and the rounds that settle around it), so at the 2-vCPU EPYC's 25% gap
+ * one in 33 windows still cost about 1.1% of the throughput, the larger part of what the measured
+ * choice lost to the better fixed mode in `parallel4`. A gap that large is the machine's (a
+ * compute-bound batch), not a passing load, so re-checking it every 129 windows (about 25 s of four
+ * sequences on a 0.5B model there, a few seconds on a GPU) costs about 0.3% and still follows a change.
+ */
+export const FAR_APART = 0.15;
+export const EXPLORE_EVERY_FAR = 128;
 
 /**
  * The mode a new engine starts in, until windows say otherwise. Unaligned, because it has the
@@ -184,7 +197,8 @@ export class ModeComparison {
       this.sinceExplored = 0;
       this.interval = EXPLORE_EVERY_MIN;
     } else if (ratio >= 1 + SWITCH_MARGIN) {
-      this.interval = Math.min(EXPLORE_EVERY_MAX, this.interval * 2);
+      const farApart = this.ratios.length >= CALIBRATION_PAIRS && median(this.ratios) >= 1 + FAR_APART;
+      this.interval = farApart ? EXPLORE_EVERY_FAR : Math.min(EXPLORE_EVERY_MAX, this.interval * 2);
     } else {
       this.interval = EXPLORE_EVERY_MIN;
     }

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import {
   AlignmentPolicy,
   CALIBRATION_PAIRS,
+  EXPLORE_EVERY_FAR,
   EXPLORE_EVERY_MAX,
   EXPLORE_EVERY_MIN,
+  FAR_APART,
   MIN_WINDOW_MS,
   ModeComparison,
   SETTLE_ROUNDS,
@@ -68,8 +70,25 @@ describe("local engine alignment policy", () => {
     const ran = feed(comparison, UNALIGNED_CHEAPER, 1000);
     assert.equal(comparison.current, "unaligned");
     assert.equal(comparison.decisions.switches, 1);
-    // Explorations grow rare while they keep confirming the choice: about one window in 33.
+    // Explorations grow rare while they keep confirming the choice.
     assert.ok(ran.aligned <= 1000 / EXPLORE_EVERY_MAX + 3, `${ran.aligned} of 1000 windows still aligned`);
+  });
+
+  it("explores about one window in 129 where the other mode is far dearer, one in 33 where it is close", () => {
+    const far = new ModeComparison("unaligned");
+    feed(far, UNALIGNED_CHEAPER, 4000, 0.1);
+    assert.ok(1.25 >= 1 + FAR_APART);
+    const farBound = 4000 / (EXPLORE_EVERY_FAR + 1) + CALIBRATION_PAIRS + 3;
+    assert.ok(far.decisions.explored <= farBound, `${far.decisions.explored} explorations (bound ${farBound})`);
+    // 8% dearer: worth re-checking more often, since a load change can undo a gap that small.
+    const close = new ModeComparison("unaligned");
+    feed(close, { aligned: 10.8, unaligned: 10 }, 4000);
+    assert.equal(close.current, "unaligned");
+    const expected = 4000 / (EXPLORE_EVERY_MAX + 1);
+    assert.ok(
+      Math.abs(close.decisions.explored - expected) <= 8,
+      `${close.decisions.explored} explorations (about ${Math.round(expected)})`,
+    );
   });
 
   it("keeps the better mode through noisy windows instead of flapping", () => {
@@ -100,9 +119,10 @@ describe("local engine alignment policy", () => {
     const comparison = new ModeComparison("aligned");
     feed(comparison, UNALIGNED_CHEAPER, 1000);
     assert.equal(comparison.current, "unaligned");
-    // Every exploration confirmed the choice, so the next one is as far off as it gets; the
-    // contrary evidence then has to outvote the old (six fresh ratios of seven, see EVIDENCE).
-    const bound = EXPLORE_EVERY_MAX + 2 + 6 * (EXPLORE_EVERY_MIN + 2);
+    // Every exploration confirmed the choice, and the modes are far apart, so the next one is as far
+    // off as it gets; the contrary evidence then has to outvote the old (six fresh ratios of seven,
+    // see EVIDENCE).
+    const bound = EXPLORE_EVERY_FAR + 2 + 6 * (EXPLORE_EVERY_MIN + 2);
     const back = windowsUntil(comparison, "aligned", ALIGNED_CHEAPER, 10_000);
     assert.ok(back <= bound, `${back} windows to switch back (bound ${bound})`);
     const again = windowsUntil(comparison, "unaligned", UNALIGNED_CHEAPER, 10_000, 0.1);
