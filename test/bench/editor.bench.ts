@@ -12,8 +12,9 @@
  *   attempt, so the engine gets no prediction at all, and the copy model's output does not depend
  *   on the prompt's words, so both sides generate the same tokens.
  *
- * Completion figures come from `completionLatency.ts`, and `interactiveUnderTasks` (an edit's first
- * token while two agent tasks generate ÷ idle) from `interactiveUnderTasks.ts`.
+ * Completion figures come from `completionLatency.ts`, `interactiveUnderTasks` (an edit's first
+ * token while two agent tasks generate ÷ idle) from `interactiveUnderTasks.ts`, and
+ * `streamedDiffSize` (lines the streamed diff marks changed ÷ a minimal diff's) from `streamedDiffSize.ts`.
  */
 import os from "node:os";
 import path from "node:path";
@@ -40,6 +41,7 @@ import type { BenchOptions } from "./index.js";
 import { median, pairedRatio, ratio, round } from "./stats.js";
 import { completionLatency } from "./completionLatency.js";
 import { interactiveUnderTasks } from "./interactiveUnderTasks.js";
+import { streamedDiffSize } from "./streamedDiffSize.js";
 import { runInlineEdit } from "../../server/src/edits/inlineEditService.js";
 import { localOptionsFromSettings } from "../../server/src/engines/engineSpec.js";
 import { startHostWithSettings, waitFor, type HostWithSettings } from "../support/hostProcess.js";
@@ -130,6 +132,7 @@ export async function run(options: BenchOptions): Promise<void> {
   if (wantsLatency) await latency(options, workspace, quick);
   if (options.wants("inlineEditPredicted")) await predicted(options, workspace, quick);
   if (options.wants("interactiveUnderTasks")) await interactiveUnderTasks(options);
+  if (options.wants("streamedDiffSize")) await streamedDiffSize(options);
   await completionLatency(options);
 }
 

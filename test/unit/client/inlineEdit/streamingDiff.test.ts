@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  CONFIRM_SKIP_LINES,
   MATCH_LOOKAHEAD_LINES,
   StreamingLineDiff,
   hunksOf,
@@ -165,5 +166,39 @@ describe("streaming line differ", () => {
     assert.deepEqual(differ.stop(), [{ kind: "stop" }]);
     assert.deepEqual(differ.push("a\n"), []);
     assert.deepEqual(differ.finish(), []);
+  });
+
+  it("does not take a new line that repeats one further down for a skip over the lines between", () => {
+    const original = "const a = load();\nconst b = parse(a);\nconst c = check(b);\nreturn c;\n";
+    // A new first line that happens to equal the third original line, followed by the old code.
+    const proposal = "const c = check(b);\nlog(c);\n" + original;
+    const events = diff(original, proposal);
+    assert.deepEqual(hunksOf(events), [{ start: 0, end: 0, inserted: ["const c = check(b);\n", "log(c);\n"] }]);
+    assert.equal(result(original, events), proposal);
+  });
+
+  it(`takes the skip once ${CONFIRM_SKIP_LINES} more lines go on matching, and shows the held lines then`, () => {
+    const original = "alpha\nbeta\ngamma\ndelta\nepsilon\nzeta\n";
+    const differ = new StreamingLineDiff(original, "\n");
+    assert.deepEqual(differ.push("alpha\ndelta\n"), [{ kind: "keep" }], "delta waits: it would remove two lines");
+    assert.deepEqual(differ.push("epsilon\n"), [], "one more match is not yet enough");
+    assert.deepEqual(differ.push("zeta\n"), [
+      { kind: "remove", count: 2 },
+      { kind: "keep" },
+      { kind: "keep" },
+      { kind: "keep" },
+    ]);
+    assert.deepEqual(differ.finish(), []);
+  });
+
+  it("takes a held match when the stream ends on it, and shows held lines as inserts when it stops", () => {
+    const original = "alpha\nbeta\ngamma\ndelta\nepsilon\n";
+    assert.deepEqual(hunksOf(diff(original, "alpha\ndelta\n")), [
+      { start: 1, end: 3, inserted: [] },
+      { start: 4, end: 5, inserted: [] },
+    ]);
+    const differ = new StreamingLineDiff(original, "\n");
+    differ.push("alpha\ndelta\n");
+    assert.deepEqual(differ.stop(), [{ kind: "insert", line: "delta\n" }, { kind: "stop" }]);
   });
 });
