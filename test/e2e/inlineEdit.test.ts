@@ -256,7 +256,7 @@ describe("inline edits in a real VS Code", function () {
     await waitForDisk(file("data/config.json"), FIXED_JSON);
   });
 
-  it("keeps a pending edit in each of two files; a second Ctrl+I refines one, Accept writes it, Reject leaves the other as it was", async () => {
+  it("keeps a pending edit in each of two files; a second Ctrl+I refines one, Accept writes it; a save of the other warns, and its Reject All leaves it as it was", async () => {
     const greetingBefore = sha256(readFileSync(file("src/greeting.ts")));
     await openFile(vscode, "src/area.ts");
     await selectLines(vscode.page, 2, 3);
@@ -297,12 +297,23 @@ describe("inline edits in a real VS Code", function () {
     await save(vscode.page);
     await waitForDisk(file("src/area.ts"), [AREA_TS[0], AREA_REFINED.trimEnd(), ...AREA_TS.slice(3)].join("\n"));
 
-    // The other file's edit waited in its background tab; Escape rejects it.
+    // The other file's edit waited in its background tab. Saved undecided, the file on disk holds
+    // both versions: Bora says so, and its Reject All makes the file what it was.
     await openFile(vscode, "src/greeting.ts");
     await lens(/^Reject \(/)
       .first()
       .waitFor({ timeout: HANG_MS });
-    await vscode.page.keyboard.press("Escape");
+    await save(vscode.page);
+    const warning = vscode.page
+      .locator(".notifications-toasts .notification-toast", { hasText: "saved with an undecided edit" })
+      .last();
+    await warning.waitFor({ timeout: HANG_MS });
+    assert.match(readFileSync(file("src/greeting.ts"), "utf8"), /'hi';\n.*'hello';/s, "both versions on disk");
+    await vscode.page
+      .locator(".notifications-toasts .notification-fade-in-done", { hasText: "saved with an undecided edit" })
+      .waitFor({ timeout: HANG_MS });
+    await vscode.screenshot("inline-edit-09-saved-undecided");
+    await warning.locator(".monaco-button", { hasText: "Reject All" }).click();
     await lens(/^Reject \(/)
       .first()
       .waitFor({ state: "detached", timeout: HANG_MS });

@@ -20,6 +20,9 @@ import { PENDING_KEY, STREAMING_KEY, coveredLines, decorationRanges, lensesFor }
  */
 const MAX_REFUSED_EDITS = 20;
 
+const ACCEPT_ALL = "Accept All";
+const REJECT_ALL = "Reject All";
+
 export interface StartEdit {
   document: vscode.TextDocument;
   range: vscode.Range;
@@ -40,6 +43,8 @@ interface Session {
   firstDeltaAt: number | undefined;
   lastDeltaAt: number | undefined;
   settledWaiters: (() => void)[];
+  /** The user was told that a save wrote the undecided proposal (once per edit). */
+  toldSaved: boolean;
 }
 
 export class InlineEditController implements vscode.Disposable {
@@ -71,6 +76,7 @@ export class InlineEditController implements vscode.Disposable {
       this.lensesChanged,
       vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
       vscode.workspace.onDidCloseTextDocument((document) => this.drop(document.uri.toString())),
+      vscode.workspace.onDidSaveTextDocument((document) => this.onSaved(document)),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateContext()),
       vscode.window.onDidChangeVisibleTextEditors(() => {
         for (const session of this.sessions.values()) this.decorate(session);
@@ -132,6 +138,7 @@ export class InlineEditController implements vscode.Disposable {
       firstDeltaAt: undefined,
       lastDeltaAt: undefined,
       settledWaiters: [],
+      toldSaved: false,
     };
     this.sessions.set(key, session);
     this.render(session);
@@ -218,6 +225,28 @@ export class InlineEditController implements vscode.Disposable {
     session.model.pushDelta(delta);
     this.pump(session);
     this.render(session);
+  }
+
+  /**
+   * The proposal lives in the buffer beside the lines it would replace, so a save (an autosave too)
+   * writes both to disk. VS Code has no way to hold one document's save, so Bora says so, once per
+   * edit, and offers the decision that makes the file whole again.
+   */
+  private onSaved(document: vscode.TextDocument): void {
+    const session = this.sessions.get(document.uri.toString());
+    if (session === undefined || session.toldSaved) return;
+    session.toldSaved = true;
+    const name = vscode.workspace.asRelativePath(document.uri);
+    void vscode.window
+      .showWarningMessage(
+        `Bora: ${name} was saved with an undecided edit, so the file on disk holds both the proposed and the original lines. Accept or reject the edit, then save again.`,
+        ACCEPT_ALL,
+        REJECT_ALL,
+      )
+      .then((choice) => {
+        if (choice === ACCEPT_ALL) this.accept(document.uri);
+        else if (choice === REJECT_ALL) this.reject(document.uri);
+      });
   }
 
   private onChange(event: vscode.TextDocumentChangeEvent): void {
