@@ -245,7 +245,13 @@ export class InlineEditController implements vscode.Disposable {
       )
       .then((choice) => {
         if (choice === ACCEPT_ALL) this.accept(document.uri);
-        else if (choice === REJECT_ALL) this.reject(document.uri);
+        else if (choice === REJECT_ALL) {
+          // While it streams, the first Reject only stops it (keeping what arrived, like Escape);
+          // the button says "all", so the second rejects what arrived too.
+          const streaming = this.streaming(document.uri);
+          this.reject(document.uri);
+          if (streaming) this.reject(document.uri);
+        }
       });
   }
 
