@@ -57,6 +57,8 @@ interface Timed {
   ttftMs: number;
   totalMs: number;
   generatedTokens: number;
+  /** The prompt the host built (the selection, the code around it, the instruction): what every step attends over. */
+  promptTokens: number;
   accepted: number;
   newText: string;
   /** Decode rate seen by the client: the tokens after the first over first delta → answer. */
@@ -79,6 +81,7 @@ async function edit(started: HostWithSettings, params: Omit<InlineEditParams, "p
       ttftMs: first - sent,
       totalMs: done - sent,
       generatedTokens: n,
+      promptTokens: result.stats.promptTokens,
       accepted: result.stats.predictedTokensAccepted,
       newText: change.edits[0]?.newText ?? "",
       tokS: n > 1 && first > 0 ? ((n - 1) * 1000) / (done - first) : 0,
@@ -270,6 +273,7 @@ async function predicted(options: BenchOptions, workspace: string, quick: boolea
       model: "copy",
       note: "through the host and LSP; 'without' is the same edit as a follow-up of an empty attempt, which the host predicts by nothing",
       selectionTokens: length,
+      promptTokens: median(withRuns.map((r) => r.promptTokens)),
       predictionMatches: 95,
       generatedTokens: median(withRuns.map((r) => r.generatedTokens)),
       acceptedTokens: median(withRuns.map((r) => r.accepted)),

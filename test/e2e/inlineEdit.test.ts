@@ -103,7 +103,15 @@ describe("inline edits in a real VS Code", function () {
       const file = await vscode
         .screenshot(`failed-inline-edit-${this.currentTest.title.replace(/\W+/g, "-")}`)
         .catch(() => "");
-      process.stderr.write(`screenshot: ${file}\nBora log tail:\n${vscode.boraLog().slice(-3000)}\n`);
+      // Every inline-edit line in full (a stop's reason among them), then the tail for the rest.
+      const log = vscode.boraLog();
+      const edits = log
+        .split("\n")
+        .filter((line) => line.includes("inline edit"))
+        .join("\n");
+      process.stderr.write(
+        `screenshot: ${file}\nBora's inline-edit lines:\n${edits}\nBora log tail:\n${log.slice(-3000)}\n`,
+      );
     }
   });
 

@@ -259,8 +259,17 @@ export class InlineEditController implements vscode.Disposable {
     const session = this.sessions.get(event.document.uri.toString());
     if (session === undefined || event.contentChanges.length === 0) return;
     const changes = event.contentChanges.map((c) => ({ offset: c.rangeOffset, length: c.rangeLength, text: c.text }));
-    const outcome = session.model.onChange(changes, { undoRedo: event.reason !== undefined });
-    if (outcome.stoppedStream) session.cts?.cancel();
+    const undoRedo = event.reason !== undefined;
+    const outcome = session.model.onChange(changes, { undoRedo });
+    if (outcome.stoppedStream) {
+      session.cts?.cancel();
+      // Offsets and lengths only: the text is the user's code. Whether Bora's own edit was in
+      // flight tells a real stop from a change event taken for the user's by mistake.
+      const where = changes.map((c) => `${c.offset}-${c.length}+${c.text.length}`).join(",");
+      this.ctx.log.info(
+        `inline edit: ${session.model.incomplete ?? "stopped"} (change ${where}${undoRedo ? ", undo/redo" : ""}, version ${event.document.version}${session.applying ? ", Bora's edit in flight" : ""})`,
+      );
+    }
     this.pump(session);
     this.render(session);
   }
@@ -294,6 +303,10 @@ export class InlineEditController implements vscode.Disposable {
     session.applying = false;
     if (this.sessions.get(session.document.uri.toString()) !== session) return;
     session.refused = applied ? 0 : session.refused + 1;
+    if (!applied)
+      this.ctx.log.info(
+        `inline edit: VS Code refused Bora's edit (the document changed since it was made); trying again on the current text`,
+      );
     if (session.refused > MAX_REFUSED_EDITS) {
       this.ctx.log.warn(`inline edit: ${session.document.uri.toString()} refuses edits; giving up`);
       this.drop(session.document.uri.toString());

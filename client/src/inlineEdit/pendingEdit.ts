@@ -53,11 +53,6 @@ export interface BoraEdit {
   why: "stream" | "removeGreen" | "applyProposal" | "removeRed";
 }
 
-/** Where the last of an offered edit's changes ends, in the buffer as it was offered. */
-function offeredEnd(edit: BoraEdit): number {
-  return Math.max(...edit.edits.map((e) => e.offset + e.length));
-}
-
 export interface ChangeInfo {
   /** The change is the user's undo or redo (`TextDocumentChangeEvent.reason`). */
   undoRedo?: boolean;
@@ -304,21 +299,39 @@ export class PendingEdit {
    * left). The edit `nextEdit` offered, when it matches; otherwise the user's.
    */
   onChange(changes: readonly OffsetEdit[], info: ChangeInfo = {}): ChangeOutcome {
-    const offered = this.offered;
+    let offered = this.offered;
     this.offered = undefined;
-    if (offered !== undefined && !info.undoRedo && sameEdits(sequential(changes), sequential(offered.edit.edits))) {
-      this.ownApplied(offered);
-      return { ours: true, stoppedStream: false };
+    if (offered === undefined || info.undoRedo) return this.userChanges(changes, info, false);
+    // The user's change can reach us before the edit on offer, which VS Code may then still apply
+    // (seen under load), or in the same event. A user change that does not touch the offered edit
+    // moves it, so the offer is followed through each one before it and still known when it lands;
+    // one that touches it makes a late arrival count as the user's (which stops the stream).
+    for (let i = 0; i < changes.length; i++) {
+      const ours = sequential(offered.edit.edits);
+      if (sameEdits(changes.slice(i, i + ours.length), ours)) {
+        const before = this.userChanges(changes.slice(0, i), info, false);
+        this.ownApplied(offered);
+        const after = this.userChanges(changes.slice(i + ours.length), info, false);
+        return { ours: true, stoppedStream: before.stoppedStream || after.stoppedStream };
+      }
+      const moved = rebase(offered.edit, changes[i]!);
+      if (moved === undefined) return this.userChanges(changes, info, false);
+      offered = { ...offered, edit: moved };
     }
-    // The user's change can reach us before the edit on offer, which VS Code then still applies
-    // (seen under load: a keystroke at the end of the file between Bora's offer and its change
-    // event). A change wholly after the offered edit does not move it, so the offer stays
-    // recognisable; anything else makes a late arrival count as the user's, which stops the stream.
-    if (offered !== undefined && !info.undoRedo && changes.every((c) => c.offset > offeredEnd(offered.edit))) {
-      this.offered = offered;
-    }
+    // Not applied yet: it stays recognisable, at the offsets the user's changes moved it to.
+    return this.userChanges(changes, info, true, offered);
+  }
+
+  /** The user's changes, in order; `keep` keeps `offered` on offer (moved through them). */
+  private userChanges(
+    changes: readonly OffsetEdit[],
+    info: ChangeInfo,
+    keep: boolean,
+    offered?: NonNullable<PendingEdit["offered"]>,
+  ): ChangeOutcome {
     let stoppedStream = false;
     for (const change of changes) stoppedStream = this.userChange(change, info) || stoppedStream;
+    if (keep && offered !== undefined) this.offered = offered;
     return { ours: false, stoppedStream };
   }
 
@@ -596,6 +609,20 @@ export class PendingEdit {
 /** Whether the hunk's green lines are to be removed now (rejected, or accepted and not yet removed). */
 function greenToRemove(hunk: Hunk): boolean {
   return hunk.state === "rejecting" || (hunk.state === "accepting" && !hunk.greenRemoved);
+}
+
+/**
+ * The offered edit moved through a user change that lies wholly before or after it, or undefined
+ * when the change touches (or borders) any part of it: then the offer no longer stands.
+ */
+function rebase(edit: BoraEdit, change: OffsetEdit): BoraEdit | undefined {
+  const changeEnd = change.offset + change.length;
+  const edits: OffsetEdit[] = [];
+  for (const e of edit.edits) {
+    if (change.offset <= e.offset + e.length && e.offset <= changeEnd) return undefined;
+    edits.push(changeEnd < e.offset ? { ...e, offset: e.offset + change.text.length - change.length } : e);
+  }
+  return { ...edit, edits };
 }
 
 function sameEdits(a: readonly OffsetEdit[], b: readonly OffsetEdit[]): boolean {

@@ -66,6 +66,58 @@ describe("pending edit model", () => {
     assert.equal(s.buffer.text, "head\n" + PROPOSAL + "tail\nx");
   });
 
+  it("still knows its own edit when a keystroke above it reaches the model first and VS Code applies it there", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    s.model.pushDelta("one\nTWO\n");
+    const offered = s.model.nextEdit()!;
+    // The user types on the first line; that change event comes before Bora's, whose edit VS Code
+    // applied where the keystroke moved its place (one character on).
+    const outcome = s.buffer.type(s.model, { offset: 0, length: 0, text: "x" });
+    assert.equal(outcome.stoppedStream, false);
+    s.buffer.applyBora(s.model, { ...offered, edits: offered.edits.map((e) => ({ ...e, offset: e.offset + 1 })) });
+    s.model.pushDelta(PROPOSAL.slice("one\nTWO\n".length));
+    s.buffer.settle(s.model);
+    s.model.finish(PROPOSAL);
+    s.buffer.settle(s.model);
+    assert.equal(s.model.view().incomplete, undefined, "the stream was not stopped");
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "xhead\n" + PROPOSAL + "tail\n");
+  });
+
+  it("knows its own edit inside one change event with the user's keystrokes before and after it", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    s.model.pushDelta("one\nTWO\n");
+    const offered = s.model.nextEdit()!;
+    const mine = offered.edits[0]!;
+    const above = { offset: 0, length: 0, text: "x" };
+    const ours = { ...mine, offset: mine.offset + 1 };
+    s.buffer.apply(above, "user");
+    s.buffer.apply(ours, "bora");
+    const below = { offset: s.buffer.text.length, length: 0, text: "y" };
+    s.buffer.apply(below, "user");
+    const outcome = s.model.onChange([above, ours, below]);
+    assert.deepEqual(outcome, { ours: true, stoppedStream: false });
+    s.model.finish(PROPOSAL);
+    s.buffer.settle(s.model);
+    s.model.accept();
+    s.buffer.settle(s.model);
+    assert.equal(s.buffer.text, "xhead\n" + PROPOSAL + "tail\ny");
+  });
+
+  it("takes a late edit for the user's when the user's change touched the place it was offered for", () => {
+    const s = setup("head\n", ORIGINAL, "tail\n");
+    s.model.pushDelta("one\nTWO\n");
+    const offered = s.model.nextEdit()!;
+    const at = offered.edits[0]!.offset;
+    // A keystroke right where Bora's lines were to go: the offer no longer stands.
+    const typed = s.buffer.type(s.model, { offset: at, length: 0, text: "x" });
+    assert.equal(typed.stoppedStream, true, "typing on the lines being rewritten stops the stream");
+    s.buffer.apply({ ...offered.edits[0]!, offset: at + 1 }, "bora");
+    const outcome = s.model.onChange([{ ...offered.edits[0]!, offset: at + 1 }]);
+    assert.equal(outcome.ours, false);
+  });
+
   it("counts a late edit as the user's when a keystroke before it came first, and stops the stream", () => {
     const s = setup("head\n", ORIGINAL, "tail\n");
     s.model.pushDelta("one\nTWO\n");
