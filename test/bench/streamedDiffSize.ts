@@ -3,31 +3,27 @@
  * marks as changed (removed plus inserted) ÷ how many a minimal line diff marks, summed over real
  * edits: every TypeScript file modified by the last `COMMITS` commits of this repository, before →
  * after, streamed through `StreamingLineDiff` as one answer. 1 is a minimal diff; every line above it
- * is a line the user reviews although it did not change. No model and no timing: the figure is the
- * same on every machine for the same history.
+ * is a line the user reviews, while the answer streams, although it did not change (when the stream
+ * ends, the edit redraws its hunks as the minimal diff: see `pendingEdit.ts`). No model and no
+ * timing: the figure is the same on every machine for the same history.
  */
 import { execFileSync } from "node:child_process";
 import { StreamingLineDiff, hunksOf } from "../../client/src/inlineEdit/streamingDiff.js";
 import { splitLines } from "../../client/src/inlineEdit/lines.js";
+import { changedLines, minimalLineHunks } from "../../client/src/inlineEdit/lineDiff.js";
 import type { BenchOptions } from "./index.js";
 import { round } from "./stats.js";
 
 /** Commits looked at: a few hundred give about a thousand file edits here, in a few seconds. */
 const COMMITS = 400;
-/** Files longer than this are left out: the minimal diff below is quadratic. */
+/** Files longer than this are left out: the minimal diff is quadratic (and has a limit, `MAX_DIFF_CELLS`). */
 const MAX_LINES = 1500;
 
-/** Lines a minimal line diff removes plus inserts: both lengths less twice the longest common subsequence. */
+/** Lines a minimal line diff removes plus inserts (the diff the inline edit redraws when the stream ends). */
 export function minimalChangedLines(before: readonly string[], after: readonly string[]): number {
-  let previous = new Uint32Array(after.length + 1);
-  let current = new Uint32Array(after.length + 1);
-  for (let i = 1; i <= before.length; i++) {
-    for (let j = 1; j <= after.length; j++) {
-      current[j] = before[i - 1] === after[j - 1] ? previous[j - 1]! + 1 : Math.max(previous[j]!, current[j - 1]!);
-    }
-    [previous, current] = [current, previous];
-  }
-  return before.length + after.length - 2 * previous[after.length]!;
+  const hunks = minimalLineHunks(before, after);
+  if (hunks === undefined) throw new Error(`a diff of ${before.length} by ${after.length} lines is over the limit`);
+  return changedLines(hunks);
 }
 
 /** Lines the streamed diff removes plus inserts. */

@@ -61,6 +61,14 @@ const AREA_RENAMED = "  const area = w * h;\n  return area;\n";
 const AREA_REFINED = "  return w * h;\n";
 const GREETING_TS = "export const greeting = 'hello';\nexport const target = 'world';\n";
 
+/**
+ * The streamed walk takes the answer's first line for the original's second, finds nothing after it
+ * to confirm that, and marks all 6 lines changed; the minimal diff, drawn when the stream ends, keeps
+ * the first `runAll();` and marks 4: two hunks.
+ */
+const STEPS_TS = "setUp();\nrunAll();\nrunAll();\n// done\n";
+const STEPS_ANSWER = "runAll();\nreport();\nreport();\n";
+
 const SCRIPT = {
   // Word by word at 30 ms: a few lines stream for a second or more, the long answer for many.
   chunkDelayMs: 30,
@@ -73,6 +81,7 @@ const SCRIPT = {
     { content: AREA_RENAMED },
     { content: "export const greeting = 'hi';\n" },
     { content: AREA_REFINED },
+    { content: STEPS_ANSWER },
   ],
 };
 
@@ -90,6 +99,7 @@ describe("inline edits in a real VS Code", function () {
         "data/config.json": BROKEN_JSON,
         "src/area.ts": AREA_TS.join("\n"),
         "src/greeting.ts": GREETING_TS,
+        "src/steps.ts": STEPS_TS,
       },
       settings: { "editor.codeLens": true },
     });
@@ -327,5 +337,44 @@ describe("inline edits in a real VS Code", function () {
       .waitFor({ state: "detached", timeout: HANG_MS });
     await save(vscode.page);
     assert.equal(sha256(readFileSync(file("src/greeting.ts"))), greetingBefore, "byte-identical after Reject");
+  });
+
+  it("redraws the hunks as a minimal diff when the stream ends; one Undo brings the streamed ones back, and Accept writes the answer", async () => {
+    await openFile(vscode, "src/steps.ts");
+    await selectLines(vscode.page, 1, 3);
+    await instruct("report after the run", /Bora: Edit Selection/);
+    await waitForEditorLine(vscode.page, "report();");
+    await whenStreamed();
+    // Two hunks: `setUp();` removed, the second `runAll();` rewritten; the first one kept.
+    await waitFor("two hunks", async () => (await lens(/^Accept \(/).count()) === 2, HANG_MS);
+    assert.deepEqual(await editorLines(vscode.page), [
+      "setUp();",
+      "runAll();",
+      "report();",
+      "report();",
+      "runAll();",
+      "// done",
+      "",
+    ]);
+    await vscode.screenshot("inline-edit-10-minimal-hunks");
+    // The redraw is an edit of its own: Undo shows the hunk as it streamed (every line changed).
+    await vscode.page.keyboard.press("Control+Z");
+    await waitFor("the streamed hunk", async () => (await lens(/^Accept \(/).count()) === 1, HANG_MS);
+    assert.deepEqual(await editorLines(vscode.page), [
+      "runAll();",
+      "report();",
+      "report();",
+      "setUp();",
+      "runAll();",
+      "runAll();",
+      "// done",
+      "",
+    ]);
+    await vscode.page.keyboard.press("Control+Enter");
+    await lens(/^Accept \(/)
+      .first()
+      .waitFor({ state: "detached", timeout: HANG_MS });
+    await save(vscode.page);
+    await waitForDisk(file("src/steps.ts"), `${STEPS_ANSWER}// done\n`);
   });
 });

@@ -8,13 +8,18 @@
  * what Bora must apply next through `nextEdit`, so the adapter is a loop:
  * `nextEdit` → `workspace.applyEdit` → change event → `onChange` → `nextEdit`.
  *
+ * When the stream ends, the hunks the streaming walk drew are redrawn as a minimal line diff in one
+ * edit, if that marks fewer lines and nothing touched the region meanwhile (the walk decides each
+ * line as it arrives and sometimes marks unchanged lines; see `lineDiff.ts`).
+ *
  * Invariant that keeps the user's text safe: a pending hunk's green range holds only text Bora
  * inserted, and its red range only original text. A user change that touches either decides the
  * hunk at once (red: rejected, green: adopted), so Bora only ever deletes its own text or original
  * text the user did not touch, and never moves anything the user typed.
  */
 import { StreamingLineDiff, type DiffEvent } from "./streamingDiff.js";
-import { hasEol } from "./lines.js";
+import { hasEol, splitLines } from "./lines.js";
+import { changedLines, minimalLineHunks } from "./lineDiff.js";
 import { mapPosition, sequential, touches, type OffsetEdit } from "./offsets.js";
 
 export type HunkState =
@@ -25,7 +30,8 @@ export type HunkState =
   | "adopting" // the user edited its green lines; its red lines go next
   | "accepted"
   | "rejected"
-  | "adopted";
+  | "adopted"
+  | "superseded"; // replaced by the minimal layout at the stream's end (see `relayout`)
 
 export interface Hunk {
   readonly id: number;
@@ -45,12 +51,20 @@ export interface Hunk {
   greenRemoved: boolean;
   /** The stream stopped before this hunk's removed lines were known: it only inserts. */
   incomplete: boolean;
+  /** The original lines its red range holds. */
+  original: string;
 }
 
 /** Edits Bora applies in one `workspace.applyEdit` (one undo step): simultaneous, in current buffer offsets. */
 export interface BoraEdit {
   edits: OffsetEdit[];
-  why: "stream" | "removeGreen" | "applyProposal" | "removeRed";
+  /**
+   * The text each edit replaces. VS Code reports an applied replacement as the smallest changes
+   * that make it (replacing `a b c` by `a x c` comes back as `b` → `x`), so Bora knows its own
+   * edit by what the reported changes make of this text.
+   */
+  replaced: string[];
+  why: "stream" | "removeGreen" | "applyProposal" | "removeRed" | "relayout";
 }
 
 export interface ChangeInfo {
@@ -89,7 +103,31 @@ type Op =
   | { kind: "end"; incomplete: string | undefined }
   | { kind: "removeGreen"; hunks: Hunk[] }
   | { kind: "applyProposal"; hunks: Hunk[] }
-  | { kind: "removeRed"; hunk: Hunk };
+  | { kind: "removeRed"; hunk: Hunk }
+  | { kind: "relayout" };
+
+/**
+ * The stream's hunks redrawn as a minimal diff once the whole replacement is known: one edit of the
+ * region, the hunks that replace the streamed ones, and what an Undo of that edit brings back.
+ */
+interface Relayout {
+  /** Offsets relative to the region's start, as every offset here. */
+  edit: OffsetEdit;
+  /** The text the edit replaces. */
+  replaced: string;
+  streamed: Placed[];
+  minimal: Placed[];
+  /** The region's text laid out as streamed, and as relaid. */
+  texts: [string, string];
+}
+
+/** A hunk (made when first shown) and where it sits in its layout: green start and end, red start and end. */
+interface Placed {
+  hunk: Hunk | undefined;
+  proposed: string;
+  original: string;
+  at: [number, number, number, number];
+}
 
 const LIVE: readonly HunkState[] = ["open", "pending", "accepting", "rejecting", "adopting"];
 
@@ -110,7 +148,15 @@ export class PendingEdit {
   private readonly all: Hunk[] = [];
   private open: Hunk | undefined;
   private queue: Op[] = [];
-  private offered: { edit: BoraEdit; take: number; glue: number; lines: string; epoch: number } | undefined;
+  private offered:
+    { edit: BoraEdit; take: number; glue: number; lines: string; epoch: number; relayout?: Relayout } | undefined;
+  /**
+   * The relayout applied, while nothing else happened since: an Undo of it (or a Redo after that)
+   * swaps the hunks back, so the model still matches the buffer.
+   */
+  private relaidOut: { relayout: Relayout; undone: boolean } | undefined;
+  /** A user change touched the region, or a hunk was decided: the streamed layout is no longer Bora's alone to redraw. */
+  private userTouched = false;
   /** Counts stops, so an insert offered before a stop and applied after it is known as such. */
   private epoch = 0;
   /** Lengths of the original lines the walk has not reached; `next` indexes the first. */
@@ -161,7 +207,7 @@ export class PendingEdit {
       this.queue.push({ kind: "end", incomplete: "cut short at the model's token limit" });
     } else {
       this.enqueue(this.differ.finish());
-      this.queue.push({ kind: "end", incomplete: undefined });
+      this.queue.push({ kind: "end", incomplete: undefined }, { kind: "relayout" });
     }
   }
 
@@ -212,6 +258,7 @@ export class PendingEdit {
   accept(id?: number): void {
     const hunks = this.pendingHunks(id);
     if (hunks.length === 0) return;
+    this.decided();
     for (const hunk of hunks) hunk.state = "accepting";
     this.queue.push({ kind: "removeGreen", hunks }, { kind: "applyProposal", hunks });
   }
@@ -220,6 +267,7 @@ export class PendingEdit {
   reject(id?: number): void {
     const hunks = this.pendingHunks(id);
     if (hunks.length === 0) return;
+    this.decided();
     for (const hunk of hunks) hunk.state = "rejecting";
     this.queue.push({ kind: "removeGreen", hunks });
   }
@@ -257,33 +305,57 @@ export class PendingEdit {
           this.endStream(op.incomplete);
           break;
         case "removeGreen": {
-          const edits = op.hunks
-            .filter(greenToRemove)
-            .filter((hunk) => hunk.greenEnd > hunk.greenStart)
-            .map((hunk) => ({ offset: hunk.greenStart, length: hunk.greenEnd - hunk.greenStart, text: "" }));
-          if (edits.length > 0) return this.offer({ edits, why: "removeGreen" });
+          const hunks = op.hunks.filter(greenToRemove).filter((hunk) => hunk.greenEnd > hunk.greenStart);
+          const edits = hunks.map((hunk) => ({
+            offset: hunk.greenStart,
+            length: hunk.greenEnd - hunk.greenStart,
+            text: "",
+          }));
+          const replaced = hunks.map((hunk) => hunk.proposed + (hunk.glue > 0 ? this.eol : ""));
+          if (edits.length > 0) return this.offer({ edits, replaced, why: "removeGreen" });
           this.greenRemoved(op);
           break;
         }
         case "applyProposal": {
-          const edits = op.hunks
-            .filter(
-              (hunk) =>
-                hunk.state === "accepting" &&
-                hunk.greenRemoved &&
-                (hunk.redEnd > hunk.redStart || hunk.proposed !== ""),
-            )
-            .map((hunk) => ({ offset: hunk.redStart, length: hunk.redEnd - hunk.redStart, text: hunk.proposed }));
-          if (edits.length > 0) return this.offer({ edits, why: "applyProposal" });
+          const hunks = op.hunks.filter(
+            (hunk) =>
+              hunk.state === "accepting" && hunk.greenRemoved && (hunk.redEnd > hunk.redStart || hunk.proposed !== ""),
+          );
+          const edits = hunks.map((hunk) => ({
+            offset: hunk.redStart,
+            length: hunk.redEnd - hunk.redStart,
+            text: hunk.proposed,
+          }));
+          const replaced = hunks.map((hunk) => hunk.original);
+          if (edits.length > 0) return this.offer({ edits, replaced, why: "applyProposal" });
           this.proposalApplied(op);
           break;
+        }
+        case "relayout": {
+          const relayout = this.userTouched ? undefined : this.planRelayout();
+          if (relayout === undefined) {
+            this.queue.shift();
+            break;
+          }
+          const { offset, length, text } = relayout.edit;
+          this.offer({
+            edits: [{ offset: this.regionStartOffset + offset, length, text }],
+            replaced: [relayout.replaced],
+            why: "relayout",
+          });
+          this.offered!.relayout = relayout;
+          return this.offered!.edit;
         }
         case "removeRed": {
           const hunk = op.hunk;
           if (hunk.state === "adopting" && hunk.redEnd > hunk.redStart) {
             // With its glue still there, the glue goes too: it was a line break shown only for display.
             const start = hunk.glue > 0 ? hunk.greenEnd - hunk.glue : hunk.redStart;
-            return this.offer({ edits: [{ offset: start, length: hunk.redEnd - start, text: "" }], why: "removeRed" });
+            return this.offer({
+              edits: [{ offset: start, length: hunk.redEnd - start, text: "" }],
+              replaced: [(hunk.glue > 0 ? this.eol : "") + hunk.original],
+              why: "removeRed",
+            });
           }
           if (hunk.state === "adopting") hunk.state = "adopted";
           this.queue.shift();
@@ -301,17 +373,18 @@ export class PendingEdit {
   onChange(changes: readonly OffsetEdit[], info: ChangeInfo = {}): ChangeOutcome {
     let offered = this.offered;
     this.offered = undefined;
+    if (info.undoRedo && this.undoRelayout(changes)) return { ours: false, stoppedStream: false };
     if (offered === undefined || info.undoRedo) return this.userChanges(changes, info, false);
     // The user's change can reach us before the edit on offer, which VS Code may then still apply
     // (seen under load), or in the same event. A user change that does not touch the offered edit
     // moves it, so the offer is followed through each one before it and still known when it lands;
     // one that touches it makes a late arrival count as the user's (which stops the stream).
     for (let i = 0; i < changes.length; i++) {
-      const ours = sequential(offered.edit.edits);
-      if (sameEdits(changes.slice(i, i + ours.length), ours)) {
+      for (let j = changes.length; j > i; j--) {
+        if (!makes(changes.slice(i, j), offered.edit)) continue;
         const before = this.userChanges(changes.slice(0, i), info, false);
         this.ownApplied(offered);
-        const after = this.userChanges(changes.slice(i + ours.length), info, false);
+        const after = this.userChanges(changes.slice(j), info, false);
         return { ours: true, stoppedStream: before.stoppedStream || after.stoppedStream };
       }
       const moved = rebase(offered.edit, changes[i]!);
@@ -382,7 +455,12 @@ export class PendingEdit {
     // needs one to stay a line of its own (the glue).
     const glue = !hasEol(lines) && lines !== "" && this.unverifiedLength > 0 ? this.eol.length : 0;
     const text = glue > 0 ? lines + this.eol : lines;
-    this.offer({ edits: [{ offset: this.streamPos, length: 0, text }], why: "stream" }, take, glue, lines);
+    this.offer(
+      { edits: [{ offset: this.streamPos, length: 0, text }], replaced: [""], why: "stream" },
+      take,
+      glue,
+      lines,
+    );
   }
 
   /** A walk step over the original lines that changes nothing in the buffer. */
@@ -393,8 +471,10 @@ export class PendingEdit {
       this.consume(1);
     } else if (event.kind === "remove") {
       const hunk = this.openHunk();
+      const from = this.next;
       const length = this.consume(event.count);
       hunk.redEnd = hunk.redStart + length;
+      hunk.original += this.differ.originalLines.slice(from, this.next).join("");
     }
     // "stop" needs nothing here: the end op that follows it says why.
   }
@@ -421,6 +501,7 @@ export class PendingEdit {
         state: "open",
         greenRemoved: false,
         incomplete: false,
+        original: "",
       };
       this.all.push(this.open);
     }
@@ -464,6 +545,22 @@ export class PendingEdit {
 
   private ownApplied(offered: NonNullable<PendingEdit["offered"]>): void {
     const { edit } = offered;
+    if (edit.why === "relayout") {
+      this.queue.shift();
+      // Typing before the region, which moved the offer, moved the region's start the same way.
+      const relayout = offered.relayout!;
+      // Accept All or Reject All while the edit was on its way: the same for the hunks that replace them.
+      const states = new Set(relayout.streamed.map((placed) => placed.hunk!.state));
+      this.showLayout(relayout, true);
+      const [decision] = states;
+      if (states.size === 1 && (decision === "accepting" || decision === "rejecting")) {
+        if (decision === "accepting") this.accept();
+        else this.reject();
+        return;
+      }
+      this.relaidOut = { relayout, undone: false };
+      return;
+    }
     // Simultaneous edits, mapped from the last to the first so each offset is still valid.
     const changes = sequential(edit.edits);
     if (edit.why === "stream") {
@@ -491,8 +588,162 @@ export class PendingEdit {
     }
   }
 
+  // ---- the relayout at the stream's end ----
+
+  /** A hunk was decided: the layout the user is looking at stays as it is. */
+  private decided(): void {
+    this.userTouched = true;
+    this.relaidOut = undefined;
+  }
+
+  /**
+   * The streamed hunks redrawn as a minimal line diff, when that marks fewer lines changed and the
+   * region still holds exactly what Bora laid out (no user change touched it, nothing decided).
+   * Undefined when there is nothing to gain, or anything does not add up (then the streamed layout,
+   * which is correct, only bigger, stays).
+   */
+  private planRelayout(): Relayout | undefined {
+    const original = this.differ.originalLines;
+    // A last line without a line break needs glue to sit before red lines: not worth the risk.
+    if (original.length === 0 || !hasEol(original.at(-1)!) || this.incompleteReason !== undefined) return undefined;
+    const live = this.all.filter((hunk) => LIVE.includes(hunk.state));
+    if (live.some((hunk) => hunk.state !== "pending" || hunk.glue > 0)) return undefined;
+    const base = this.regionStartOffset;
+    const streamed = [...live].sort((a, b) => a.greenStart - b.greenStart);
+
+    // Walk the region as laid out: kept original lines, and per hunk its proposal then its original lines.
+    let pos = base;
+    let next = 0;
+    let layout = "";
+    let streamedChanged = 0;
+    const proposed: string[] = [];
+    const originalUpTo = (end: number, into: string[] | undefined): number | undefined => {
+      let count = 0;
+      while (pos < end) {
+        const line = original[next++];
+        if (line === undefined) return undefined;
+        pos += line.length;
+        layout += line;
+        into?.push(line);
+        count++;
+      }
+      return pos === end ? count : undefined;
+    };
+    for (const hunk of streamed) {
+      if (originalUpTo(hunk.greenStart, proposed) === undefined) return undefined;
+      if (hunk.greenEnd - hunk.greenStart !== hunk.proposed.length || hunk.redStart !== hunk.greenEnd) return undefined;
+      const green = splitLines(hunk.proposed);
+      proposed.push(...green);
+      layout += hunk.proposed;
+      pos = hunk.greenEnd;
+      const removed = originalUpTo(hunk.redEnd, undefined);
+      if (removed === undefined) return undefined;
+      streamedChanged += green.length + removed;
+    }
+    if (originalUpTo(this.regionEndOffset, proposed) === undefined || next !== original.length) return undefined;
+
+    const hunks = minimalLineHunks(original, proposed);
+    if (hunks === undefined || changedLines(hunks) >= streamedChanged) return undefined;
+    let relaid = "";
+    let line = 0;
+    const minimal: Placed[] = [];
+    for (const hunk of hunks) {
+      while (line < hunk.start) relaid += original[line++];
+      const greenStart = relaid.length;
+      const text = hunk.inserted.join("");
+      relaid += text;
+      const redStart = relaid.length;
+      while (line < hunk.end) relaid += original[line++];
+      minimal.push({
+        hunk: undefined,
+        proposed: text,
+        original: relaid.slice(redStart),
+        at: [greenStart, redStart, redStart, relaid.length],
+      });
+    }
+    while (line < original.length) relaid += original[line++];
+
+    // One edit: what differs between the two layouts, their common start and end left alone.
+    let head = 0;
+    while (head < layout.length && head < relaid.length && layout[head] === relaid[head]) head++;
+    let tail = 0;
+    while (
+      tail < layout.length - head &&
+      tail < relaid.length - head &&
+      layout[layout.length - 1 - tail] === relaid[relaid.length - 1 - tail]
+    )
+      tail++;
+    const from = layout.slice(head, layout.length - tail);
+    const to = relaid.slice(head, relaid.length - tail);
+    return {
+      edit: { offset: head, length: from.length, text: to },
+      replaced: from,
+      streamed: streamed.map((hunk) => ({
+        hunk,
+        proposed: hunk.proposed,
+        original: hunk.original,
+        at: [hunk.greenStart - base, hunk.greenEnd - base, hunk.redStart - base, hunk.redEnd - base],
+      })),
+      minimal,
+      texts: [layout, relaid],
+    };
+  }
+
+  /** Shows one of a relayout's two sets of hunks (`minimal`, or the streamed ones after an Undo) at the region's start. */
+  private showLayout(relayout: Relayout, minimal: boolean): void {
+    const base = this.regionStartOffset;
+    const [shown, hidden] = minimal ? [relayout.minimal, relayout.streamed] : [relayout.streamed, relayout.minimal];
+    for (const { hunk } of hidden) if (hunk !== undefined) hunk.state = "superseded";
+    for (const placed of shown) {
+      const [greenStart, greenEnd, redStart, redEnd] = placed.at.map((offset) => base + offset) as Placed["at"];
+      if (placed.hunk === undefined) {
+        placed.hunk = {
+          id: this.nextId++,
+          greenStart,
+          greenEnd,
+          redStart,
+          redEnd,
+          proposed: placed.proposed,
+          glue: 0,
+          state: "pending",
+          greenRemoved: false,
+          incomplete: false,
+          original: placed.original,
+        };
+        this.all.push(placed.hunk);
+      }
+      Object.assign(placed.hunk, { greenStart, greenEnd, redStart, redEnd, state: "pending" });
+    }
+    this.regionEndOffset = base + relayout.texts[minimal ? 1 : 0].length;
+  }
+
+  /**
+   * An Undo (or a Redo after it) of the relayout, while nothing else happened since: the other
+   * layout's hunks are shown. Recognised by what the change makes of the region's text, however
+   * VS Code reports it.
+   */
+  private undoRelayout(changes: readonly OffsetEdit[]): boolean {
+    const done = this.relaidOut;
+    if (done === undefined) return false;
+    const [streamedText, relaidText] = done.relayout.texts;
+    let text = done.undone ? streamedText : relaidText;
+    for (const change of changes) {
+      const at = change.offset - this.regionStartOffset;
+      if (at < 0 || at + change.length > text.length) return false;
+      text = text.slice(0, at) + change.text + text.slice(at + change.length);
+    }
+    if (text !== (done.undone ? relaidText : streamedText)) return false;
+    done.undone = !done.undone;
+    this.showLayout(done.relayout, !done.undone);
+    return true;
+  }
+
   /** Decides what the user's change means, then moves every tracked offset through it. Returns whether it stopped the stream. */
   private userChange(change: OffsetEdit, info: ChangeInfo): boolean {
+    if (change.offset <= this.regionEndOffset && change.offset + change.length >= this.regionStartOffset) {
+      this.userTouched = true;
+      this.relaidOut = undefined;
+    }
     const rejected: Hunk[] = [];
     const adopted: Hunk[] = [];
     for (const hunk of this.all) {
@@ -625,9 +876,24 @@ function rebase(edit: BoraEdit, change: OffsetEdit): BoraEdit | undefined {
   return { ...edit, edits };
 }
 
-function sameEdits(a: readonly OffsetEdit[], b: readonly OffsetEdit[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every((edit, i) => edit.offset === b[i]!.offset && edit.length === b[i]!.length && edit.text === b[i]!.text)
-  );
+/**
+ * Whether `changes` (as VS Code reports them, each against the text the previous one left) make
+ * exactly `edit`: every change falls inside one of its ranges, and what they make of the text
+ * those ranges held is the edit's new text, range by range.
+ */
+function makes(changes: readonly OffsetEdit[], edit: BoraEdit): boolean {
+  const order = edit.edits.map((_, i) => i).sort((a, b) => edit.edits[a]!.offset - edit.edits[b]!.offset);
+  const starts = order.map((i) => edit.edits[i]!.offset);
+  const texts = order.map((i) => edit.replaced[i] ?? "");
+  if (order.some((i, k) => texts[k]!.length !== edit.edits[i]!.length)) return false;
+  for (const change of changes) {
+    const k = starts.findIndex(
+      (start, at) => change.offset >= start && change.offset + change.length <= start + texts[at]!.length,
+    );
+    if (k === -1) return false;
+    const at = change.offset - starts[k]!;
+    texts[k] = texts[k]!.slice(0, at) + change.text + texts[k]!.slice(at + change.length);
+    for (let later = k + 1; later < starts.length; later++) starts[later]! += change.text.length - change.length;
+  }
+  return order.every((i, k) => texts[k] === edit.edits[i]!.text);
 }

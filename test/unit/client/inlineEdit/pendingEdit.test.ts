@@ -118,6 +118,31 @@ describe("pending edit model", () => {
     assert.equal(outcome.ours, false);
   });
 
+  it("knows its own edits when VS Code reports each as the smallest changes that make it", () => {
+    for (const decide of ["accept", "reject"] as const) {
+      const s = setup("head\n", ORIGINAL, "tail\n");
+      const hash = sha256(s.buffer.text);
+      for (let at = 0; at < PROPOSAL.length; at += 3) {
+        s.model.pushDelta(PROPOSAL.slice(at, at + 3));
+        s.buffer.settle(s.model, 10_000, true);
+      }
+      s.model.finish(PROPOSAL);
+      s.buffer.settle(s.model, 10_000, true);
+      s.model[decide]();
+      s.buffer.settle(s.model, 10_000, true);
+      if (decide === "accept") assert.equal(s.buffer.text, "head\n" + PROPOSAL + "tail\n");
+      else assert.equal(sha256(s.buffer.text), hash);
+      assert.ok(s.model.settled);
+      assert.ok(
+        s.model.hunks().every((hunk) => hunk.state === (decide === "accept" ? "accepted" : "rejected")),
+        `every hunk ${decide}ed, none taken for the user's: ${s.model
+          .hunks()
+          .map((h) => h.state)
+          .join(", ")}`,
+      );
+    }
+  });
+
   it("counts a late edit as the user's when a keystroke before it came first, and stops the stream", () => {
     const s = setup("head\n", ORIGINAL, "tail\n");
     s.model.pushDelta("one\nTWO\n");
@@ -217,6 +242,149 @@ describe("pending edit model", () => {
     s.model.reject();
     s.buffer.settle(s.model);
     assert.equal(sha256(s.buffer.text), hash);
+  });
+
+  describe("the minimal layout at the stream's end", () => {
+    // The streamed walk takes the first `alpha` for the original's second line, finds no match for
+    // what follows, and marks all 6 lines changed; a minimal diff keeps that `alpha` and marks 4.
+    const WALKED = "gamma();\nalpha();\nalpha();\n";
+    const REWRITE = "alpha();\nbeta();\nbeta();\n";
+    const shown = (s: Setup): string[][] =>
+      s.model.view().hunks.map((h) => [s.buffer.text.slice(...h.green), s.buffer.text.slice(...h.red)]);
+
+    it("redraws the streamed hunks as a minimal diff when the stream ends, in one edit", () => {
+      const s = setup("head\n", WALKED, "tail\n");
+      const hash = sha256(s.buffer.text);
+      stream(s, REWRITE);
+      assert.deepEqual(shown(s), [
+        ["", "gamma();\n"],
+        ["beta();\nbeta();\n", "alpha();\n"],
+      ]);
+      assert.equal(s.buffer.text, "head\ngamma();\nalpha();\nbeta();\nbeta();\nalpha();\ntail\n");
+      assert.equal(s.buffer.boraEdits.at(-1)!.edit.why, "relayout");
+      assert.equal(s.buffer.boraEdits.filter((e) => e.edit.why === "relayout").length, 1);
+      s.model.reject();
+      s.buffer.settle(s.model);
+      assert.equal(sha256(s.buffer.text), hash, "Reject All still restores the file byte for byte");
+    });
+
+    it("redraws the same when VS Code reports the redraw as the smallest changes that make it", () => {
+      const s = setup("head\n", WALKED, "tail\n");
+      s.model.pushDelta(REWRITE);
+      s.model.finish(REWRITE);
+      s.buffer.settle(s.model, 10_000, true);
+      assert.equal(s.buffer.boraEdits.at(-1)!.edit.why, "relayout");
+      assert.deepEqual(shown(s), [
+        ["", "gamma();\n"],
+        ["beta();\nbeta();\n", "alpha();\n"],
+      ]);
+      s.model.accept();
+      s.buffer.settle(s.model, 10_000, true);
+      assert.equal(s.buffer.text, "head\n" + REWRITE + "tail\n");
+    });
+
+    it("accepts the relaid hunks one by one to the proposal", () => {
+      const s = setup("head\n", WALKED, "tail\n");
+      stream(s, REWRITE);
+      const [first, second] = s.model.view().hunks;
+      s.model.accept(second!.id);
+      s.buffer.settle(s.model);
+      s.model.accept(first!.id);
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, "head\n" + REWRITE + "tail\n");
+      assert.ok(s.model.settled);
+    });
+
+    it("an Undo of the redraw brings the streamed hunks back, and a Redo the minimal ones", () => {
+      const s = setup("head\n", WALKED, "tail\n");
+      stream(s, REWRITE);
+      const { edit, before } = s.buffer.boraEdits.at(-1)!;
+      const relaid = s.buffer.text;
+      const [change] = edit.edits;
+      const undo = {
+        offset: change!.offset,
+        length: change!.text.length,
+        text: before.slice(change!.offset, change!.offset + change!.length),
+      };
+      // Undo and Redo put back what Bora wrote: the simulated buffer marks it Bora's.
+      const undoRedo = (c: typeof undo) => {
+        s.buffer.apply(c, "bora");
+        return s.model.onChange([c], { undoRedo: true });
+      };
+      assert.deepEqual(undoRedo(undo), { ours: false, stoppedStream: false });
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, before, "the undo itself put the streamed layout back; Bora changed nothing");
+      assert.equal(s.model.view().hunks.length, 1);
+      assert.deepEqual(shown(s), [[REWRITE, WALKED]]);
+      undoRedo(change!);
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, relaid);
+      assert.equal(s.model.view().hunks.length, 2);
+      s.model.accept();
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, "head\n" + REWRITE + "tail\n");
+    });
+
+    it("knows the Undo of the redraw however VS Code reports it (here: a deletion, then an insertion)", () => {
+      const s = setup("head\n", WALKED, "tail\n");
+      stream(s, REWRITE);
+      const { edit, before } = s.buffer.boraEdits.at(-1)!;
+      const [change] = edit.edits;
+      const removal = { offset: change!.offset, length: change!.text.length, text: "" };
+      const insertion = {
+        offset: change!.offset,
+        length: 0,
+        text: before.slice(change!.offset, change!.offset + change!.length),
+      };
+      s.buffer.apply(removal, "bora");
+      s.buffer.apply(insertion, "bora");
+      assert.deepEqual(s.model.onChange([removal, insertion], { undoRedo: true }), {
+        ours: false,
+        stoppedStream: false,
+      });
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, before);
+      assert.deepEqual(shown(s), [[REWRITE, WALKED]]);
+      s.model.reject();
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, "head\n" + WALKED + "tail\n");
+    });
+
+    it("keeps the streamed layout when the user typed in the region before the stream ended", () => {
+      const s = setup("head\n", WALKED, "tail\n");
+      s.model.pushDelta("alpha();\nbeta();\n");
+      s.buffer.settle(s.model);
+      // On the first original line, still unverified: that stops the stream, so type in a proposed line.
+      const green = s.model.view().hunks[0]?.green ?? [0, 0];
+      s.buffer.type(s.model, { offset: green[0] + 1, length: 0, text: "x" });
+      s.model.pushDelta("beta();\n");
+      s.model.finish(REWRITE);
+      s.buffer.settle(s.model);
+      assert.ok(!s.buffer.boraEdits.some((e) => e.edit.why === "relayout"));
+    });
+
+    it("carries an Accept All made while the redraw was on its way over to the new hunks", () => {
+      const s = setup("head\n", WALKED, "tail\n");
+      s.model.pushDelta(REWRITE);
+      s.model.finish(REWRITE);
+      let edit = s.model.nextEdit();
+      while (edit !== undefined && edit.why !== "relayout") {
+        s.buffer.applyBora(s.model, edit);
+        edit = s.model.nextEdit();
+      }
+      assert.equal(edit?.why, "relayout");
+      s.model.accept();
+      s.buffer.applyBora(s.model, edit!);
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, "head\n" + REWRITE + "tail\n");
+      assert.ok(s.model.settled);
+    });
+
+    it("leaves a streamed diff that is already minimal as it is", () => {
+      const s = setup("head\n", ORIGINAL, "tail\n");
+      stream(s, PROPOSAL);
+      assert.ok(!s.buffer.boraEdits.some((e) => e.edit.why === "relayout"));
+    });
   });
 
   it("rebases by offset when the user types outside the region while it streams", () => {

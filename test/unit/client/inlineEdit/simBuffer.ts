@@ -37,20 +37,27 @@ export class SimBuffer {
     return this.chars.splice(change.offset, change.length, ...inserted);
   }
 
-  /** Applies Bora's edits until the model has none; checks on the way that none touches the user's text. */
-  settle(model: PendingEdit, limit = 10_000): void {
+  /**
+   * Applies Bora's edits until the model has none; checks on the way that none touches the user's
+   * text. `minimal`: report each edit as VS Code does, as the smallest changes that make it.
+   */
+  settle(model: PendingEdit, limit = 10_000, minimal = false): void {
     for (let i = 0; i < limit; i++) {
       const edit = model.nextEdit();
       if (edit === undefined) return;
-      this.applyBora(model, edit);
+      this.applyBora(model, edit, minimal);
     }
     throw new Error("the model kept offering edits");
   }
 
   /** Applies one Bora edit as VS Code reports it (from the last edit to the first) and tells the model. */
-  applyBora(model: PendingEdit, edit: BoraEdit): void {
+  applyBora(model: PendingEdit, edit: BoraEdit, minimal = false): void {
     const before = this.text;
-    const changes = sequential(edit.edits);
+    const changes = minimal
+      ? sequential(edit.edits).flatMap((e) =>
+          smallestChanges(before.slice(e.offset, e.offset + e.length), e.text, e.offset),
+        )
+      : sequential(edit.edits);
     for (const change of changes) {
       const deleted = this.apply(change, "bora");
       const user = deleted.filter((c) => c.author === "user");
@@ -81,6 +88,44 @@ export class SimBuffer {
   userChars(): Char[] {
     return this.chars.filter((c) => c.author === "user");
   }
+}
+
+/**
+ * `from` → `to` at `offset` as the smallest character changes (a longest common subsequence of
+ * characters), from the last to the first as VS Code reports them. For short texts only.
+ */
+export function smallestChanges(from: string, to: string, offset: number): OffsetEdit[] {
+  const a = [...from];
+  const b = [...to];
+  const w = b.length + 1;
+  const lcs = new Uint32Array((a.length + 1) * w);
+  for (let i = a.length - 1; i >= 0; i--)
+    for (let j = b.length - 1; j >= 0; j--)
+      lcs[i * w + j] =
+        a[i] === b[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+  const changes: OffsetEdit[] = [];
+  let open: OffsetEdit | undefined;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      if (open) changes.push(open);
+      open = undefined;
+      i++;
+      j++;
+    } else if (j === b.length || (i < a.length && lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
+      open ??= { offset: offset + i, length: 0, text: "" };
+      open.length++;
+      i++;
+    } else {
+      open ??= { offset: offset + i, length: 0, text: "" };
+      open.text += b[j];
+      j++;
+    }
+  }
+  if (open) changes.push(open);
+  // Offsets in the text before the edit; reported last first, each stays valid.
+  return changes.reverse();
 }
 
 export function sha256(text: string): string {
