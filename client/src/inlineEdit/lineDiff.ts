@@ -12,17 +12,18 @@ import type { LineHunk } from "./streamingDiff.js";
  */
 export const MAX_DIFF_CELLS = 4_000_000;
 
+/** How many items `a` and `b` share at their start, and then at their end (lines of two texts, or characters). */
+export function commonEnds(a: ArrayLike<unknown>, b: ArrayLike<unknown>): [head: number, tail: number] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  return [head, tail];
+}
+
 /** The hunks of a minimal line diff of `before` → `after`, or undefined when the table would be too big. */
 export function minimalLineHunks(before: readonly string[], after: readonly string[]): LineHunk[] | undefined {
-  let head = 0;
-  while (head < before.length && head < after.length && before[head] === after[head]) head++;
-  let tail = 0;
-  while (
-    tail < before.length - head &&
-    tail < after.length - head &&
-    before[before.length - 1 - tail] === after[after.length - 1 - tail]
-  )
-    tail++;
+  const [head, tail] = commonEnds(before, after);
   const n = before.length - head - tail;
   const m = after.length - head - tail;
   if (n === 0 && m === 0) return [];

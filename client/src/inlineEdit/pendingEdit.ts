@@ -19,7 +19,7 @@
  */
 import { StreamingLineDiff, type DiffEvent } from "./streamingDiff.js";
 import { hasEol, splitLines } from "./lines.js";
-import { changedLines, minimalLineHunks } from "./lineDiff.js";
+import { changedLines, commonEnds, minimalLineHunks } from "./lineDiff.js";
 import { mapPosition, sequential, touches, type OffsetEdit } from "./offsets.js";
 
 export type HunkState =
@@ -664,15 +664,7 @@ export class PendingEdit {
     while (line < original.length) relaid += original[line++];
 
     // One edit: what differs between the two layouts, their common start and end left alone.
-    let head = 0;
-    while (head < layout.length && head < relaid.length && layout[head] === relaid[head]) head++;
-    let tail = 0;
-    while (
-      tail < layout.length - head &&
-      tail < relaid.length - head &&
-      layout[layout.length - 1 - tail] === relaid[relaid.length - 1 - tail]
-    )
-      tail++;
+    const [head, tail] = commonEnds(layout, relaid);
     const from = layout.slice(head, layout.length - tail);
     const to = relaid.slice(head, relaid.length - tail);
     return {

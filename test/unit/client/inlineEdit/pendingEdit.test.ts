@@ -46,44 +46,33 @@ describe("pending edit model", () => {
     );
   });
 
-  it("still knows its own edit when a keystroke after it reaches the model first (VS Code applies both)", () => {
-    const s = setup("head\n", ORIGINAL, "tail\n");
-    s.model.pushDelta("one\nTWO\n");
-    const offered = s.model.nextEdit()!;
-    assert.equal(offered.why, "stream");
-    // The user types at the end of the file; that change event comes before Bora's.
-    const end = s.buffer.text.length;
-    const outcome = s.buffer.type(s.model, { offset: end, length: 0, text: "x" });
-    assert.equal(outcome.stoppedStream, false);
-    s.buffer.applyBora(s.model, offered);
-    s.model.pushDelta(PROPOSAL.slice("one\nTWO\n".length));
-    s.buffer.settle(s.model);
-    s.model.finish(PROPOSAL);
-    s.buffer.settle(s.model);
-    assert.equal(s.model.view().incomplete, undefined, "the stream was not stopped");
-    s.model.accept();
-    s.buffer.settle(s.model);
-    assert.equal(s.buffer.text, "head\n" + PROPOSAL + "tail\nx");
-  });
-
-  it("still knows its own edit when a keystroke above it reaches the model first and VS Code applies it there", () => {
-    const s = setup("head\n", ORIGINAL, "tail\n");
-    s.model.pushDelta("one\nTWO\n");
-    const offered = s.model.nextEdit()!;
-    // The user types on the first line; that change event comes before Bora's, whose edit VS Code
-    // applied where the keystroke moved its place (one character on).
-    const outcome = s.buffer.type(s.model, { offset: 0, length: 0, text: "x" });
-    assert.equal(outcome.stoppedStream, false);
-    s.buffer.applyBora(s.model, { ...offered, edits: offered.edits.map((e) => ({ ...e, offset: e.offset + 1 })) });
-    s.model.pushDelta(PROPOSAL.slice("one\nTWO\n".length));
-    s.buffer.settle(s.model);
-    s.model.finish(PROPOSAL);
-    s.buffer.settle(s.model);
-    assert.equal(s.model.view().incomplete, undefined, "the stream was not stopped");
-    s.model.accept();
-    s.buffer.settle(s.model);
-    assert.equal(s.buffer.text, "xhead\n" + PROPOSAL + "tail\n");
-  });
+  // A keystroke's change event comes before Bora's, whose edit VS Code still applied: at the end of
+  // the file the edit's place does not move; on the first line it moves one character on.
+  for (const [where, at, shift, expected] of [
+    ["after", (text: string) => text.length, 0, "head\n" + PROPOSAL + "tail\nx"],
+    ["above", () => 0, 1, "xhead\n" + PROPOSAL + "tail\n"],
+  ] as const) {
+    it(`still knows its own edit when a keystroke ${where} it reaches the model first and VS Code applies the edit`, () => {
+      const s = setup("head\n", ORIGINAL, "tail\n");
+      s.model.pushDelta("one\nTWO\n");
+      const offered = s.model.nextEdit()!;
+      assert.equal(offered.why, "stream");
+      const outcome = s.buffer.type(s.model, { offset: at(s.buffer.text), length: 0, text: "x" });
+      assert.equal(outcome.stoppedStream, false);
+      s.buffer.applyBora(s.model, {
+        ...offered,
+        edits: offered.edits.map((e) => ({ ...e, offset: e.offset + shift })),
+      });
+      s.model.pushDelta(PROPOSAL.slice("one\nTWO\n".length));
+      s.buffer.settle(s.model);
+      s.model.finish(PROPOSAL);
+      s.buffer.settle(s.model);
+      assert.equal(s.model.view().incomplete, undefined, "the stream was not stopped");
+      s.model.accept();
+      s.buffer.settle(s.model);
+      assert.equal(s.buffer.text, expected);
+    });
+  }
 
   it("knows its own edit inside one change event with the user's keystrokes before and after it", () => {
     const s = setup("head\n", ORIGINAL, "tail\n");
