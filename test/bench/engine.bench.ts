@@ -73,6 +73,10 @@ export async function run(options: BenchOptions): Promise<void> {
       await engine.dispose();
     }
   }
+  if (options.wants("verifyCeiling")) {
+    options.log("preparing model (copy)");
+    await verifyCeiling(await ensureTestModel("copy"), options, quick ? 10 : 40);
+  }
   const rates = PREDICTED_EDIT_RATES.filter((rate) => options.wants(predictedEditName(rate)));
   if (rates.length > 0) {
     options.log("preparing model (copy)");
@@ -551,6 +555,69 @@ async function interactiveUnderLoad(
     promptTokens: await engine.countTokens(filler("x", words)),
     goal: "<= 1.5",
   });
+}
+
+/** Sizes of the verifying steps `verifyCeiling` times: a plain step, the 80% case's batch, the 95% case's. */
+const VERIFY_SIZES = [1, 5, 20] as const;
+
+/**
+ * What speculative decoding can reach at best on this machine with the copy model: tokens per
+ * millisecond of one verifying step of k tokens, every draft token accepted and no engine work
+ * around it, ÷ plain decoding's. With evenly spread errors, a fifth of them wrong (`predictedEdit80`)
+ * a step verifies at most 4 drafted tokens plus the input (k = 5); one in twenty wrong
+ * (`inlineEditPredicted`) allows k = 20. The verifying step is node-llama-cpp's own
+ * `controlledEvaluate()` with every position sampled greedily, as the engine's verifier does; the
+ * plain step is the engine's plain decode rate. Where this ceiling is below a goal, no draft policy
+ * reaches the goal here.
+ */
+async function verifyCeiling(copyPath: string, options: BenchOptions, rounds: number): Promise<void> {
+  const engine = await LocalEngine.open({ modelPath: copyPath, gpu: "auto", sequences: 1, contextSize: 2048 });
+  const status = await engine.status();
+  const messages: ChatRequest["messages"] = [{ role: "user", content: "copy" }];
+  const plainMs: number[] = [];
+  for (let i = 0; i < 5; i++)
+    plainMs.push(1000 / (await collect(engine.chat({ messages, maxTokens: 512 }))).timing.tokensPerSecond);
+  await engine.dispose();
+
+  const { getLlama } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: status.backend === "cpu" ? false : "auto", build: "never", skipDownload: true });
+  const model = await llama.loadModel({ modelPath: copyPath });
+  const context = await model.createContext({ contextSize: 2048, threads: status.threads, sequences: 1 });
+  try {
+    const sequence = context.getSequence();
+    const chain = [...model.tokenize(copyChain().text(64))];
+    await sequence.evaluateWithoutGeneratingNewTokens(chain.slice(0, 16));
+    const greedy = { token: true, options: { temperature: 0 } } as const;
+    const stepMs = new Map<number, number[]>(VERIFY_SIZES.map((k) => [k, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const k of VERIFY_SIZES) {
+        const input = chain.slice(16 + (r % 8), 16 + (r % 8) + k).map((token) => [token, { generateNext: greedy }]);
+        const started = performance.now();
+        await sequence.controlledEvaluate(input as unknown as Parameters<typeof sequence.controlledEvaluate>[0]);
+        stepMs.get(k)!.push(performance.now() - started);
+        await sequence.eraseContextTokenRanges([{ start: sequence.nextTokenIndex - k, end: sequence.nextTokenIndex }]);
+      }
+    }
+    const plain = median(plainMs);
+    const ms = (k: number): number => median(stepMs.get(k)!);
+    options.report({
+      name: "verifyCeiling",
+      value: round((5 * plain) / ms(5)),
+      model: "copy",
+      threads: status.threads,
+      backend: status.backend,
+      note: "best tok/s ratio of speculative over plain decoding with a draft of 4 always accepted (predictedEdit80's evenly spread errors allow no more); ceiling20 is the same with 19 (inlineEditPredicted's 95%)",
+      ceiling20: round((20 * plain) / ms(20)),
+      plainStepMs: round(plain, 2),
+      verify1Ms: round(ms(1), 2),
+      verify5Ms: round(ms(5), 2),
+      verify20Ms: round(ms(20), 2),
+      rounds,
+    });
+  } finally {
+    await context.dispose();
+    await model.dispose();
+  }
 }
 
 /**
