@@ -11,9 +11,12 @@
  * is the line break and the next line. A keystroke every 80 ms, with a pause at each line end
  * (`LINE_END_PAUSE_MS`) as a typist makes;
  * without pauses, a keystroke every 80 ms cancels anything slower than 80 ms and nothing but cache
- * hits would ever be shown. Model: the generated 0.5B shape on the CPU (the tiny one with
- * `--quick`). Random weights write random code, so the typed text rarely follows a suggestion and
- * the cache is rarely what answers; a real model's suggestions are typed on more often.
+ * hits would ever be shown. Model: `0.5b-code` on the CPU (the tiny one with `--quick`): the 0.5B
+ * shape and quantization, so a real 0.5B model's cost per token, with weights made so that every
+ * completion is the same 12-token line of code (`CODE_LINE`) and then the end of the turn. The
+ * random-weight `0.5b` model writes one endless word, which ghost text never shows (it is cut only at
+ * a word boundary), so it would measure nothing. The typed text never follows the fixed line, so the
+ * cache rarely answers; a real model's suggestions are typed on more often.
  *
  * What dominates comes from the host's debug log (`completion done:` lines): time waiting
  * (debounce and the engine's queue), to the first token (prompt evaluation of what the KV cache
@@ -53,7 +56,7 @@ function fields(line: string): Record<string, number> {
 
 export async function completionLatency(options: BenchOptions): Promise<void> {
   if (!options.wants("completionP50Ms") && !options.wants("completionP95Ms")) return;
-  const shape = options.quick ? "tiny" : "0.5b";
+  const shape = options.quick ? "tiny" : "0.5b-code";
   const model = await ensureTestModel(shape);
   const source = readFileSync(path.join(REPO_ROOT, FILE), "utf8").split("\n");
   const [from, to] = options.quick ? TYPED_LINES.quick : TYPED_LINES.full;

@@ -5,9 +5,9 @@
  */
 import type { GgmlTypeName } from "../gguf/types.js";
 
-export type TestModelShape = "tiny" | "0.5b" | "1b" | "copy";
+export type TestModelShape = "tiny" | "0.5b" | "0.5b-code" | "1b" | "copy";
 
-export const TEST_MODEL_SHAPES: readonly TestModelShape[] = ["tiny", "0.5b", "1b", "copy"];
+export const TEST_MODEL_SHAPES: readonly TestModelShape[] = ["tiny", "0.5b", "0.5b-code", "1b", "copy"];
 
 export interface ModelShape {
   shape: TestModelShape;
@@ -28,7 +28,7 @@ export interface ModelShape {
   embeddingType: GgmlTypeName;
   /** llama.cpp's `general.file_type` (LLAMA_FTYPE_*) for this mix of types. */
   fileType: number;
-  weights: "randomFloat" | "randomQuant" | "copy";
+  weights: "randomFloat" | "randomQuant" | "copy" | "codeLine";
 }
 
 export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
@@ -63,6 +63,22 @@ export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
     embeddingType: "Q4_0",
     fileType: 2,
     weights: "randomQuant",
+  },
+  "0.5b-code": {
+    shape: "0.5b-code",
+    description: "0.5b's shape and size; greedy output is one line of code, then the end: completion benchmarks",
+    vocabularySize: 32000,
+    merges: true,
+    embeddingLength: 1024,
+    blockCount: 24,
+    headCount: 16,
+    headCountKv: 4,
+    feedForwardLength: 4096,
+    contextLength: 4096,
+    matrixType: "Q4_0",
+    embeddingType: "Q4_0",
+    fileType: 2,
+    weights: "codeLine",
   },
   "1b": {
     shape: "1b",

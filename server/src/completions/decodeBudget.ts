@@ -6,9 +6,11 @@
  * counted from the moment the request arrived: the set debounce plus `bora.completions.budgetMs`. The
  * engine's queue and the prompt evaluation are part of it, as they are of what the user waits
  * for; the debounce is added on top, because it is a wait the user chose (a long one must not
- * leave no time to decode). Past the budget, decoding stops at the first moment something useful
- * can be shown: the lines finished so far, else the line so far cut at a word boundary (half an
- * identifier would be wrong code). When not even that is there yet, decoding goes on for a few
+ * leave no time to decode). The budget is a deadline, not a trigger: when the next token is
+ * expected after it (one gap between text events later), decoding stops at once if something useful
+ * can be shown (the lines finished so far, else the line so far cut at a word boundary: half an
+ * identifier would be wrong code), so that the text arrives by the deadline rather than a token
+ * after it. When not even that is there yet, decoding goes on for a few
  * more tokens and then gives up, showing nothing: a lone bracket is not worth the user's glance,
  * and a request that ran this late is about to be cancelled by the next keystroke anyway.
  * (llama.cpp's server has a similar limit for FIM, `t_max_predict_ms`, which stops after a time
@@ -89,17 +91,27 @@ export type BudgetDecision =
  */
 export class DecodeBudget {
   private eventsPastBudget = 0;
+  private lastElapsedMs: number | undefined;
 
   constructor(
     private readonly budgetMs: number | undefined,
     private readonly maxEventsPastBudget = MAX_EVENTS_PAST_BUDGET,
   ) {}
 
-  /** After each text event: `text` is all generated so far, `elapsedMs` the time since the request arrived. */
+  /**
+   * After each text event: `text` is all generated so far, `elapsedMs` the time since the request
+   * arrived (events come about one token apart, so the last gap foretells the next).
+   */
   next(text: string, elapsedMs: number): BudgetDecision {
-    if (this.budgetMs === undefined || elapsedMs < this.budgetMs) return { stop: false };
+    if (this.budgetMs === undefined) return { stop: false };
+    // The first event has no gap to go by: the time to it is mostly the prompt, not a token.
+    const gapMs = this.lastElapsedMs === undefined ? 0 : Math.max(0, elapsedMs - this.lastElapsedMs);
+    this.lastElapsedMs = elapsedMs;
+    if (elapsedMs + gapMs < this.budgetMs) return { stop: false };
     const cut = showableCut(text);
     if (cut !== undefined) return { stop: true, text: cut };
+    // Nothing to show yet, but still in time: go on, the next token may finish the word.
+    if (elapsedMs < this.budgetMs) return { stop: false };
     this.eventsPastBudget++;
     return this.eventsPastBudget > this.maxEventsPastBudget ? { stop: true, text: undefined } : { stop: false };
   }

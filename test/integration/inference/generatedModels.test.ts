@@ -10,7 +10,14 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SPECIAL_TOKENS, TEST_MODEL_GENERATOR_VERSION, copyChain, generateModel } from "@bora/inference";
+import {
+  CODE_LINE,
+  CODE_LINE_PIECES,
+  SPECIAL_TOKENS,
+  TEST_MODEL_GENERATOR_VERSION,
+  copyChain,
+  generateModel,
+} from "@bora/inference";
 import {
   ChatMLChatWrapper,
   LlamaChatSession,
@@ -164,6 +171,54 @@ describe("generated models in llama.cpp", function () {
   });
 });
 
+describe("the 0.5b-code model in llama.cpp", function () {
+  let llama: Llama;
+  let model: LlamaModel;
+
+  before(async function () {
+    this.timeout(120_000);
+    const file = await ensureTestModel("0.5b-code");
+    llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false });
+    model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+  });
+  after(async () => {
+    await model?.dispose();
+    await llama?.dispose();
+  });
+
+  /** Greedy tokens after `prompt` up to the first end-of-generation token (`ended`), or 41 without one. */
+  async function untilEnd(prompt: Token[]): Promise<{ text: string; tokens: number; ended: boolean }> {
+    const context = await model.createContext({ contextSize: 512, threads: 2 });
+    try {
+      const out: Token[] = [];
+      for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+        if (model.isEogToken(token)) break;
+        out.push(token);
+        if (out.length > 40) return { text: model.detokenize(out), tokens: out.length, ended: false };
+      }
+      // node-llama-cpp ends the evaluation at an end-of-generation token without yielding it.
+      return { text: model.detokenize(out), tokens: out.length, ended: true };
+    } finally {
+      await context.dispose();
+    }
+  }
+
+  it("writes its line of code after a fill-in-the-middle prompt, token by token, then ends its turn", async () => {
+    const prompt = [
+      model.tokens.bos!,
+      ...model.tokenize("<|fim_prefix|>async function load(key) {\n  <|fim_suffix|>\n}\n<|fim_middle|>", true),
+    ];
+    assert.deepEqual(await untilEnd(prompt), { text: CODE_LINE, tokens: CODE_LINE_PIECES.length, ended: true });
+  });
+
+  it("writes it after a chat prompt too, and finishes it from any of its own pieces", async () => {
+    const chat = model.tokenize("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", true);
+    assert.equal((await untilEnd([model.tokens.bos!, ...chat])).text, CODE_LINE);
+    const partial = [model.tokens.bos!, ...model.tokenize("x = this.get(")];
+    assert.equal((await untilEnd(partial)).text, "key);");
+  });
+});
+
 describe("bora models generate (built CLI)", () => {
   let dir: string;
   before(async () => (dir = await mkdtemp(path.join(tmpdir(), "bora-models-cli-"))));
@@ -186,7 +241,7 @@ describe("bora models generate (built CLI)", () => {
     const out = path.join(dir, "x.gguf");
     const result = await bora(["models", "generate", "--shape", "7b", "--out", out]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /unknown shape '7b': choose one of tiny, 0\.5b, 1b, copy/);
+    assert.match(result.stderr, /unknown shape '7b': choose one of tiny, 0\.5b, 0\.5b-code, 1b, copy/);
     assert.equal(existsSync(out), false);
   });
 

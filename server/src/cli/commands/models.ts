@@ -25,7 +25,7 @@ models Bora's own tests and benchmarks use. Speed depends on the shape, not on t
 big shapes give realistic tokens per second; the text they write is gibberish.
 
 Shapes:
-${TEST_MODEL_SHAPES.map((s) => `  ${s.padEnd(5)} ${MODEL_SHAPES[s].description}`).join("\n")}
+${TEST_MODEL_SHAPES.map((s) => `  ${s.padEnd(10)} ${MODEL_SHAPES[s].description}`).join("\n")}
 
 Options:
   --shape SHAPE  One of ${TEST_MODEL_SHAPES.join(", ")}

@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   CHAR_PIECES,
+  CODE_LINE,
+  CODE_LINE_PIECES,
   COPY_ALPHABET,
+  MODEL_SHAPES,
   SPECIAL_TOKENS,
   TEST_MODEL_GENERATOR_VERSION,
   buildVocabulary,
@@ -16,6 +19,7 @@ import {
   metadataValue,
   readGgufHeader,
   toFloat16Bits,
+  type ModelShape,
 } from "@bora/inference";
 
 async function sha256(file: string): Promise<string> {
@@ -97,6 +101,27 @@ describe("generated test models", () => {
       const header = await readGgufHeader(out);
       assert.deepEqual(metadataValue(header, "bora.copy.reply"), ["Hello", "World"]);
       assert.equal(metadataValue(header, "llama.vocab_size"), 9 + 256 + CHAR_PIECES.length + 2);
+    });
+  });
+
+  describe("the code line", () => {
+    it("is distinct pieces of the 32,000-token vocabulary, one token each, with no line break", () => {
+      const { tokens, types } = buildVocabulary({ size: 32000, merges: true });
+      const ids = CODE_LINE_PIECES.map((piece) => tokens.indexOf(piece));
+      assert.ok(
+        ids.every((id) => id >= 0 && types[id] === 1),
+        "each piece is a normal token",
+      );
+      assert.equal(new Set(ids).size, CODE_LINE_PIECES.length, "what follows a piece is all the model knows");
+      assert.equal(CODE_LINE, "const result = await this.get(key);");
+    });
+
+    it("is written by a model of the 0.5b shape in every respect but its weights, so it costs the same per token", () => {
+      const withoutWeights = (shape: ModelShape): Partial<ModelShape> => {
+        const { shape: _name, description: _description, weights: _weights, ...rest } = shape;
+        return rest;
+      };
+      assert.deepEqual(withoutWeights(MODEL_SHAPES["0.5b-code"]), withoutWeights(MODEL_SHAPES["0.5b"]));
     });
   });
 

@@ -60,6 +60,20 @@ describe("decode budget", () => {
       assert.deepEqual(budget.next("const a = 1;\nconst b", 300), { stop: true, text: "const a = 1;" });
     });
 
+    it("stops before the budget when the next event is due after it, so that the text arrives in time", () => {
+      const budget = new DecodeBudget(300);
+      assert.deepEqual(budget.next("const", 250), { stop: false });
+      assert.deepEqual(budget.next("const a", 270), { stop: false }, "the next event is due at 290");
+      assert.deepEqual(budget.next("const a =", 290), { stop: true, text: "const a" }, "the next is due at 310");
+    });
+
+    it("goes on before the budget when nothing can be shown yet, and counts no event past it", () => {
+      const budget = new DecodeBudget(300, 1);
+      assert.deepEqual(budget.next("re", 250), { stop: false });
+      assert.deepEqual(budget.next("retu", 290), { stop: false });
+      assert.deepEqual(budget.next("return x", 330), { stop: true, text: "return" });
+    });
+
     it("decodes a few more events past the budget to finish a word, then gives up", () => {
       const budget = new DecodeBudget(300, 2);
       assert.deepEqual(budget.next("retu", 310), { stop: false });
