@@ -10,7 +10,10 @@
  *   keeps 95% of the selection. "Without" goes through the same LSP method: the same request as a
  *   follow-up whose previous attempt is empty. The host predicts a follow-up by its previous
  *   attempt, so the engine gets no prediction at all, and the copy model's output does not depend
- *   on the prompt's words, so both sides generate the same tokens.
+ *   on the prompt's words, so both sides generate the same tokens. `inlineEditPredictedOnCopy05b`
+ *   is the same on `0.5b-copy`, the copy chain at the 0.5B shape's cost (see `engine.bench.ts`,
+ *   `COPY_MODELS`: on a CPU the small copy model's batches cost nearly as much per token as its
+ *   single steps, as no model people run does).
  *
  * Completion figures come from `completionLatency.ts`, `interactiveUnderTasks` (an edit's first
  * token while two agent tasks generate ÷ idle) from `interactiveUnderTasks.ts`, and
@@ -133,7 +136,8 @@ export async function run(options: BenchOptions): Promise<void> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), "bora-bench-editor-"));
   const wantsLatency = ["inlineEditTtftMs", "inlineEditTotalMs", "lspOverhead"].some((f) => options.wants(f));
   if (wantsLatency) await latency(options, workspace, quick);
-  if (options.wants("inlineEditPredicted")) await predicted(options, workspace, quick);
+  if (options.wants("inlineEditPredicted")) await predicted(options, workspace, quick, "copy");
+  if (options.wants("inlineEditPredictedOnCopy05b")) await predicted(options, workspace, quick, "0.5b-copy");
   if (options.wants("interactiveUnderTasks")) await interactiveUnderTasks(options);
   if (options.wants("streamedDiffSize")) await streamedDiffSize(options);
   await completionLatency(options);
@@ -238,11 +242,16 @@ async function latency(options: BenchOptions, workspace: string, quick: boolean)
   }
 }
 
-async function predicted(options: BenchOptions, workspace: string, quick: boolean): Promise<void> {
-  options.log("preparing the copy model");
-  const model = await ensureTestModel("copy");
+async function predicted(
+  options: BenchOptions,
+  workspace: string,
+  quick: boolean,
+  copyModel: "copy" | "0.5b-copy",
+): Promise<void> {
+  options.log(`preparing the ${copyModel} model`);
+  const model = await ensureTestModel(copyModel);
   const chain = copyChain();
-  const length = quick ? 256 : 512;
+  const length = copyModel === "copy" ? (quick ? 256 : 512) : quick ? 48 : 256;
   const expected = chain.text(length);
   // An unchanged-heavy edit: the model's answer keeps 95% of the selection's characters.
   const selected = corruptChain(chain, expected, corruptionPositions(length, 0.95));
@@ -267,10 +276,10 @@ async function predicted(options: BenchOptions, workspace: string, quick: boolea
     const a = withRuns.map((r) => r.tokS);
     const b = withoutRuns.map((r) => r.tokS);
     options.report({
-      name: "inlineEditPredicted",
+      name: copyModel === "copy" ? "inlineEditPredicted" : "inlineEditPredictedOnCopy05b",
       value: round(ratio(a, b)),
       pairedRatio: round(pairedRatio(a, b)),
-      model: "copy",
+      model: copyModel,
       note: "through the host and LSP; 'without' is the same edit as a follow-up of an empty attempt, which the host predicts by nothing",
       selectionTokens: length,
       promptTokens: median(withRuns.map((r) => r.promptTokens)),

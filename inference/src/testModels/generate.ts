@@ -258,16 +258,21 @@ function exactQ4_0(values: Float32Array, unit: number): Uint8Array {
 /** The embedding and output tensors' bytes for a constructed model, in the shape's embedding type. */
 function constructedMatrices(plan: Plan): { embedding: Uint8Array; output: Uint8Array } | undefined {
   const n = plan.shape.embeddingLength;
-  if (plan.shape.weights === "copy") {
-    const { embedding, output } = chainMatrices(copyTokenChain(plan), n);
+  const chain =
+    plan.shape.weights === "copy"
+      ? copyTokenChain(plan)
+      : plan.shape.weights === "codeLine"
+        ? codeLineTokenChain(plan)
+        : undefined;
+  if (chain === undefined) return undefined;
+  const { embedding, output } = chainMatrices(chain, n);
+  if (plan.shape.embeddingType === "F16") {
     const f16 = (values: Float32Array): Uint8Array => new Uint8Array(Uint16Array.from(values, toFloat16Bits).buffer);
     return { embedding: f16(embedding), output: f16(output) };
   }
-  if (plan.shape.weights === "codeLine") {
-    const { embedding, output } = chainMatrices(codeLineTokenChain(plan), n);
+  if (plan.shape.embeddingType === "Q4_0")
     return { embedding: exactQ4_0(embedding, 1), output: exactQ4_0(output, 1 / 32) };
-  }
-  return undefined;
+  throw new TypeError(`a constructed model cannot have ${plan.shape.embeddingType} embeddings`);
 }
 
 function tensorList(plan: Plan): GgufTensorSource[] {

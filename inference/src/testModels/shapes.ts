@@ -5,16 +5,16 @@
  */
 import type { GgmlTypeName } from "../gguf/types.js";
 
-export type TestModelShape = "tiny" | "0.5b" | "0.5b-code" | "1b" | "copy";
+export type TestModelShape = "tiny" | "0.5b" | "0.5b-code" | "1b" | "copy" | "0.5b-copy";
 
-export const TEST_MODEL_SHAPES: readonly TestModelShape[] = ["tiny", "0.5b", "0.5b-code", "1b", "copy"];
+export const TEST_MODEL_SHAPES: readonly TestModelShape[] = ["tiny", "0.5b", "0.5b-code", "1b", "copy", "0.5b-copy"];
 
 export interface ModelShape {
   shape: TestModelShape;
   /** What it is for, shown by `bora models generate --help`. */
   description: string;
   vocabularySize: number;
-  /** Whether the vocabulary has multi-character pieces; the copy model needs one token per character. */
+  /** Whether the vocabulary has multi-character pieces; the copy models need one token per character. */
   merges: boolean;
   embeddingLength: number;
   blockCount: number;
@@ -113,6 +113,23 @@ export const MODEL_SHAPES: Record<TestModelShape, ModelShape> = {
     matrixType: "Q8_0",
     embeddingType: "F16",
     fileType: 7,
+    weights: "copy",
+  },
+  "0.5b-copy": {
+    shape: "0.5b-copy",
+    description:
+      "0.5b's shape and size; greedy output follows copy's chain: speculative decoding at a real model's cost",
+    vocabularySize: 32000,
+    merges: false,
+    embeddingLength: 1024,
+    blockCount: 24,
+    headCount: 16,
+    headCountKv: 4,
+    feedForwardLength: 4096,
+    contextLength: 4096,
+    matrixType: "Q4_0",
+    embeddingType: "Q4_0",
+    fileType: 2,
     weights: "copy",
   },
 };

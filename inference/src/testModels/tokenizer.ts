@@ -6,7 +6,7 @@
  */
 
 /** llama.cpp token types. */
-export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, byte: 6 } as const;
+export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 
 /** The control tokens every generated model has, at these ids. */
 export const SPECIAL_TOKENS = {
@@ -60,7 +60,8 @@ export interface Vocabulary {
 /**
  * Builds a vocabulary. `size` is the number of tokens; with `merges: false` it has only the control
  * tokens, the byte tokens and single characters, so that any ASCII text tokenizes one token per
- * character (what the copy model needs). `userDefined` pieces are appended after `size` as
+ * character (what the copy models need), and then unused tokens (`<unused0>`…, as real
+ * vocabularies reserve them) up to `size`, which no text ever tokenizes to. `userDefined` pieces are appended after `size` as
  * user-defined tokens: llama.cpp matches them whole in any text and writes them out as text, the
  * way real vocabularies carry `<tool_call>`.
  */
@@ -114,6 +115,11 @@ export function buildVocabulary(options: {
         if (tokens.length >= options.size) break;
       }
       layer = next;
+    }
+  } else {
+    for (let i = 0; tokens.length < options.size; i++) {
+      tokens.push(`<unused${i}>`);
+      types.push(TOKEN_TYPE.unused);
     }
   }
   for (const piece of options.userDefined ?? []) {

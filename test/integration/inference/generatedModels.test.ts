@@ -17,6 +17,8 @@ import {
   TEST_MODEL_GENERATOR_VERSION,
   copyChain,
   generateModel,
+  metadataValue,
+  readGgufHeader,
 } from "@bora/inference";
 import {
   ChatMLChatWrapper,
@@ -216,6 +218,54 @@ describe("the 0.5b-code model in llama.cpp", function () {
     assert.equal((await untilEnd([model.tokens.bos!, ...chat])).text, CODE_LINE);
     const partial = [model.tokens.bos!, ...model.tokenize("x = this.get(")];
     assert.equal((await untilEnd(partial)).text, "key);");
+  });
+});
+
+describe("the 0.5b-copy model in llama.cpp", function () {
+  let llama: Llama;
+  let model: LlamaModel;
+
+  before(async function () {
+    this.timeout(120_000);
+    const file = await ensureTestModel("0.5b-copy");
+    llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false });
+    model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+  });
+  after(async () => {
+    await model?.dispose();
+    await llama?.dispose();
+  });
+
+  it("has a 32,000-token vocabulary that still tokenizes chain text one token per character", async () => {
+    const text = copyChain().text(100);
+    const header = await readGgufHeader(await ensureTestModel("0.5b-copy"));
+    assert.equal(metadataValue(header, "llama.vocab_size"), 32000);
+    assert.equal(model.tokenize(text).length, 100);
+    assert.equal(model.detokenize(model.tokenize(text)), text);
+  });
+
+  it("follows the copy chain from a token outside the alphabet and from inside it", async () => {
+    const chain = copyChain();
+    const context = await model.createContext({ contextSize: 512, threads: 2 });
+    try {
+      for (const [prompt, from] of [
+        ["Edit this:\n", chain.start],
+        ["x q", chain.next("q")],
+      ] as const) {
+        const out: Token[] = [];
+        const sequence = context.getSequence();
+        for await (const token of sequence.evaluate([model.tokens.bos!, ...model.tokenize(prompt)], {
+          temperature: 0,
+        })) {
+          out.push(token);
+          if (out.length === 70) break;
+        }
+        sequence.dispose();
+        assert.equal(model.detokenize(out), chain.text(70, from), `after ${JSON.stringify(prompt)}`);
+      }
+    } finally {
+      await context.dispose();
+    }
   });
 });
 

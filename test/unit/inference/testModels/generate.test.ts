@@ -82,6 +82,18 @@ describe("generated test models", () => {
       for (const c of COPY_ALPHABET) assert.ok(normal.includes(c));
     });
 
+    it("pads a vocabulary without merges to its size with unused tokens, so a big copy model has a real vocabulary's size", () => {
+      const chars = 9 + 256 + CHAR_PIECES.length;
+      const { tokens, types } = buildVocabulary({ size: 32000, merges: false });
+      assert.equal(tokens.length, 32000);
+      assert.deepEqual(tokens.slice(chars, chars + 2), ["<unused0>", "<unused1>"]);
+      assert.ok(
+        types.slice(chars).every((type) => type === 5),
+        "llama.cpp's LLAMA_TOKEN_TYPE_UNUSED",
+      );
+      assert.deepEqual(buildVocabulary({ size: chars, merges: false }).tokens, tokens.slice(0, chars));
+    });
+
     it("appends user-defined pieces as tokens of their own, and refuses one that exists or is one character", () => {
       const size = 9 + 256 + CHAR_PIECES.length;
       const { tokens, types } = buildVocabulary({ size, merges: false, userDefined: ["<tool_call>", "Sure"] });
@@ -122,6 +134,12 @@ describe("generated test models", () => {
         return rest;
       };
       assert.deepEqual(withoutWeights(MODEL_SHAPES["0.5b-code"]), withoutWeights(MODEL_SHAPES["0.5b"]));
+      const merged = (shape: ModelShape): Partial<ModelShape> => ({ ...withoutWeights(shape), merges: true });
+      assert.deepEqual(
+        merged(MODEL_SHAPES["0.5b-copy"]),
+        withoutWeights(MODEL_SHAPES["0.5b"]),
+        "and 0.5b-copy but for merges",
+      );
     });
   });
 
