@@ -260,7 +260,7 @@ describe("the 0.5b-copy model in llama.cpp", function () {
           out.push(token);
           if (out.length === 70) break;
         }
-        sequence.dispose();
+        await sequence.dispose();
         assert.equal(model.detokenize(out), chain.text(70, from), `after ${JSON.stringify(prompt)}`);
       }
     } finally {
