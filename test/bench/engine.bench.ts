@@ -588,7 +588,9 @@ const VERIFY_SIZES = [1, 5, 20] as const;
  * (`inlineEditPredicted`) allows k = 20. The verifying step is node-llama-cpp's own
  * `controlledEvaluate()` with every position sampled greedily, as the engine's verifier does; the
  * plain step is the engine's plain decode rate. Where this ceiling is below a goal, no draft policy
- * reaches the goal here.
+ * reaches the goal here. `evalOnly5Ms` and `evalOnly1Ms` time the same batches without logits
+ * (`evaluateWithoutGeneratingNewTokens`): what the batch costs before node-llama-cpp samples its
+ * positions, one asynchronous native call each.
  */
 async function verifyCeiling(
   copyPath: string,
@@ -618,12 +620,23 @@ async function verifyCeiling(
     await sequence.evaluateWithoutGeneratingNewTokens(chain.slice(0, 16));
     const greedy = { token: true, options: { temperature: 0 } } as const;
     const stepMs = new Map<number, number[]>(VERIFY_SIZES.map((k) => [k, []]));
+    const evalOnlyMs = new Map<number, number[]>([
+      [1, []],
+      [5, []],
+    ]);
     for (let r = 0; r < rounds; r++) {
       for (const k of VERIFY_SIZES) {
-        const input = chain.slice(16 + (r % 8), 16 + (r % 8) + k).map((token) => [token, { generateNext: greedy }]);
-        const started = performance.now();
+        const tokens = chain.slice(16 + (r % 8), 16 + (r % 8) + k);
+        const input = tokens.map((token) => [token, { generateNext: greedy }]);
+        let started = performance.now();
         await sequence.controlledEvaluate(input as unknown as Parameters<typeof sequence.controlledEvaluate>[0]);
         stepMs.get(k)!.push(performance.now() - started);
+        await sequence.eraseContextTokenRanges([{ start: sequence.nextTokenIndex - k, end: sequence.nextTokenIndex }]);
+        const evalOnly = evalOnlyMs.get(k);
+        if (evalOnly === undefined) continue;
+        started = performance.now();
+        await sequence.evaluateWithoutGeneratingNewTokens(tokens);
+        evalOnly.push(performance.now() - started);
         await sequence.eraseContextTokenRanges([{ start: sequence.nextTokenIndex - k, end: sequence.nextTokenIndex }]);
       }
     }
@@ -641,6 +654,8 @@ async function verifyCeiling(
       verify1Ms: round(ms(1), 2),
       verify5Ms: round(ms(5), 2),
       verify20Ms: round(ms(20), 2),
+      evalOnly1Ms: round(median(evalOnlyMs.get(1)!), 2),
+      evalOnly5Ms: round(median(evalOnlyMs.get(5)!), 2),
       rounds,
     });
   } finally {
