@@ -291,7 +291,7 @@ describe("bora models generate (built CLI)", () => {
     const out = path.join(dir, "x.gguf");
     const result = await bora(["models", "generate", "--shape", "7b", "--out", out]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /unknown shape '7b': choose one of tiny, 0\.5b, 0\.5b-code, 1b, copy/);
+    assert.match(result.stderr, /unknown shape '7b': choose one of tiny, 0\.5b, 0\.5b-code, 1b, copy, 0\.5b-copy/);
     assert.equal(existsSync(out), false);
   });
 

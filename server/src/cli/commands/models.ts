@@ -19,10 +19,11 @@ export const generateSubcommand: ModelsSubcommand = {
   summary: "Write a generated test model (random weights) to smoke-test an install or benchmark",
   usage: `bora models generate --shape SHAPE --out FILE.gguf [--seed N] [--force]
 
-Writes a Llama-architecture GGUF model with random weights, generated here without downloading
-anything: a quick way to check that the engine loads and runs models on this machine, and the
-models Bora's own tests and benchmarks use. Speed depends on the shape, not on the weights, so the
-big shapes give realistic tokens per second; the text they write is gibberish.
+Writes a Llama-architecture GGUF model generated here without downloading anything: a quick way
+to check that the engine loads and runs models on this machine, and the models Bora's own tests
+and benchmarks use. Speed depends on the shape, not on the weights, so the big shapes give
+realistic tokens per second. Random weights write gibberish; the copy and code shapes have weights
+made to write known text, for benchmarks.
 
 Shapes:
 ${TEST_MODEL_SHAPES.map((s) => `  ${s.padEnd(10)} ${MODEL_SHAPES[s].description}`).join("\n")}

@@ -55,8 +55,11 @@ describe("bora models", () => {
 
   it("explains each bad argument with exit code 2 and writes nothing", async () => {
     const cases: [string[], RegExp][] = [
-      [["generate", "--shape", "7b", "--out", "x.gguf"], /unknown shape '7b': choose one of tiny, 0\.5b, 1b, copy/],
-      [["generate", "--out", "x.gguf"], /--shape is required: one of tiny, 0\.5b, 1b, copy/],
+      [
+        ["generate", "--shape", "7b", "--out", "x.gguf"],
+        /unknown shape '7b': choose one of tiny, 0\.5b, 0\.5b-code, 1b, copy, 0\.5b-copy/,
+      ],
+      [["generate", "--out", "x.gguf"], /--shape is required: one of tiny, 0\.5b, 0\.5b-code, 1b, copy, 0\.5b-copy/],
       [["generate", "--shape", "tiny"], /--out FILE\.gguf is required/],
       [["generate", "--shape", "tiny", "--out", "x.gguf", "--seed=-3"], /--seed must be an integer/],
       [["generate", "--shape", "tiny", "--out", "x.gguf", "--seed", "1.5"], /--seed must be an integer/],
@@ -90,6 +93,6 @@ describe("bora models", () => {
     assert.match(help.stdout, /list\s+List the models in the store/);
     const realHelp = await bora(["help", "models"], dir);
     assert.match(realHelp.stdout, /generate\s+Write a generated test model/);
-    assert.match(realHelp.stdout, /--shape SHAPE {2}One of tiny, 0\.5b, 1b, copy/);
+    assert.match(realHelp.stdout, /--shape SHAPE {2}One of tiny, 0\.5b, 0\.5b-code, 1b, copy, 0\.5b-copy/);
   });
 });
