@@ -173,30 +173,40 @@ describe("generated models in llama.cpp", function () {
   });
 });
 
-describe("the 0.5b-code model in llama.cpp", function () {
+describe("the constructed models of the 0.5B shape in llama.cpp", function () {
   let llama: Llama;
-  let model: LlamaModel;
+  let code: LlamaModel;
+  let copy: LlamaModel;
 
   before(async function () {
     this.timeout(120_000);
-    const file = await ensureTestModel("0.5b-code");
+    const [codePath, copyPath] = [await ensureTestModel("0.5b-code"), await ensureTestModel("0.5b-copy")];
     llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false });
-    model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+    code = await llama.loadModel({ modelPath: codePath, gpuLayers: 0 });
+    copy = await llama.loadModel({ modelPath: copyPath, gpuLayers: 0 });
   });
   after(async () => {
-    await model?.dispose();
+    await code?.dispose();
+    await copy?.dispose();
     await llama?.dispose();
   });
 
-  /** Greedy tokens after `prompt` up to the first end-of-generation token (`ended`), or 41 without one. */
-  async function untilEnd(prompt: Token[]): Promise<{ text: string; tokens: number; ended: boolean }> {
+  /**
+   * `model`'s greedy tokens after `prompt`, up to the first end-of-generation token (`ended`) or
+   * `limit` tokens.
+   */
+  async function greedy(
+    model: LlamaModel,
+    prompt: Token[],
+    limit: number,
+  ): Promise<{ text: string; tokens: number; ended: boolean }> {
     const context = await model.createContext({ contextSize: 512, threads: 2 });
     try {
       const out: Token[] = [];
       for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
         if (model.isEogToken(token)) break;
         out.push(token);
-        if (out.length > 40) return { text: model.detokenize(out), tokens: out.length, ended: false };
+        if (out.length === limit) return { text: model.detokenize(out), tokens: out.length, ended: false };
       }
       // node-llama-cpp ends the evaluation at an end-of-generation token without yielding it.
       return { text: model.detokenize(out), tokens: out.length, ended: true };
@@ -205,67 +215,46 @@ describe("the 0.5b-code model in llama.cpp", function () {
     }
   }
 
-  it("writes its line of code after a fill-in-the-middle prompt, token by token, then ends its turn", async () => {
-    const prompt = [
-      model.tokens.bos!,
-      ...model.tokenize("<|fim_prefix|>async function load(key) {\n  <|fim_suffix|>\n}\n<|fim_middle|>", true),
-    ];
-    assert.deepEqual(await untilEnd(prompt), { text: CODE_LINE, tokens: CODE_LINE_PIECES.length, ended: true });
+  describe("0.5b-code", () => {
+    it("writes its line of code after a fill-in-the-middle prompt, token by token, then ends its turn", async () => {
+      const prompt = [
+        code.tokens.bos!,
+        ...code.tokenize("<|fim_prefix|>async function load(key) {\n  <|fim_suffix|>\n}\n<|fim_middle|>", true),
+      ];
+      assert.deepEqual(await greedy(code, prompt, 40), {
+        text: CODE_LINE,
+        tokens: CODE_LINE_PIECES.length,
+        ended: true,
+      });
+    });
+
+    it("writes it after a chat prompt too, and finishes it from any of its own pieces", async () => {
+      const chat = code.tokenize("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", true);
+      assert.equal((await greedy(code, [code.tokens.bos!, ...chat], 40)).text, CODE_LINE);
+      const partial = [code.tokens.bos!, ...code.tokenize("x = this.get(")];
+      assert.equal((await greedy(code, partial, 40)).text, "key);");
+    });
   });
 
-  it("writes it after a chat prompt too, and finishes it from any of its own pieces", async () => {
-    const chat = model.tokenize("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", true);
-    assert.equal((await untilEnd([model.tokens.bos!, ...chat])).text, CODE_LINE);
-    const partial = [model.tokens.bos!, ...model.tokenize("x = this.get(")];
-    assert.equal((await untilEnd(partial)).text, "key);");
-  });
-});
+  describe("0.5b-copy", () => {
+    it("has a 32,000-token vocabulary that still tokenizes chain text one token per character", async () => {
+      const text = copyChain().text(100);
+      const header = await readGgufHeader(await ensureTestModel("0.5b-copy"));
+      assert.equal(metadataValue(header, "llama.vocab_size"), 32000);
+      assert.equal(copy.tokenize(text).length, 100);
+      assert.equal(copy.detokenize(copy.tokenize(text)), text);
+    });
 
-describe("the 0.5b-copy model in llama.cpp", function () {
-  let llama: Llama;
-  let model: LlamaModel;
-
-  before(async function () {
-    this.timeout(120_000);
-    const file = await ensureTestModel("0.5b-copy");
-    llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false });
-    model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
-  });
-  after(async () => {
-    await model?.dispose();
-    await llama?.dispose();
-  });
-
-  it("has a 32,000-token vocabulary that still tokenizes chain text one token per character", async () => {
-    const text = copyChain().text(100);
-    const header = await readGgufHeader(await ensureTestModel("0.5b-copy"));
-    assert.equal(metadataValue(header, "llama.vocab_size"), 32000);
-    assert.equal(model.tokenize(text).length, 100);
-    assert.equal(model.detokenize(model.tokenize(text)), text);
-  });
-
-  it("follows the copy chain from a token outside the alphabet and from inside it", async () => {
-    const chain = copyChain();
-    const context = await model.createContext({ contextSize: 512, threads: 2 });
-    try {
+    it("follows the copy chain from a token outside the alphabet and from inside it", async () => {
+      const chain = copyChain();
       for (const [prompt, from] of [
         ["Edit this:\n", chain.start],
         ["x q", chain.next("q")],
       ] as const) {
-        const out: Token[] = [];
-        const sequence = context.getSequence();
-        for await (const token of sequence.evaluate([model.tokens.bos!, ...model.tokenize(prompt)], {
-          temperature: 0,
-        })) {
-          out.push(token);
-          if (out.length === 70) break;
-        }
-        await sequence.dispose();
-        assert.equal(model.detokenize(out), chain.text(70, from), `after ${JSON.stringify(prompt)}`);
+        const out = await greedy(copy, [copy.tokens.bos!, ...copy.tokenize(prompt)], 30);
+        assert.equal(out.text, chain.text(30, from), `after ${JSON.stringify(prompt)}`);
       }
-    } finally {
-      await context.dispose();
-    }
+    });
   });
 });
 
