@@ -40,10 +40,10 @@ const PREDICTED_EDIT_RATES = [100, 80, 50, 20, 0] as const;
 /**
  * The copy models the speculative figures run on. `copy` (13M parameters) is the one the goals
  * were set on; on a CPU its weights sit in the cache and each token's compute, not the weights'
- * trip from memory, sets a step's cost, so a batch of k tokens costs nearly k steps. `0.5b-copy`
- * follows the same chain at the cost of the 0.5B shape (232 MiB of weights read per step), which is
- * how the models people run behave: there a batch costs little more than one step. Its figures
- * carry the suffix `OnCopy05b`.
+ * trip from memory, sets a step's cost, so a batch of 5 tokens costs 3–4 single steps (measured by
+ * `verifyCeiling`). `0.5b-copy` follows the same chain at the cost of the 0.5B shape (232 MiB of
+ * weights read per step), as the models people run behave: there a batch of 5 costs about 1.4
+ * steps. Its figures carry the suffix `OnCopy05b`.
  */
 const COPY_MODELS = {
   copy: { suffix: "", tokens: 512, pairs: 9, quickTokens: 256, quickPairs: 3, plainTokens: 512 },

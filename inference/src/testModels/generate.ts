@@ -1,7 +1,7 @@
 /**
  * Generates Llama-architecture GGUF models in plain JavaScript: random weights in real shapes for
- * tests and benchmarks, and the constructed copy and code-line models. Pure JS on purpose: the `bora` bundle must
- * not load node-llama-cpp to make a model, and nothing is downloaded.
+ * tests and benchmarks, and the constructed copy and code-line models. Pure JS on purpose: the
+ * `bora` bundle must not load node-llama-cpp to make a model, and nothing is downloaded.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
